@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { BITBEAT_VERSION } from '../version.ts';
+import { UserError } from './errors.ts';
+import { registerDoctor } from './commands/doctor.ts';
+
+/** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('bitbeat')
+    .description('Bit-exact FPGA accelerators for binarized ECG arrhythmia classifiers')
+    .version(BITBEAT_VERSION, '-V, --version')
+    .showHelpAfterError();
+  registerDoctor(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof UserError) {
+      process.stderr.write(`bitbeat: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}

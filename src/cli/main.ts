@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { BITBEAT_VERSION } from '../version.ts';
 import { UserError } from './errors.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerData } from './commands/data.ts';
 
 /** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version(BITBEAT_VERSION, '-V, --version')
     .showHelpAfterError();
   registerDoctor(program);
+  registerData(program);
   return program;
 }
 

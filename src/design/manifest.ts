@@ -1,0 +1,79 @@
+/**
+ * The design manifest: what `bitbeat generate` writes next to the Verilog in
+ * rtl-out/<design>/manifest.json, and what cosim, synth and report read. It is tool-free
+ * (written before any synthesis) and deterministic (no timestamps).
+ */
+import { z } from 'zod';
+
+export const DESIGN_FORMAT = 'bitbeat-design';
+export const DESIGN_VERSION = 1;
+
+const nonNegInt = z.number().int().nonnegative();
+
+export const ResourceEstimateSchema = z.object({
+  lut4: nonNegInt,
+  ff: nonNegInt,
+  bram: nonNegInt,
+  spram: nonNegInt,
+  dsp: nonNegInt,
+});
+
+export const LayerFoldingSchema = z.object({
+  /** layer name as in the model ('normalizer' for the input normalizer is not folded) */
+  layer: z.string(),
+  /** output channels computed in parallel */
+  pe: z.number().int().positive(),
+  /** input taps (kernel x input channels) consumed in parallel */
+  simd: z.number().int().positive(),
+});
+
+export const LayerEstimateSchema = z.object({
+  layer: z.string(),
+  /** cycles this engine needs per window */
+  cycles: nonNegInt,
+  resources: ResourceEstimateSchema,
+  /** where the layer's weights live */
+  weightStorage: z.enum(['lut', 'bram']),
+});
+
+export const DesignManifestSchema = z.object({
+  format: z.literal(DESIGN_FORMAT),
+  version: z.number().int().positive(),
+  /** the design's directory name under rtl-out/ */
+  design: z.string(),
+  /** top-level module name; its file is <top>.v */
+  top: z.string(),
+  generator: z.string(),
+  model: z.object({
+    name: z.string(),
+    /** src/model/hash.ts of the quantized model */
+    hash: z.string(),
+    /** path of the model file relative to the repository root, when known */
+    path: z.string().optional(),
+    classes: z.array(z.string()),
+  }),
+  target: z.string(),
+  folding: z.array(LayerFoldingSchema),
+  /** files in the design directory: Verilog sources (top last) and memory init files */
+  files: z.object({ verilog: z.array(z.string()).min(1), memories: z.array(z.string()) }),
+  /**
+   * The top level's streaming interface:
+   *   clk, rst (synchronous, active high);
+   *   s_valid, s_ready, s_data[sampleBits-1:0]  raw signed ADC samples in, one per handshake;
+   *   m_valid, m_ready, m_class[classBits-1:0]  one class index out per window.
+   */
+  io: z.object({ sampleBits: z.number().int().positive(), classBits: z.number().int().positive() }),
+  estimate: z.object({
+    /** steady-state cycles between windows (the slowest engine) */
+    cyclesPerWindow: nonNegInt,
+    /** cycles from the last sample of a window to its class */
+    latencyCycles: nonNegInt,
+    layers: z.array(LayerEstimateSchema),
+    total: ResourceEstimateSchema,
+  }),
+});
+
+export type ResourceEstimate = z.infer<typeof ResourceEstimateSchema>;
+export type LayerFolding = z.infer<typeof LayerFoldingSchema>;
+export type LayerEstimate = z.infer<typeof LayerEstimateSchema>;
+export type DesignManifest = z.infer<typeof DesignManifestSchema>;

@@ -5,6 +5,16 @@ import { readDatasetFile, writeDatasetFile } from '../../data/dataset.ts';
 import { resolveDataDir } from '../../data/paths.ts';
 import { prepareDataset } from '../../data/prepare.ts';
 import { datasetSplitCounts, formatSplitCounts } from '../../data/stats.ts';
+import { AAMI5_CLASSES } from '../../data/aami.ts';
+import { RHYTHM17_CLASSES } from '../../data/plawiak.ts';
+import { syntheticDataset } from '../../data/synthetic.ts';
+import { UserError } from '../errors.ts';
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${name} must be a positive integer, got '${value}'`);
+  return n;
+}
 
 export function registerData(program: Command): void {
   const data = program.command('data').description('prepare and inspect ECG window datasets');
@@ -43,5 +53,23 @@ export function registerData(program: Command): void {
       if (h.excludedRecords.length > 0) process.stdout.write(`excluded records: ${h.excludedRecords.join(', ')}\n`);
       for (const n of h.notes) process.stdout.write(`note: ${n}\n`);
       process.stdout.write(formatSplitCounts(ds, rows) + '\n');
+    });
+
+  data
+    .command('synth')
+    .description('write a deterministic synthetic ECG dataset (ECGSYN-style model, no real data needed)')
+    .requiredOption('--out <file>', 'dataset file to write (.bbds)')
+    .option('--task <task>', 'aami5 (classes N S V F Q) or rhythm17 (the 17 rhythm classes)', 'aami5')
+    .option('--per-class <n>', 'windows per class', '50')
+    .option('--seed <n>', 'random seed', '1')
+    .action((opts: { out: string; task: string; perClass: string; seed: string }) => {
+      if (opts.task !== 'aami5' && opts.task !== 'rhythm17') throw new UserError(`unknown task '${opts.task}' (use aami5 or rhythm17)`);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got '${opts.seed}'`);
+      const classes = opts.task === 'aami5' ? [...AAMI5_CLASSES] : [...RHYTHM17_CLASSES];
+      const ds = syntheticDataset({ seed, perClass: positiveInt(opts.perClass, '--per-class'), classes, task: opts.task });
+      const out = resolve(opts.out);
+      writeDatasetFile(out, ds);
+      process.stdout.write(`wrote ${out}: ${ds.header.count} synthetic windows, task ${ds.header.task}\n`);
     });
 }

@@ -1,0 +1,107 @@
+import type { Expr } from './expr.ts';
+import type { Signal } from './signal.ts';
+import type { Stmt } from './module.ts';
+
+/** Calls `visit` for every signal referenced by `e` (including memory read addresses). */
+export function forEachSignal(e: Expr, visit: (s: Signal) => void): void {
+  const stack: Expr[] = [e];
+  while (stack.length > 0) {
+    const n = stack.pop()!.node;
+    switch (n.op) {
+      case 'sig':
+        visit(n.sig);
+        break;
+      case 'const':
+        break;
+      case 'binary':
+      case 'compare':
+        stack.push(n.a, n.b);
+        break;
+      case 'not':
+      case 'slice':
+      case 'repl':
+      case 'reduce':
+      case 'cast':
+        stack.push(n.a);
+        break;
+      case 'concat':
+        stack.push(...n.parts);
+        break;
+      case 'mux':
+        stack.push(n.sel, n.a, n.b);
+        break;
+      case 'shift':
+        stack.push(n.a, n.amount);
+        break;
+      case 'memread':
+        stack.push(n.addr);
+        break;
+    }
+  }
+}
+
+/** Signals read by a statement list: conditions, selectors and assigned values. */
+export function forEachRead(stmts: Stmt[], visit: (s: Signal) => void): void {
+  for (const st of stmts) {
+    if (st.kind === 'assign') forEachSignal(st.value, visit);
+    else if (st.kind === 'if') {
+      for (const b of st.branches) {
+        forEachSignal(b.cond, visit);
+        forEachRead(b.body, visit);
+      }
+      if (st.orelse) forEachRead(st.orelse, visit);
+    } else {
+      forEachSignal(st.sel, visit);
+      for (const c of st.cases) forEachRead(c.body, visit);
+      if (st.fallback) forEachRead(st.fallback, visit);
+    }
+  }
+}
+
+/**
+ * The part of a statement tree that assigns signals in `targets`: other assignments are
+ * removed, and so are branches left empty where dropping them keeps the meaning (trailing
+ * else/elif branches, case items when there is no default).
+ */
+export function project(stmts: Stmt[], targets: ReadonlySet<Signal>): Stmt[] {
+  const out: Stmt[] = [];
+  for (const st of stmts) {
+    if (st.kind === 'assign') {
+      if (targets.has(st.target)) out.push(st);
+    } else if (st.kind === 'if') {
+      const branches = st.branches.map((b) => ({ cond: b.cond, body: project(b.body, targets) }));
+      const orelse = st.orelse ? project(st.orelse, targets) : [];
+      while (branches.length > 0 && orelse.length === 0 && branches[branches.length - 1]!.body.length === 0) branches.pop();
+      if (branches.length === 0) {
+        // every branch empty (orelse too, by the loop condition)
+        continue;
+      }
+      out.push({ kind: 'if', branches, orelse: orelse.length > 0 ? orelse : null });
+    } else {
+      const fallback = st.fallback ? project(st.fallback, targets) : [];
+      let cases = st.cases.map((c) => ({ values: c.values, body: project(c.body, targets) }));
+      if (fallback.length === 0) cases = cases.filter((c) => c.body.length > 0);
+      if (cases.length === 0) {
+        out.push(...fallback);
+        continue;
+      }
+      out.push({ kind: 'switch', sel: st.sel, cases, fallback: fallback.length > 0 ? fallback : null });
+    }
+  }
+  return out;
+}
+
+/** Every signal assigned anywhere in a statement tree. */
+export function assignedSignals(stmts: Stmt[], into = new Set<Signal>()): Set<Signal> {
+  for (const st of stmts) {
+    if (st.kind === 'assign') into.add(st.target);
+    else if (st.kind === 'if') {
+      for (const b of st.branches) assignedSignals(b.body, into);
+      if (st.orelse) assignedSignals(st.orelse, into);
+    } else {
+      for (const c of st.cases) assignedSignals(c.body, into);
+      if (st.fallback) assignedSignals(st.fallback, into);
+    }
+  }
+  return into;
+}

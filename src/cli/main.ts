@@ -3,6 +3,8 @@ import { BITBEAT_VERSION } from '../version.ts';
 import { UserError } from './errors.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerData } from './commands/data.ts';
+import { registerTrain } from './commands/train.ts';
+import { registerEval } from './commands/eval.ts';
 
 /** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDoctor(program);
   registerData(program);
+  registerTrain(program);
+  registerEval(program);
   return program;
 }
 

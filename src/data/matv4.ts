@@ -7,7 +7,7 @@
  * (0 full numeric; text and sparse are rejected). A file holds one or more matrices.
  */
 import { UserError } from '../cli/errors.ts';
-import { readFileOrFail } from './wfdb/record.ts';
+import { readFileOrFail } from './files.ts';
 
 export interface MatV4Matrix {
   name: string;

@@ -3,9 +3,9 @@
  * first sample must equal the header's initial value and the 16-bit sum of its samples the
  * header's checksum. Any problem is one UserError naming the file and what is wrong.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.ts';
+import { readFileOrFail } from '../files.ts';
 import { decodeFormat212, format212ByteLength } from './format212.ts';
 import { parseWfdbHeader, type WfdbHeader } from './header.ts';
 import { parseMitAnnotations, type Annotation } from './annotations.ts';
@@ -14,11 +14,6 @@ export interface WfdbRecord {
   header: WfdbHeader;
   /** One array of raw ADC samples per signal, in header order. */
   signals: Int16Array[];
-}
-
-export function readFileOrFail(path: string, what: string): Buffer {
-  if (!existsSync(path)) throw new UserError(`${path}: ${what} is missing (check --data / BITBEAT_DATA points at the right directory)`);
-  return readFileSync(path);
 }
 
 export function readWfdbHeaderFile(dir: string, record: string): WfdbHeader {

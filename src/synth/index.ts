@@ -1,0 +1,7 @@
+export { synthesize, buildDirFor, SYNTH_RESULT_FILE, type SynthOptions } from './synthesize.ts';
+export { readSynthResult, SynthResultSchema, type SynthResult, type PnrRun, type InstanceResult } from './result.ts';
+export { loadManifest } from './design-dir.ts';
+export { boardForTarget, boardNames, loadBoard, renderConstraints, assignPins, type Board } from './boards.ts';
+export { MalformedToolOutputError } from './errors.ts';
+export { toolJobs, mapLimited, Limiter } from './limiter.ts';
+export type { ResourceCounts } from './resources.ts';

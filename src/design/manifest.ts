@@ -36,6 +36,28 @@ export const LayerEstimateSchema = z.object({
   weightStorage: z.enum(['lut', 'bram']),
 });
 
+/**
+ * A simulation-only trace port of a generated design (generated with the trace option): one
+ * layer's output stream, so cosimulation can compare it with the reference model's trace
+ * (src/reference/trace.ts). The stream's elements, in the reference's order (position-major:
+ * all channels of a position, channels ascending, then the next position), are cut into beats
+ * of `elementsPerBeat` elements; on every cycle with `<validPort>` high the design presents one
+ * beat on `<dataPort>`, element j of the beat at bits [j*elementBits +: elementBits] (two's
+ * complement where the kind is signed). A trace port never stalls the design: it only observes.
+ */
+export const TracePortSchema = z.object({
+  /** 'normalizer' or the model layer's name */
+  stream: z.string(),
+  /** z: normalizer output; bits: binary layer outputs; preact: pooled pre-activations; logits: per-channel logits */
+  kind: z.enum(['z', 'bits', 'preact', 'logits']),
+  validPort: z.string(),
+  dataPort: z.string(),
+  elementBits: z.number().int().positive(),
+  elementsPerBeat: z.number().int().positive(),
+  /** beats per window: elements per window / elementsPerBeat */
+  beatsPerWindow: z.number().int().positive(),
+});
+
 export const DesignManifestSchema = z.object({
   format: z.literal(DESIGN_FORMAT),
   version: z.number().int().positive(),
@@ -63,6 +85,8 @@ export const DesignManifestSchema = z.object({
    *   m_valid, m_ready, m_class[classBits-1:0]  one class index out per window.
    */
   io: z.object({ sampleBits: z.number().int().positive(), classBits: z.number().int().positive() }),
+  /** present when the design was generated with trace ports (simulation builds) */
+  trace: z.array(TracePortSchema).optional(),
   estimate: z.object({
     /** steady-state cycles between windows (the slowest engine) */
     cyclesPerWindow: nonNegInt,
@@ -76,4 +100,5 @@ export const DesignManifestSchema = z.object({
 export type ResourceEstimate = z.infer<typeof ResourceEstimateSchema>;
 export type LayerFolding = z.infer<typeof LayerFoldingSchema>;
 export type LayerEstimate = z.infer<typeof LayerEstimateSchema>;
+export type TracePort = z.infer<typeof TracePortSchema>;
 export type DesignManifest = z.infer<typeof DesignManifestSchema>;

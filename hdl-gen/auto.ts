@@ -1,0 +1,168 @@
+/**
+ * `--folding auto`: choose PE and SIMD per layer from the divisor choices.
+ *
+ * Resources of one engine depend only on its own folding, so for a bound T on cycles per
+ * window the cheapest design is every layer's cheapest choice with cycles <= T, independently
+ * (this also balances the engines: no layer is made faster than T needs). "Cheapest" is the
+ * sum of the choice's LUT, FF and block RAM as fractions of the device's budget.
+ * - `--target-cycles T`: that design, after checking T is reachable at all (the fully
+ *   parallel design's cycles per window is the floor).
+ * - `--fit <device>`: the candidate bounds are every cycle count some choice of some layer
+ *   has; the smallest bound whose cheapest design fits the device (LUT and FF within
+ *   `margin` of the budget, block RAM, SPRAM and DSP within it) is found by binary search
+ *   (cheapest cost only falls as T grows); among it and the next few fitting bounds the one
+ *   with the lowest latency wins (ties: fewer cycles per window).
+ */
+import { UserError } from '../src/cli/errors.ts';
+import type { Target } from '../src/design/targets.ts';
+import type { QModel } from '../src/model/qmodel.ts';
+import { layerShapes } from '../src/model/shapes.ts';
+import { divisors, type LayerFold, type ResolvedFolding } from './folding.ts';
+import { defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, type DesignEstimate, type Resources } from './estimate.ts';
+import type { LayerShape } from '../src/model/shapes.ts';
+
+export type AutoGoal = { kind: 'cycles'; targetCycles: number } | { kind: 'fit'; device: Target; margin?: number };
+
+/** LUT and FF headroom kept free for routing when fitting a device. */
+export const DEFAULT_FIT_MARGIN = 0.85;
+/** How many fitting bounds past the smallest are compared for latency. */
+const LATENCY_CANDIDATES = 16;
+
+interface Choice {
+  pe: number;
+  simd: number;
+  cycles: number;
+  cost: number;
+}
+
+function costOf(r: Resources, budget: Target): number {
+  const b = budget.resources;
+  return r.lut4 / b.lut4 + r.ff / b.ff + r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp);
+}
+
+/** Every (PE, SIMD) choice of every layer with its engine cycles and cost, cheapest first. */
+function layerChoices(model: QModel, shapes: LayerShape[], target: Target, budget: Target): Choice[][] {
+  return shapes.map((shape) => {
+    const choices: Choice[] = [];
+    for (const pe of divisors(shape.outChannels)) {
+      for (const simd of divisors(shape.taps)) {
+        const e = estimateEngine(model, shape, pe, simd, undefined, target);
+        choices.push({ pe, simd, cycles: e.cycles, cost: costOf(e.resources, budget) });
+      }
+    }
+    choices.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles || a.pe - b.pe || a.simd - b.simd);
+    return choices;
+  });
+}
+
+/** The cheapest choice per layer within `bound` cycles, or null when some layer cannot make it. */
+function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number, layer1Bound: number): LayerFold[] | null {
+  const out: LayerFold[] = [];
+  for (let i = 0; i < choices.length; i++) {
+    const limit = i === 0 ? Math.min(bound, layer1Bound) : bound;
+    const c = choices[i]!.find((x) => x.cycles <= limit);
+    if (!c) return null;
+    out.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd });
+  }
+  return out;
+}
+
+/** Bound on layer 1's cycles so the normalizer's interval (which waits for pass 2 at layer 1's pace) stays within `bound`. */
+function layer1Limit(model: QModel, bound: number, buffers: 1 | 2, statsCycles: number): number {
+  if (model.normalizer.kind !== 'zscore') return bound;
+  return buffers === 2 ? bound - statsCycles : bound - model.input.length - statsCycles;
+}
+
+function describe(r: Resources): string {
+  return `${r.lut4} LUT4, ${r.ff} FF, ${r.bram} BRAM, ${r.spram} SPRAM, ${r.dsp} DSP`;
+}
+
+export interface AutoResult {
+  folding: ResolvedFolding;
+  estimate: DesignEstimate;
+}
+
+export function autoFolding(model: QModel, target: Target, goal: AutoGoal): AutoResult {
+  const budget = goal.kind === 'fit' ? goal.device : target;
+  const shapes = layerShapes(model);
+  const choices = layerChoices(model, shapes, target, budget);
+  const zscore = model.normalizer.kind === 'zscore';
+  const bufferOptions: (1 | 2)[] = zscore ? (defaultNormalizerBuffers(model, target) === 2 ? [2, 1] : [1, 2]) : [1];
+  const stats = estimateDesign(model, { layers: shapes.map((s) => ({ layer: s.name, pe: 1, simd: 1 })) }, target, shapes).normalizer.statsCycles;
+  const memo = new Map<string, AutoResult | null>();
+  const attempt = (bound: number, buffers: 1 | 2): AutoResult | null => {
+    const key = `${bound},${buffers}`;
+    if (memo.has(key)) return memo.get(key)!;
+    let result: AutoResult | null = null;
+    const layers = cheapestWithin(shapes, choices, bound, layer1Limit(model, bound, buffers, stats));
+    if (layers) {
+      const folding: ResolvedFolding = zscore ? { layers, normalizerBuffers: buffers } : { layers };
+      const estimate = estimateDesign(model, folding, target, shapes);
+      if (estimate.cyclesPerWindow <= bound) result = { folding, estimate };
+    }
+    memo.set(key, result);
+    return result;
+  };
+
+  if (goal.kind === 'cycles') {
+    const T = goal.targetCycles;
+    for (const buffers of bufferOptions) {
+      const r = attempt(T, buffers);
+      if (r) return r;
+    }
+    const fastest = estimateDesign(
+      model,
+      { layers: shapes.map((s) => ({ layer: s.name, pe: s.outChannels, simd: s.taps })), normalizerBuffers: zscore ? 2 : undefined },
+      target,
+      shapes,
+    );
+    throw new UserError(
+      `--target-cycles ${T}: model '${model.name}' needs at least ${fastest.cyclesPerWindow} cycles per window even fully parallel (bottleneck: ${fastest.bottleneck}); ask for ${fastest.cyclesPerWindow} or more`,
+    );
+  }
+
+  const margin = goal.margin ?? DEFAULT_FIT_MARGIN;
+  const device = goal.device;
+  // Candidate bounds: every engine cycle count, and the normalizer's interval over each of layer 1's.
+  const cand = new Set(choices.flatMap((cs) => cs.map((c) => c.cycles)));
+  if (zscore) {
+    for (const c of choices[0]!) {
+      cand.add(stats + Math.max(model.input.length, c.cycles));
+      cand.add(model.input.length + stats + Math.max(model.input.length, c.cycles));
+    }
+  }
+  const all = [...cand].sort((a, b) => a - b);
+  let best: AutoResult | null = null;
+  for (const buffers of bufferOptions) {
+    const fitsAt = (i: number): AutoResult | null => {
+      const r = attempt(all[i]!, buffers);
+      return r && fitsDevice(r.estimate.total, device, margin) ? r : null;
+    };
+    // binary search for the first fitting bound
+    let lo = 0;
+    let hi = all.length - 1;
+    if (!fitsAt(hi)) continue;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fitsAt(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = lo; i < Math.min(all.length, lo + LATENCY_CANDIDATES); i++) {
+      const r = fitsAt(i);
+      if (!r) continue;
+      if (
+        !best ||
+        r.estimate.latencyCycles < best.estimate.latencyCycles ||
+        (r.estimate.latencyCycles === best.estimate.latencyCycles && r.estimate.cyclesPerWindow < best.estimate.cyclesPerWindow)
+      ) {
+        best = r;
+      }
+    }
+  }
+  if (best) return best;
+  const smallest = estimateDesign(model, { layers: shapes.map((s) => ({ layer: s.name, pe: 1, simd: 1 })), normalizerBuffers: zscore ? 1 : undefined }, target, shapes);
+  const m = Math.round(margin * 100);
+  throw new UserError(
+    `--fit ${device.name}: model '${model.name}' does not fit even fully folded: it needs about ${describe(smallest.total)}; the device has ${describe({ ...device.resources })} (LUT/FF at ${m} %); choose a larger device or a smaller model`,
+  );
+}

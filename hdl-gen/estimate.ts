@@ -1,0 +1,486 @@
+/**
+ * The analytical model: cycles and resources per engine, before any synthesis.
+ *
+ * Cycles. An engine computes P output positions per window (conv: the conv positions some
+ * pooled output reads, i.e. contributingConvPositions; dense: 1), each in
+ * c = (C_out / PE) * (taps / SIMD) cycles, and cannot run faster than its input arrives (one
+ * input position per cycle): cycles = max(P * c, L_in) + fill, where fill is the engine's
+ * pipeline depth (weight ROM read when in block RAM, popcount register stages, accumulator,
+ * output function). The last engine adds the logit tail (a sequential multiply per channel
+ * and the argmax).
+ * The z-score normalizer buffers a window while accumulating S1 and S2 (pass 1, one sample per
+ * cycle as it arrives), computes mean and reciprocal in `statsCycles` sequential steps, then
+ * re-streams the buffer through (x - mean) * r >> shift into layer 1 (pass 2, which runs at
+ * layer 1's pace: max(N, cycles of layer 1)). With two (ping-pong) buffers pass 1 of the next
+ * window overlaps pass 2 of this one, and the stats step runs at the swap while both are
+ * idle: interval = S + max(N, C1). With one buffer nothing overlaps: N + S + max(N, C1).
+ * The offset normalizer is a pure stream: N.
+ * Steady-state cycles per window = the slowest stage. Latency (last sample accepted -> class
+ * valid, for a window entering an idle pipeline) comes from a position-level schedule: each
+ * engine starts position p once the previous position is done and the last input position p
+ * reads has arrived (unbounded buffering between engines is assumed, which is exact when
+ * producers are not faster than consumers' line buffers can take).
+ *
+ * Resources (LUT4, FF, block RAM, SPRAM, DSP), per block, coarse and documented so synthesis
+ * results can calibrate them (docs/ARCHITECTURE.md, "Accelerator generator"):
+ * - adder of two w-bit operands: w + 1 LUTs (carry-chain LUT per bit plus the carry out);
+ *   a balanced adder tree sums that over its adders (adderTreeLuts);
+ * - XNOR + popcount of n bits: n XNOR LUTs (none when the weights are constants, i.e. one
+ *   ROM word) + adder tree of n 1-bit leaves; optional pipeline registers add FFs;
+ * - layer 1 (integer inputs): conditional negation (zBits LUTs per tap unless constant
+ *   weights) + adder tree of n (zBits+1)-bit leaves;
+ * - accumulator: accW LUTs + accW FFs per lane; output function: one comparator (accW LUTs)
+ *   per lane when every channel's function is monotone (ge/le/const), two otherwise, plus a
+ *   per-lane table ROM when any channel uses a table;
+ * - ROM of D words x W bits in LUTs: W * (2*ceil(D/16) - 1) LUTs (16x1 per LUT4 plus a mux
+ *   tree), 0 when D = 1 (constants); in block RAM: the cheapest aspect ratio
+ *   (iCE40 SB_RAM40_4K 256x16..2048x2, ECP5 DP16KD 512x36..16384x1);
+ * - weight storage rule: LUTs when the ROM has one word or at most LUT_ROM_MAX_BITS bits,
+ *   block RAM otherwise (overridable per layer in the folding file);
+ * - line buffer: (K + stride) positions x C_in x tap bits of FFs (+K mask bits for zero
+ *   padding), a (taps/SIMD):1 mux per SIMD tap bit (n-1 LUTs for an n:1 mux);
+ * - pool: m = ceil(size/stride) running partial results per channel (a conv position
+ *   belongs to at most m pool windows); bit pooling (OR/AND, every function monotone): m FFs
+ *   and m LUTs per channel; integer max: m*accW FFs and m*(accW+1) LUTs per channel;
+ * - per engine: the conv position assembled fold by fold (C_out FFs) and the output stream
+ *   register (C_out + 1 FFs), which is the hand-off to the next engine (no extra FIFO);
+ * - logits: pos/neg sums per channel (2*C_out*Ws FFs, 2*PE*Ws LUTs), one sequential
+ *   multiplier, an argmax comparator;
+ * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
+ * - normalizer: x^2 and (x-mean)*r in DSPs when the device has them (else a*b LUTs each),
+ *   accumulators, a shared sequential divide/isqrt datapath, window buffers in SPRAM on the
+ *   UP5K and block RAM elsewhere.
+ */
+import type { QModel } from '../src/model/qmodel.ts';
+import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
+import type { Family, Target } from '../src/design/targets.ts';
+import type { ResolvedFolding, WeightStorage } from './folding.ts';
+import { counterBits, signedBits, unsignedBits, zscoreWidths } from './widths.ts';
+
+export interface Resources {
+  lut4: number;
+  ff: number;
+  bram: number;
+  spram: number;
+  dsp: number;
+}
+
+export const ZERO: Resources = { lut4: 0, ff: 0, bram: 0, spram: 0, dsp: 0 };
+
+export function addResources(...rs: Resources[]): Resources {
+  const out = { ...ZERO };
+  for (const r of rs) {
+    out.lut4 += r.lut4;
+    out.ff += r.ff;
+    out.bram += r.bram;
+    out.spram += r.spram;
+    out.dsp += r.dsp;
+  }
+  return out;
+}
+
+function res(lut4: number, ff: number, extra: Partial<Resources> = {}): Resources {
+  return { ...ZERO, lut4: Math.ceil(lut4), ff: Math.ceil(ff), ...extra };
+}
+
+/** ROMs up to this many bits stay in LUTs (128 LUT4s of storage). */
+export const LUT_ROM_MAX_BITS = 2048;
+/** SB_SPRAM256KA: 16384 words x 16 bits. */
+export const SPRAM_WORDS = 16384;
+export const SPRAM_WIDTH = 16;
+
+const BRAM_SHAPES: Record<Family, [number, number][]> = {
+  ice40: [[256, 16], [512, 8], [1024, 4], [2048, 2]],
+  ecp5: [[512, 36], [1024, 18], [2048, 9], [4096, 4], [8192, 2], [16384, 1]],
+};
+
+/** Block RAMs for a depth x width memory, in the cheapest aspect ratio. */
+export function bramBlocks(depth: number, width: number, family: Family): number {
+  if (depth <= 0 || width <= 0) return 0;
+  let best = Infinity;
+  for (const [d, w] of BRAM_SHAPES[family]) best = Math.min(best, Math.ceil(depth / d) * Math.ceil(width / w));
+  return best;
+}
+
+/** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
+export function lutRomLuts(depth: number, width: number): number {
+  if (depth <= 1) return 0;
+  return width * (2 * Math.ceil(depth / 16) - 1);
+}
+
+/** LUT4s of an n:1 mux per bit. */
+export function muxLuts(n: number, width: number): number {
+  return n <= 1 ? 0 : (n - 1) * width;
+}
+
+/**
+ * LUT4s of a balanced adder tree over n leaves of `leafWidth` bits, pairing neighbours level
+ * by level exactly as blocks/popcount.ts builds it; an adder of w-bit operands costs w + 1.
+ */
+export function adderTreeLuts(n: number, leafWidth: number): number {
+  let widths = Array.from({ length: n }, () => leafWidth);
+  let luts = 0;
+  while (widths.length > 1) {
+    const next: number[] = [];
+    for (let i = 0; i + 1 < widths.length; i += 2) {
+      const w = Math.max(widths[i]!, widths[i + 1]!);
+      luts += w + 1;
+      next.push(w + 1);
+    }
+    if (widths.length % 2 === 1) next.push(widths[widths.length - 1]!);
+    widths = next;
+  }
+  return luts;
+}
+
+/** Multiplier a x b bits: DSP blocks when the device has them, else an array of a*b LUTs. */
+export function multiplier(a: number, b: number, target: Target): Resources {
+  if (target.resources.dsp > 0) {
+    const side = target.family === 'ice40' ? 16 : 18;
+    return res(0, 0, { dsp: Math.ceil(a / side) * Math.ceil(b / side) });
+  }
+  return res(a * b, 0);
+}
+
+/** Where a weight ROM of `words` x `width` bits goes by default. */
+export function defaultWeightStorage(words: number, width: number, target: Target): WeightStorage {
+  if (words <= 1 || words * width <= LUT_ROM_MAX_BITS || target.resources.bram === 0) return 'lut';
+  return 'bram';
+}
+
+export interface NormalizerEstimate {
+  kind: 'zscore' | 'offset';
+  buffers: 0 | 1 | 2;
+  bufferStorage: 'spram' | 'bram' | 'none';
+  statsCycles: number;
+  /** the normalizer's own steady-state interval (includes pass 2 at layer 1's pace) */
+  cycles: number;
+  resources: Resources;
+}
+
+export interface EngineEstimate {
+  index: number;
+  layer: string;
+  kind: 'conv' | 'dense';
+  /** e.g. "1x3600 -> 8x449 k16 s2 pool8/4" (channels x length) */
+  shape: string;
+  pe: number;
+  simd: number;
+  folds: number;
+  groups: number;
+  positions: number;
+  cyclesPerPosition: number;
+  inBeats: number;
+  fill: number;
+  /** logits layer only: sequential multiply + argmax after the last position */
+  tail: number;
+  cycles: number;
+  accWidth: number;
+  weightStorage: WeightStorage;
+  weightWords: number;
+  weightWidth: number;
+  resources: Resources;
+}
+
+export interface DesignEstimate {
+  target: string;
+  normalizer: NormalizerEstimate;
+  engines: EngineEstimate[];
+  /** steady-state cycles between windows: the slowest stage */
+  cyclesPerWindow: number;
+  /** 'normalizer' or the slowest layer's name */
+  bottleneck: string;
+  latencyCycles: number;
+  total: Resources;
+}
+
+/** Whether the z-score normalizer gets two buffers by default on this target. */
+export function defaultNormalizerBuffers(model: QModel, target: Target): 1 | 2 {
+  const n = model.input.length;
+  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(model.input.sampleBits / SPRAM_WIDTH);
+  if (target.resources.spram >= 2 * spramPer) return 2;
+  const bramPer = bramBlocks(n, model.input.sampleBits, target.family);
+  return 2 * bramPer <= target.resources.bram / 4 ? 2 : 1;
+}
+
+function isMonotone(kind: string): boolean {
+  return kind === 'ge' || kind === 'le' || kind === 'const';
+}
+
+/** Accumulator width of a layer: bounds every partial sum, not only the final one. */
+export function accumulatorWidth(model: QModel, shape: LayerShape): number {
+  if (shape.inputKind === 'binary') return signedBits(-shape.taps, shape.taps);
+  const zMax = 2 ** (model.normalizer.outBits - 1);
+  const layer = model.layers[shape.index]!;
+  const padAbs = layer.kind === 'conv' ? Math.abs(layer.pad.value) : 0;
+  const m = shape.taps * Math.max(zMax, padAbs);
+  return signedBits(-m, m);
+}
+
+function shapeText(model: QModel, shape: LayerShape): string {
+  const layer = model.layers[shape.index]!;
+  const io = `${shape.inChannels}x${shape.inLength} -> ${shape.outChannels}x${shape.outLength}`;
+  if (layer.kind === 'dense') return `${io} dense`;
+  const pool = layer.pool ? ` pool${layer.pool.size}/${layer.pool.stride}` : '';
+  return `${io} k${layer.kernel} s${layer.stride}${pool}`;
+}
+
+function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer1Cycles: number): NormalizerEstimate {
+  const n = model.input.length;
+  const nz = model.normalizer;
+  if (nz.kind === 'offset') {
+    return {
+      kind: 'offset',
+      buffers: 0,
+      bufferStorage: 'none',
+      statsCycles: 0,
+      cycles: n,
+      resources: res(model.input.sampleBits + 2 * nz.outBits, nz.outBits + 2),
+    };
+  }
+  const w = zscoreWidths(nz, n, model.input.sampleBits);
+  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(w.sampleBits / SPRAM_WIDTH);
+  const useSpram = target.resources.spram >= buffers * spramPer;
+  const memory = useSpram
+    ? res(0, 0, { spram: buffers * spramPer })
+    : res(0, 0, { bram: buffers * bramBlocks(n, w.sampleBits, target.family) });
+  const square = multiplier(w.sampleBits, w.sampleBits, target);
+  const scale = multiplier(w.diff, w.recip + 1, target);
+  const nBits = counterBits(n);
+  const pass1 = res(w.s1 + 1 + w.s2 + 1 + nBits * 2, w.s1 + w.s2 + w.sampleBits + nBits);
+  // shared sequential datapath: D, root, remainder, quotient, mean, recip registers and their
+  // subtract/shift/mux logic
+  const statsFf = w.d + w.sd + (w.d + 2) + w.num + w.s1 + w.recip + 6;
+  const stats = res(2 * (w.d + 2) + 2 * w.num + 2 * w.s1, statsFf);
+  const pass2 = res(w.diff + 1 + 2 * nz.outBits + nBits * 2, w.diff + w.product + nz.outBits + nBits + 2);
+  const statsCycles = w.statsCycles;
+  const p2 = Math.max(n, layer1Cycles);
+  const cycles = buffers === 2 ? statsCycles + p2 : n + statsCycles + p2;
+  return {
+    kind: 'zscore',
+    buffers,
+    bufferStorage: useSpram ? 'spram' : 'bram',
+    statsCycles,
+    cycles,
+    resources: addResources(memory, square, scale, pass1, stats, pass2),
+  };
+}
+
+/** One engine's estimate (exported for the auto-folding search, which tries each choice alone). */
+export function estimateEngine(model: QModel, shape: LayerShape, pe: number, simd: number, storageOverride: WeightStorage | undefined, target: Target): EngineEstimate {
+  const layer = model.layers[shape.index]!;
+  const folds = shape.outChannels / pe;
+  const groups = shape.taps / simd;
+  const positions = layer.kind === 'conv' ? contributingConvPositions(shape.convLength, layer.pool) : 1;
+  const cyclesPerPosition = folds * groups;
+  const inBeats = shape.inLength;
+  const accW = accumulatorWidth(model, shape);
+  const zb = model.normalizer.outBits;
+  const tapBits = shape.inputKind === 'int' ? zb : 1;
+
+  // weights
+  const weightWords = folds * groups;
+  const weightWidth = pe * simd;
+  const weightStorage = storageOverride ?? defaultWeightStorage(weightWords, weightWidth, target);
+  const constWeights = weightWords === 1;
+  const weights =
+    weightStorage === 'bram' ? res(0, 0, { bram: bramBlocks(weightWords, weightWidth, target.family) }) : res(lutRomLuts(weightWords, weightWidth), 0);
+
+  // line buffer (a dense layer holds its whole input)
+  const kernel = layer.kind === 'conv' ? layer.kernel : shape.inLength;
+  const stride = layer.kind === 'conv' ? layer.stride : shape.inLength;
+  const padZero = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
+  const lineFf = (layer.kind === 'conv' ? (kernel + stride) * shape.inChannels * tapBits : shape.taps) + (padZero ? kernel : 0);
+  const line = res(muxLuts(groups, simd * tapBits), lineFf);
+
+  // datapath per lane
+  let lane: Resources;
+  if (shape.inputKind === 'binary') {
+    lane = res((constWeights ? 0 : simd) + adderTreeLuts(simd, 1) + (padZero ? accW : 0) + accW + 1, accW);
+  } else {
+    lane = res((constWeights ? 0 : simd * zb) + adderTreeLuts(simd, zb + 1) + accW + 1, accW);
+  }
+  const maskPop = padZero ? res(adderTreeLuts(simd, 1), 0) : ZERO;
+
+  // output function + pool
+  let out: Resources;
+  const pool = layer.kind === 'conv' ? layer.pool : null;
+  let tail = 0;
+  if (layer.out.kind === 'binary') {
+    const monotone = layer.out.fns.every((f) => isMonotone(f.kind));
+    const paramWidth = monotone ? accW + 1 : 2 * accW + 1;
+    const tables = layer.out.fns.filter((f) => f.kind === 'table');
+    const tableSize = tables.length ? 2 ** unsignedBits(Math.max(...tables.map((f) => (f.kind === 'table' ? f.size : 0))) - 1) : 0;
+    const compare = res(pe * (monotone ? accW : 2 * accW) + lutRomLuts(folds, pe * paramWidth) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0);
+    let poolR = ZERO;
+    if (pool && pool.size > 1) {
+      const partials = Math.ceil(pool.size / pool.stride);
+      poolR = monotone
+        ? res(shape.outChannels * partials, partials * shape.outChannels)
+        : res(shape.outChannels * partials * (accW + 1), partials * shape.outChannels * accW);
+    }
+    // the conv position being assembled from the folds, and the output stream register
+    out = addResources(compare, poolR, res(shape.outChannels + 2, 2 * shape.outChannels + 1));
+  } else {
+    const fns = layer.out.fns;
+    const constW = signedBits(Math.min(...fns.flatMap((f) => [f.pos, f.neg, f.bias])), Math.max(...fns.flatMap((f) => [f.pos, f.neg, f.bias])));
+    const sumW = signedBits(-positions * 2 ** (accW - 1), positions * 2 ** (accW - 1));
+    const logitW = sumW + constW + 2;
+    let poolR = ZERO;
+    if (pool && pool.size > 1) {
+      const partials = Math.ceil(pool.size / pool.stride);
+      poolR = res(shape.outChannels * partials * (accW + 1), partials * shape.outChannels * accW);
+    }
+    const sums = res(2 * pe * (sumW + 1), 2 * shape.outChannels * sumW);
+    const mult = res(2 * (sumW + constW), 2 * (sumW + constW));
+    const argmax = res(2 * logitW, logitW + unsignedBits(shape.outChannels));
+    out = addResources(poolR, sums, mult, argmax);
+    tail = shape.outChannels * (2 * constW + 2) + 2;
+  }
+
+  const ctrlBits = counterBits(positions) + counterBits(folds) + counterBits(groups) + counterBits(inBeats) + 4;
+  const control = res(2 * ctrlBits, ctrlBits);
+  const lanes = res(lane.lut4 * pe, lane.ff * pe);
+  const resources = addResources(weights, line, lanes, maskPop, out, control);
+
+  const fill = (weightStorage === 'bram' ? 1 : 0) + 2;
+  const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
+  return {
+    index: shape.index,
+    layer: shape.name,
+    kind: shape.kind,
+    shape: shapeText(model, shape),
+    pe,
+    simd,
+    folds,
+    groups,
+    positions,
+    cyclesPerPosition,
+    inBeats,
+    fill,
+    tail,
+    cycles,
+    accWidth: accW,
+    weightStorage,
+    weightWords,
+    weightWidth,
+    resources,
+  };
+}
+
+/** Last input position (0-based, of the layer's input) that output position `p` reads. */
+function lastInputOf(model: QModel, shape: LayerShape, convPos: number): number {
+  const layer = model.layers[shape.index]!;
+  if (layer.kind === 'dense') return shape.inLength - 1;
+  return Math.min(shape.inLength - 1, convPos * layer.stride - layer.pad.left + layer.kernel - 1);
+}
+
+/**
+ * Latency of one window through an idle pipeline, from the cycle its last sample is accepted
+ * to the cycle its class is valid (see the file comment for the schedule).
+ */
+function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEstimate, engines: EngineEstimate[]): number {
+  const n = model.input.length;
+  // arrival[i]: cycle input position i of the current engine is available
+  let arrival: number[] = Array.from({ length: n }, (_, i) => (norm.kind === 'zscore' ? norm.statsCycles + 2 + i : i - (n - 1) + 1));
+  let done = 0;
+  engines.forEach((e, li) => {
+    const shape = shapes[li]!;
+    const layer = model.layers[li]!;
+    const convDone: number[] = [];
+    let free = -Infinity;
+    for (let p = 0; p < e.positions; p++) {
+      const start = Math.max(free, arrival[lastInputOf(model, shape, p)]!);
+      free = start + e.cyclesPerPosition;
+      convDone.push(free + e.fill - 1);
+    }
+    const pool = layer.kind === 'conv' ? layer.pool : null;
+    const out: number[] = [];
+    for (let q = 0; q < shape.outLength; q++) {
+      const last = pool ? q * pool.stride + pool.size - 1 : q;
+      out.push(convDone[Math.min(last, convDone.length - 1)]! + 1);
+    }
+    done = out[out.length - 1]! + e.tail;
+    arrival = out;
+  });
+  return done + 1;
+}
+
+/** The analytical model of a design: a folding checked by validateFolding. */
+export function estimateDesign(model: QModel, folding: ResolvedFolding, target: Target, shapes: LayerShape[] = layerShapes(model)): DesignEstimate {
+  const engines = shapes.map((s, i) => {
+    const f = folding.layers[i]!;
+    return estimateEngine(model, s, f.pe, f.simd, f.weights, target);
+  });
+  const buffers = folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target);
+  const normalizer = estimateNormalizer(model, target, buffers, engines[0]!.cycles);
+  let cyclesPerWindow = normalizer.cycles;
+  let bottleneck = 'normalizer';
+  for (const e of engines) {
+    if (e.cycles > cyclesPerWindow) {
+      cyclesPerWindow = e.cycles;
+      bottleneck = e.layer;
+    }
+  }
+  // top level: input skid buffer, class output register
+  const classBits = unsignedBits(model.classes.length - 1);
+  const top = res(model.input.sampleBits + classBits + 4, 2 * (model.input.sampleBits + 1) + classBits + 2);
+  const total = addResources(normalizer.resources, ...engines.map((e) => e.resources), top);
+  return {
+    target: target.name,
+    normalizer,
+    engines,
+    cyclesPerWindow,
+    bottleneck,
+    latencyCycles: scheduleLatency(model, shapes, normalizer, engines),
+    total,
+  };
+}
+
+/** Whether an estimate fits a device's LUT, FF, block RAM, SPRAM and DSP budget with `margin` (0.85 = 15 % headroom). */
+export function fitsDevice(total: Resources, target: Target, margin: number): boolean {
+  const r = target.resources;
+  return (
+    total.lut4 <= r.lut4 * margin &&
+    total.ff <= r.ff * margin &&
+    total.bram <= r.bram &&
+    total.spram <= r.spram &&
+    total.dsp <= r.dsp
+  );
+}
+
+function pad(s: string, w: number, right = false): string {
+  return right ? s.padStart(w) : s.padEnd(w);
+}
+
+/** The analytical model as a plain-text table (printed before anything else is generated). */
+export function formatEstimateTable(est: DesignEstimate): string {
+  const head = ['layer', 'shape', 'PE', 'SIMD', 'cycles', 'LUT', 'FF', 'BRAM', 'SPRAM', 'DSP', 'weights'];
+  const rows: string[][] = [];
+  const n = est.normalizer;
+  rows.push([
+    'normalizer',
+    n.kind === 'zscore' ? `zscore, ${n.buffers} buffer${n.buffers === 1 ? '' : 's'} in ${n.bufferStorage}, stats ${n.statsCycles}` : 'offset',
+    '-',
+    '-',
+    String(n.cycles),
+    String(n.resources.lut4),
+    String(n.resources.ff),
+    String(n.resources.bram),
+    String(n.resources.spram),
+    String(n.resources.dsp),
+    '-',
+  ]);
+  for (const e of est.engines) {
+    const r = e.resources;
+    rows.push([e.layer, e.shape, String(e.pe), String(e.simd), String(e.cycles), String(r.lut4), String(r.ff), String(r.bram), String(r.spram), String(r.dsp), e.weightStorage]);
+  }
+  const t = est.total;
+  rows.push(['total', `target ${est.target}`, '', '', String(est.cyclesPerWindow), String(t.lut4), String(t.ff), String(t.bram), String(t.spram), String(t.dsp), '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, numeric.has(i))).join('  ').trimEnd();
+  const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(0, -1).map(line), widths.map((w) => '-'.repeat(w)).join('  '), line(rows[rows.length - 1]!)];
+  out.push(`cycles per window ${est.cyclesPerWindow} (bottleneck: ${est.bottleneck}); latency ${est.latencyCycles} cycles from the last sample to the class`);
+  return out.join('\n');
+}

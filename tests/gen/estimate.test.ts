@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/cli/errors.ts';
+import { getTarget, type Target } from '../../src/design/targets.ts';
+import { autoFolding } from '../../hdl-gen/auto.ts';
+import {
+  adderTreeLuts,
+  bramBlocks,
+  defaultWeightStorage,
+  estimateDesign,
+  estimateEngine,
+  fitsDevice,
+  formatEstimateTable,
+  lutRomLuts,
+} from '../../hdl-gen/estimate.ts';
+import { fullyFolded, fullyParallel, validateFolding } from '../../hdl-gen/folding.ts';
+import { layerShapes } from '../../src/model/shapes.ts';
+import { zscoreWidths } from '../../hdl-gen/widths.ts';
+import { DEFAULT_ZSCORE } from '../../src/model/normalizer.ts';
+import { btpnShapedModel, smallModel } from './fixtures.ts';
+
+const up5k = getTarget('ice40-up5k');
+const hx8k = getTarget('ice40-hx8k');
+const ecp5 = getTarget('ecp5-25f');
+
+describe('block formulas', () => {
+  it('block RAM count picks the cheapest aspect ratio', () => {
+    // 3600 x 12 on iCE40: 256x16 -> 15, 512x8 -> 16, 1024x4 -> 12, 2048x2 -> 12
+    expect(bramBlocks(3600, 12, 'ice40')).toBe(12);
+    expect(bramBlocks(256, 16, 'ice40')).toBe(1);
+    expect(bramBlocks(257, 16, 'ice40')).toBe(2);
+    expect(bramBlocks(1024, 18, 'ecp5')).toBe(1);
+    expect(bramBlocks(3600, 12, 'ecp5')).toBe(3);
+    expect(bramBlocks(0, 12, 'ecp5')).toBe(0);
+  });
+
+  it('LUT ROMs cost nothing for one word (constants) and grow with depth', () => {
+    expect(lutRomLuts(1, 100)).toBe(0);
+    expect(lutRomLuts(16, 4)).toBe(4);
+    expect(lutRomLuts(17, 4)).toBe(12);
+  });
+
+  it('adder tree pairs neighbours; an adder of w-bit operands costs w+1', () => {
+    expect(adderTreeLuts(1, 1)).toBe(0);
+    expect(adderTreeLuts(2, 1)).toBe(2);
+    expect(adderTreeLuts(4, 1)).toBe(2 + 2 + 3);
+    expect(adderTreeLuts(3, 1)).toBe(2 + 3);
+  });
+
+  it('weights go to block RAM only when large and the device has block RAM', () => {
+    expect(defaultWeightStorage(1, 100000, up5k)).toBe('lut');
+    expect(defaultWeightStorage(64, 32, up5k)).toBe('lut');
+    expect(defaultWeightStorage(4096, 1, up5k)).toBe('bram');
+    expect(defaultWeightStorage(4096, 1, { ...up5k, resources: { ...up5k.resources, bram: 0 } })).toBe('lut');
+  });
+
+  it('z-score stats cycles follow the sequential steps', () => {
+    const w = zscoreWidths(DEFAULT_ZSCORE, 3600, 12);
+    // S1: 3600 * 2048 needs 24 bits signed; S2 = 3600 * 2^22 -> 34 bits; D <= 3600^2 * 2^22 -> 46 bits
+    expect([w.s1, w.s2, w.d, w.sd, w.num]).toEqual([24, 34, 46, 23, 28]);
+    expect(w.statsCycles).toBe(24 + 24 + 12 + 23 + 28 + 4);
+  });
+});
+
+describe('estimateDesign on a small model', () => {
+  const model = smallModel();
+
+  it('fully folded: cycles = positions * (Cout/PE) * (taps/SIMD) + fill (+ logit tail)', () => {
+    const e = estimateDesign(model, fullyFolded(model), up5k);
+    // conv0: 16 contributing conv positions x 4 channels x 3 taps, + 2 fill
+    expect(e.engines[0]!.cycles).toBe(16 * 4 * 3 + 2);
+    // conv1: 8 positions x 6 x 12, + 2
+    expect(e.engines[1]!.cycles).toBe(8 * 6 * 12 + 2);
+    // dense: 3 x 48, + 2, + tail 3 * (2*3 + 2) + 2 (constants need 3 bits)
+    expect(e.engines[2]!.cycles).toBe(3 * 48 + 2 + 26);
+    expect(e.normalizer.cycles).toBe(16);
+    expect(e.cyclesPerWindow).toBe(578);
+    expect(e.bottleneck).toBe('conv1');
+  });
+
+  it('fully parallel: an engine cannot beat its input rate', () => {
+    const e = estimateDesign(model, fullyParallel(model), up5k);
+    expect(e.engines[0]!.cycles).toBe(16 + 2);
+    expect(e.engines[1]!.cycles).toBe(8 + 2);
+    expect(e.cyclesPerWindow).toBe(36);
+    // schedule: conv0 ends 5 cycles after the last sample, conv1 at 9, dense at 12 + 26
+    expect(e.latencyCycles).toBe(39);
+  });
+
+  it('more parallelism costs more LUTs and fewer cycles', () => {
+    const shapes = layerShapes(model);
+    const slow = estimateEngine(model, shapes[1]!, 1, 1, undefined, up5k);
+    const fast = estimateEngine(model, shapes[1]!, 6, 12, undefined, up5k);
+    expect(fast.cycles).toBeLessThan(slow.cycles);
+    expect(fast.resources.lut4).toBeGreaterThan(slow.resources.lut4);
+  });
+
+  it('a weight storage override moves the ROM into block RAM', () => {
+    const f = validateFolding(model, { layers: fullyFolded(model).layers.map((l) => (l.layer === 'conv1' ? { ...l, weights: 'bram' as const } : l)) });
+    const e = estimateDesign(model, f, up5k);
+    expect(e.engines[1]!.weightStorage).toBe('bram');
+    expect(e.engines[1]!.resources.bram).toBe(1);
+    expect(e.engines[1]!.fill).toBe(3);
+  });
+
+  it('prints the table with one row per stage and the totals', () => {
+    const text = formatEstimateTable(estimateDesign(model, fullyFolded(model), up5k));
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^layer\s+shape\s+PE\s+SIMD\s+cycles\s+LUT\s+FF\s+BRAM/);
+    expect(text).toContain('conv1       4x8 -> 6x8 k3 s1');
+    expect(text).toMatch(/total .* 578 /);
+    expect(lines[lines.length - 1]).toBe('cycles per window 578 (bottleneck: conv1); latency 788 cycles from the last sample to the class');
+  });
+});
+
+describe('estimateDesign on a BTPN-shaped model', () => {
+  const model = btpnShapedModel();
+
+  it('puts the z-score buffers in SPRAM on the UP5K and in block RAM elsewhere', () => {
+    const a = estimateDesign(model, fullyFolded(model), up5k);
+    expect(a.normalizer.bufferStorage).toBe('spram');
+    expect(a.normalizer.buffers).toBe(2);
+    expect(a.total.spram).toBe(2);
+    const b = estimateDesign(model, fullyFolded(model), hx8k);
+    expect(b.normalizer.bufferStorage).toBe('bram');
+    expect(b.normalizer.buffers).toBe(1);
+    expect(b.normalizer.resources.bram).toBe(12);
+    expect(b.normalizer.resources.dsp).toBe(0);
+  });
+
+  it('one buffer costs a window of cycles more than two', () => {
+    const two = estimateDesign(model, { ...fullyParallel(model), normalizerBuffers: 2 }, ecp5);
+    const one = estimateDesign(model, { ...fullyParallel(model), normalizerBuffers: 1 }, ecp5);
+    expect(one.normalizer.cycles - two.normalizer.cycles).toBe(3600);
+    // fully parallel: the normalizer (stats + pass 2 at layer 1's pace) is the bottleneck
+    expect(two.bottleneck).toBe('normalizer');
+    expect(two.engines[0]!.cycles).toBe(3602);
+    expect(two.cyclesPerWindow).toBe(two.normalizer.statsCycles + 3602);
+  });
+
+  it('the conv formula holds for layer 1 (1800 conv positions, stride 2)', () => {
+    const e = estimateDesign(model, fullyFolded(model), up5k);
+    // 449 pooled outputs of pool 8/4 read (449-1)*4+8 = 1800 conv positions
+    expect(e.engines[0]!.positions).toBe(1800);
+    expect(e.engines[0]!.cycles).toBe(1800 * 8 * 16 + 2);
+  });
+});
+
+describe('autoFolding', () => {
+  const model = btpnShapedModel();
+
+  it('--target-cycles: meets the bound with each layer at its cheapest choice', () => {
+    const { folding, estimate } = autoFolding(model, up5k, { kind: 'cycles', targetCycles: 50000 });
+    expect(estimate.cyclesPerWindow).toBeLessThanOrEqual(50000);
+    validateFolding(model, folding);
+    // no engine is made needlessly fast: a cheaper choice for any layer would break the bound
+    const shapes = layerShapes(model);
+    folding.layers.forEach((f, i) => {
+      const chosen = estimate.engines[i]!;
+      expect(chosen.cycles).toBeLessThanOrEqual(50000);
+      expect(f.pe * f.simd).toBeLessThan(shapes[i]!.outChannels * shapes[i]!.taps);
+    });
+    const looser = autoFolding(model, up5k, { kind: 'cycles', targetCycles: 200000 });
+    expect(looser.estimate.total.lut4).toBeLessThanOrEqual(estimate.total.lut4);
+  });
+
+  it('--target-cycles below the fully parallel floor fails naming the floor', () => {
+    const floor = estimateDesign(model, { ...fullyParallel(model), normalizerBuffers: 2 }, up5k).cyclesPerWindow;
+    expect(() => autoFolding(model, up5k, { kind: 'cycles', targetCycles: 1000 })).toThrow(UserError);
+    expect(() => autoFolding(model, up5k, { kind: 'cycles', targetCycles: 1000 })).toThrow(`needs at least ${floor} cycles per window`);
+    expect(autoFolding(model, up5k, { kind: 'cycles', targetCycles: floor }).estimate.cyclesPerWindow).toBe(floor);
+  });
+
+  it('--fit: fits the device with margin, and is faster than fully folded', () => {
+    const { estimate } = autoFolding(model, up5k, { kind: 'fit', device: up5k });
+    expect(fitsDevice(estimate.total, up5k, 0.85)).toBe(true);
+    const folded = estimateDesign(model, fullyFolded(model), up5k);
+    expect(estimate.cyclesPerWindow).toBeLessThan(folded.cyclesPerWindow / 10);
+    // a bigger device buys a faster design
+    const big = autoFolding(model, ecp5, { kind: 'fit', device: ecp5 });
+    expect(big.estimate.cyclesPerWindow).toBeLessThan(estimate.cyclesPerWindow);
+  });
+
+  it('--fit on a device too small fails before anything is generated', () => {
+    const tiny: Target = { ...up5k, name: 'ice40-up5k', resources: { ...up5k.resources, lut4: 1000, ff: 1000 } };
+    expect(() => autoFolding(model, up5k, { kind: 'fit', device: tiny })).toThrow(/does not fit even fully folded: it needs about \d+ LUT4/);
+  });
+});

@@ -4,6 +4,7 @@ import { parseModel } from '../../src/model/validate.ts';
 import { runTraining } from '../../src/train/pipeline.ts';
 import { compileTfjsEngine } from '../../src/train/qengine.ts';
 import { predict } from '../../src/train/trainer.ts';
+import { compileReference } from '../../src/reference/compile.ts';
 import { sineDataset, tinyArch } from './helpers.ts';
 
 beforeAll(async () => {
@@ -38,6 +39,21 @@ describe.each(['dense', 'globalSum'] as const)('tiny binary network with a %s he
     // The fold is exact up to float32 rounding at a threshold's edge: allow at most one tie-break difference.
     expect(same).toBeGreaterThanOrEqual(idx.length - 1);
     expect(result.agreement!).toBeGreaterThanOrEqual((idx.length - 1) / idx.length);
+  });
+
+  it('the batched tfjs integer engine computes exactly the integer reference model', () => {
+    const ref = compileReference(result.model!);
+    const n = ds.header.windowLength;
+    const idx = [...result.split.test, ...result.split.train.slice(0, 40)];
+    const engine = compileTfjsEngine(result.model!);
+    const got = engine.run((j) => ds.samples.subarray(idx[j]! * n, (idx[j]! + 1) * n), idx.length);
+    engine.dispose();
+    const C = result.model!.classes.length;
+    idx.forEach((i, j) => {
+      const w = ds.samples.subarray(i * n, (i + 1) * n);
+      expect(Array.from(got.logits.subarray(j * C, (j + 1) * C))).toEqual(Array.from(ref.logits(w)));
+      expect(got.classes[j]).toBe(ref.classify(w));
+    });
   });
 
   it('records storage as weight bits plus per-channel parameter bits', () => {

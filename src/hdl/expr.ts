@@ -408,8 +408,12 @@ function describeExpr(e: Expr, depth: number): string {
       return `(${d(n.a)} ${compareSymbol[n.kind]} ${d(n.b)})`;
     case 'slice':
       return `${d(n.a)}[${n.hi === n.lo ? n.hi : `${n.hi}:${n.lo}`}]`;
-    case 'concat':
+    case 'concat': {
+      // An extension reads better as the value it extends.
+      const [head, last] = n.parts;
+      if (n.parts.length === 2 && (head!.node.op === 'const' && head!.node.value === 0n || head!.node.op === 'repl')) return d(last!);
       return `{${n.parts.map(d).join(', ')}}`;
+    }
     case 'repl':
       return `{${n.n}{${d(n.a)}}}`;
     case 'mux':

@@ -185,6 +185,22 @@ export class Module {
     return w;
   }
 
+  /**
+   * A balanced reduction tree whose every node is a named wire `<name>_l<level>_<i>`, so a
+   * large tree (popcount, adder tree) reads level by level in the Verilog. Returns the root.
+   */
+  tree(name: string, items: Expr[], combine: (a: Expr, b: Expr) => Expr): Expr {
+    if (items.length === 0) throw new HdlError(`tree ${name}: needs at least one item`);
+    let level = items;
+    for (let depth = 1; level.length > 1; depth++) {
+      const next: Expr[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) next.push(this.let(`${name}_l${depth}_${i / 2}`, combine(level[i]!, level[i + 1]!)));
+      if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+      level = next;
+    }
+    return level[0]!;
+  }
+
   /** A stream this module consumes: inputs `<name>_payload`, `<name>_valid`; output `<name>_ready`. */
   streamIn(name: string, width: number, opts: SignalOptions = {}): Stream {
     return this.declareStream(name, width, 'in', opts);

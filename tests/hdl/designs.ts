@@ -120,10 +120,26 @@ export function romReader(blockData: number[], lutData: number[]): Module {
   const addr = m.input('addr', 8);
   const en = m.input('en', 1);
   const lutAddr = m.input('lut_addr', 5);
-  const block = m.rom('coef', { width: 12, data: blockData, style: 'block' });
-  const lut = m.rom('gain', { width: 5, data: lutData, style: 'lut' });
+  const block = m.rom('coef', { width: 12, data: blockData, depth: 256, style: 'block' });
+  const lut = m.rom('gain', { width: 5, data: lutData, depth: 32, style: 'lut' });
   m.output('data', 12).set(block.read(addr, { enable: en }));
   m.output('lut_data', 5).set(lut.readAsync(lutAddr));
+  return m;
+}
+
+/**
+ * Delay line in a RAM (block RAM inference: registered read, one write port): while `en` is
+ * high each cycle reads the word written `depth` enabled cycles ago, then overwrites it.
+ */
+export function ramDelay(depth: number, width: number): Module {
+  const m = new Module(`ram_delay_d${depth}_w${width}`, { description: 'circular delay line in RAM', params: { depth, width } });
+  const x = m.input('x', width);
+  const en = m.input('en', 1);
+  const ram = m.ram('line', { width, depth });
+  const ptr = m.reg('ptr', Math.log2(depth));
+  m.output('y', width).set(ram.read(ptr, { enable: en }));
+  ram.write(ptr, x, en);
+  m.If(en, () => ptr.set(ptr.add(1).trunc(ptr.width)));
   return m;
 }
 
@@ -133,7 +149,8 @@ export function xnorPopcount(bits: number): Module {
   const x = m.input('x', bits);
   const w = m.input('w', bits);
   const agree = m.let('agree', x.xnor(w));
-  const count = tree(
+  const count = m.tree(
+    'pop',
     Array.from({ length: bits }, (_, i) => agree.bit(i)),
     (a, b) => a.add(b),
   );
@@ -255,5 +272,5 @@ export function operatorsModel(i: { a: number; b: number; ua: number; ub: number
 export function allDesigns(): Module[] {
   const data = Array.from({ length: 256 }, (_, i) => (i * 2654435761) % 4096);
   const lut = Array.from({ length: 32 }, (_, i) => (i * 7 + 3) % 32);
-  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), xnorPopcount(100), operators()];
+  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), ramDelay(16, 8), xnorPopcount(100), operators()];
 }

@@ -14,6 +14,7 @@ import {
   FifoModel,
   operators,
   operatorsModel,
+  ramDelay,
   romReader,
   xnorPopcount,
 } from './designs.ts';
@@ -123,6 +124,25 @@ describe('Verilator simulation against TypeScript models', () => {
       expect(got[t]!.data, `cycle ${t}`).toBe(BigInt(held));
       expect(got[t]!.lut_data, `cycle ${t}`).toBe(BigInt(lutData[c.lut_addr]!));
       if (c.en) held = blockData[c.addr]!;
+    });
+  });
+
+  it('RAM delay line (registered read, write port) against an array model', async () => {
+    const depth = 16;
+    const sim = await Simulator.build(ramDelay(depth, 8));
+    const rng = makeRng(8);
+    const cycles = Array.from({ length: 4000 }, () => ({ x: rng.int(256), en: rng() < 0.75 ? 1 : 0 }));
+    const got = sim.run(cycles);
+    const mem = new Array<number>(depth).fill(0); // the simulator starts memories at zero
+    let ptr = 0;
+    let y = 0;
+    cycles.forEach((c, t) => {
+      expect(got[t]!.y, `cycle ${t}`).toBe(BigInt(y));
+      if (c.en) {
+        y = mem[ptr]!;
+        mem[ptr] = c.x;
+        ptr = (ptr + 1) % depth;
+      }
     });
   });
 

@@ -5,6 +5,8 @@ import { registerDoctor } from './commands/doctor.ts';
 import { registerData } from './commands/data.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerEval } from './commands/eval.ts';
+import { registerSynth } from './commands/synth.ts';
+import { registerReport } from './commands/report.ts';
 
 /** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerData(program);
   registerTrain(program);
   registerEval(program);
+  registerSynth(program);
+  registerReport(program);
   return program;
 }
 

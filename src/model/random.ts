@@ -280,3 +280,109 @@ export function randomWindows(rng: Rand, model: QModel, count: number): Int16Arr
   }
   return out;
 }
+
+/** One conv block of a stacked architecture: conv (no bias) -> max-pool -> folded threshold. */
+export interface ConvBlockSpec {
+  filters: number;
+  kernel: number;
+  stride: number;
+  pad: number;
+  pool: number;
+  poolStride: number;
+}
+
+export interface StackSpec {
+  inputLength: number;
+  blocks: ConvBlockSpec[];
+  classes: number;
+  /** padding value of the binary layers (layer 1 pads with z = 0); default 0 */
+  padValue?: -1 | 0 | 1;
+  /** 'dense' (flatten + dense, BTPN) or 'sum' (last block has one channel per class, global sum; seed 000) */
+  head: 'dense' | 'sum';
+  normalizer?: Normalizer;
+}
+
+/**
+ * A model of a given architecture with random weights and random monotone thresholds
+ * (ge/le, what BatchNorm + sign folds to) near the centre of each channel's range.
+ * For benchmarks and cosim of realistically shaped networks.
+ */
+export function randomStackModel(rng: Rand, spec: StackSpec): QModel {
+  const normalizer: Normalizer = spec.normalizer ?? { kind: 'zscore', recipBits: 16, recipWidth: 16, fracBits: 5, outBits: 8 };
+  const layers: Layer[] = [];
+  let inLength = spec.inputLength;
+  let inChannels = 1;
+  let domain: InputDomain = normalizerDomain(normalizer);
+  let unit = inputUnit(normalizer);
+  spec.blocks.forEach((b, i) => {
+    const last = spec.head === 'sum' && i === spec.blocks.length - 1;
+    const filters = last ? spec.classes : b.filters;
+    const draw: Omit<ConvLayer, 'out'> = {
+      kind: 'conv',
+      name: `conv${i + 1}`,
+      inputKind: domain.kind,
+      inChannels,
+      outChannels: filters,
+      kernel: b.kernel,
+      stride: b.stride,
+      pad: { left: b.pad, right: b.pad, value: i === 0 ? 0 : (spec.padValue ?? 0) },
+      weights: Array.from({ length: filters }, () => randomHex(rng, b.kernel * inChannels)),
+      pool: b.pool > 1 || b.poolStride > 1 ? { kind: 'max', size: b.pool, stride: b.poolStride } : null,
+    };
+    const outLength = pooledLength(convOutLength(inLength, draw), draw.pool);
+    if (last) {
+      layers.push({ ...draw, out: { kind: 'logits', reduce: 'sum', fracBits: 0, fns: logitFns(rng, filters) } });
+    } else {
+      const sets = convPreactSets(draw, inLength, domain);
+      const spread = Math.sqrt(b.kernel * inChannels) * unit;
+      const fns = sets.map((s): BitFunction => {
+        const values = reachableValues(s);
+        return { kind: rng() < 0.5 ? 'ge' : 'le', t: nearCentre(rng, values, (s.lo + s.hi) / 2, spread) };
+      });
+      layers.push({ ...draw, out: { kind: 'binary', fns } });
+    }
+    inLength = outLength;
+    inChannels = filters;
+    domain = { kind: 'binary' };
+    unit = 1;
+  });
+  if (spec.head === 'dense') {
+    const inFeatures = inLength * inChannels;
+    layers.push({
+      kind: 'dense',
+      name: 'dense',
+      inputKind: 'binary',
+      inFeatures,
+      outFeatures: spec.classes,
+      weights: Array.from({ length: spec.classes }, () => randomHex(rng, inFeatures)),
+      out: { kind: 'logits', reduce: 'none', fracBits: 0, fns: logitFns(rng, spec.classes) },
+    });
+  }
+  const model: QModel = {
+    format: QMODEL_FORMAT,
+    schemaVersion: QMODEL_SCHEMA_VERSION,
+    name: `random-stack-${spec.blocks.length}x${spec.head}`,
+    task: 'synthetic',
+    classes: Array.from({ length: spec.classes }, (_, i) => `c${i}`),
+    input: { length: spec.inputLength, sampleBits: 12, sampleRate: 360 },
+    normalizer,
+    layers,
+  };
+  return parseModel(model, 'randomStackModel');
+}
+
+/** BTPN (seed 002): seven blocks, then dense 216 x 5, on 3,600-sample windows. */
+export const BTPN_SPEC: StackSpec = {
+  inputLength: 3600,
+  classes: 5,
+  head: 'dense',
+  blocks: [
+    [8, 16, 2, 7, 8, 4],
+    [12, 12, 2, 5, 4, 2],
+    [32, 9, 1, 4, 5, 2],
+    [64, 7, 1, 3, 4, 2],
+    [64, 5, 1, 2, 2, 2],
+    [64, 3, 1, 1, 2, 2],
+    [72, 3, 1, 1, 2, 2],
+  ].map(([filters, kernel, stride, pad, pool, poolStride]) => ({ filters: filters!, kernel: kernel!, stride: stride!, pad: pad!, pool: pool!, poolStride: poolStride! })),
+};

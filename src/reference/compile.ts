@@ -25,6 +25,11 @@ export interface ReferenceOptions {
    * Both give identical outputs (tested); 'bits' exists to check that equivalence.
    */
   pooling?: 'int' | 'bits';
+  /**
+   * true (default): run per-model generated code (codegen.ts); false: the generic loops.
+   * Both give identical results (tested); false exists to check that.
+   */
+  specialize?: boolean;
 }
 
 export interface Reference {
@@ -52,6 +57,7 @@ interface CompiledLayer {
 function geometry(layer: Layer, shape: LayerShape): KernelGeometry {
   if (layer.kind === 'conv') {
     return {
+      layerIndex: shape.index,
       inLength: shape.inLength,
       inChannels: layer.inChannels,
       outChannels: layer.outChannels,
@@ -66,6 +72,7 @@ function geometry(layer: Layer, shape: LayerShape): KernelGeometry {
   }
   // A dense layer on the position-major flattened input is a conv whose kernel spans the input.
   return {
+    layerIndex: shape.index,
     inLength: shape.inLength,
     inChannels: shape.inChannels,
     outChannels: layer.outFeatures,
@@ -82,21 +89,22 @@ function geometry(layer: Layer, shape: LayerShape): KernelGeometry {
 /** Compiles a validated model (parseModel / loadModel) into a fast integer reference. */
 export function compileReference(model: QModel, opts: ReferenceOptions = {}): Reference {
   const bitPooling = (opts.pooling ?? 'int') === 'bits';
+  const specialize = opts.specialize ?? true;
   const shapes = layerShapes(model);
   const kernels: Kernel[] = model.layers.map((layer, i) => {
     const g = geometry(layer, shapes[i]!);
-    return i === 0 ? new IntConvKernel(g) : new BinaryConvKernel(g);
+    return i === 0 ? new IntConvKernel(g, specialize) : new BinaryConvKernel(g, specialize);
   });
   const layers: CompiledLayer[] = model.layers.map((layer, i) => {
     const shape = shapes[i]!;
-    const outGeom = { outLength: shape.outLength, channels: shape.outChannels, pool: layer.kind === 'conv' ? layer.pool : null };
+    const outGeom = { layerIndex: i, preactSpan: shape.preact.hi - shape.preact.lo, outLength: shape.outLength, channels: shape.outChannels, pool: layer.kind === 'conv' ? layer.pool : null };
     let stage: BinaryStage | LogitStage;
     if (layer.out.kind === 'logits') {
       stage = new LogitStage(outGeom, layer.out);
     } else {
       const next = kernels[i + 1] as BinaryConvKernel;
       const sink: BitSink = { words: next.input, offset: next.g.padLeft * next.g.inChannels };
-      stage = new BinaryStage(outGeom, layer.out, sink, bitPooling);
+      stage = new BinaryStage(outGeom, layer.out, kernels[i]!.conv, sink, bitPooling, specialize);
     }
     return { layer, shape, kernel: kernels[i]!, stage };
   });
@@ -128,7 +136,7 @@ export function compileReference(model: QModel, opts: ReferenceOptions = {}): Re
       const t = traces ? traces[i]! : null;
       if (t) t.convPreact.set(L.kernel.conv);
       if (L.stage instanceof LogitStage) L.stage.emit(L.kernel.conv, out, t);
-      else L.stage.emit(L.kernel.conv, t);
+      else L.stage.emit(t);
     }
     return argmax(out);
   };

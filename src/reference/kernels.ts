@@ -6,9 +6,12 @@
  */
 import { hexBit } from '../model/qmodel.ts';
 import { packHex, wordsFor } from './bits.ts';
+import { generateBinaryKernel, generateIntKernel } from './codegen.ts';
 
 /** Geometry of a kernel: a dense layer is a conv whose kernel covers the whole input. */
 export interface KernelGeometry {
+  /** index of the layer in the model (names the generated functions in profiles) */
+  layerIndex: number;
   inLength: number;
   inChannels: number;
   outChannels: number;
@@ -35,8 +38,13 @@ export class IntConvKernel {
   private readonly tapOffsets: Int32Array;
   private readonly tapStart: Int32Array;
   private readonly useNegative: Uint8Array;
+  private readonly generated: (() => void) | null;
 
-  constructor(readonly g: KernelGeometry) {
+  /** `specialize`: run model-specialized generated code (codegen.ts) instead of the generic loops. */
+  constructor(
+    readonly g: KernelGeometry,
+    specialize = true,
+  ) {
     if (g.inChannels !== 1) throw new Error('IntConvKernel: the integer layer has one input channel');
     const padded = g.padLeft + g.inLength + g.padRight;
     this.input = new Int32Array(padded).fill(g.padValue);
@@ -55,6 +63,7 @@ export class IntConvKernel {
     });
     this.tapStart[g.outChannels] = offsets.length;
     this.tapOffsets = Int32Array.from(offsets);
+    this.generated = specialize ? generateIntKernel(g, this.input, this.conv) : null;
   }
 
   /** The real (unpadded) part of the input, where the normalizer writes z. */
@@ -63,6 +72,11 @@ export class IntConvKernel {
   }
 
   run(): void {
+    if (this.generated) this.generated();
+    else this.runGeneric();
+  }
+
+  runGeneric(): void {
     const { input: x, prefix: P, conv, tapOffsets: offs, tapStart: start, useNegative: neg } = this;
     const { kernel: K, stride, convLength, outChannels: cout } = this.g;
     for (let i = 0; i < x.length; i++) P[i + 1] = P[i]! + x[i]!;
@@ -99,8 +113,13 @@ export class BinaryConvKernel {
   private readonly base: Int32Array;
   private readonly window: Int32Array;
   private readonly tailMask: number;
+  private readonly generated: (() => void) | null;
 
-  constructor(readonly g: KernelGeometry) {
+  /** `specialize`: run model-specialized generated code (codegen.ts) instead of the generic loops. */
+  constructor(
+    readonly g: KernelGeometry,
+    specialize = true,
+  ) {
     const { inChannels: cin, kernel: K, outChannels: cout, convLength } = g;
     const T = K * cin;
     const paddedBits = (g.padLeft + g.inLength + g.padRight) * cin;
@@ -130,6 +149,7 @@ export class BinaryConvKernel {
         }
       }
     }
+    this.generated = specialize ? generateBinaryKernel(g, this.input, this.base, this.conv) : null;
   }
 
   reset(): void {
@@ -137,6 +157,11 @@ export class BinaryConvKernel {
   }
 
   run(): void {
+    if (this.generated) this.generated();
+    else this.runGeneric();
+  }
+
+  runGeneric(): void {
     const { input: x, window: win, weightWords: wt, base, conv, words: W, tailMask } = this;
     const { stride, inChannels: cin, convLength, outChannels: cout } = this.g;
     const step = stride * cin;

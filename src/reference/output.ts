@@ -5,6 +5,7 @@
 import type { BinaryOutput, LogitOutput, Pool } from '../model/qmodel.ts';
 import { compileFns, evalFn, PoolMode, type CompiledFns } from './fns.ts';
 import type { LayerTrace } from './trace.ts';
+import { generateBinaryEmit } from './codegen.ts';
 
 /** Where a layer's output bits go: bit (offset + p * channels + c) of `words`. */
 export interface BitSink {
@@ -13,6 +14,9 @@ export interface BitSink {
 }
 
 export interface OutputGeometry {
+  layerIndex: number;
+  /** hi - lo of the layer's reachable pre-activations */
+  preactSpan: number;
   outLength: number;
   channels: number;
   pool: Pool | null;
@@ -34,23 +38,41 @@ export class BinaryStage {
   private readonly fns: CompiledFns;
   private readonly size: number;
   private readonly stride: number;
+  private readonly generated: (() => void) | null;
 
-  /** `bitPooling`: pool monotone channels' bits (OR/AND) as hardware may, instead of their integers. */
+  /**
+   * `conv`: the kernel's pre-activation buffer this stage reads.
+   * `bitPooling`: pool monotone channels' bits (OR/AND) as hardware may, instead of their integers.
+   * `specialize`: use the generated code of codegen.ts (the generic loops below otherwise).
+   */
   constructor(
     readonly g: OutputGeometry,
     out: BinaryOutput,
+    private readonly conv: Int32Array,
     readonly sink: BitSink,
     private readonly bitPooling: boolean,
+    specialize: boolean,
   ) {
     this.fns = compileFns(out.fns);
     this.size = g.pool?.size ?? 1;
     this.stride = g.pool?.stride ?? 1;
+    this.generated = specialize ? generateBinaryEmit(g.outLength, g.channels, g.pool, out.fns, bitPooling, conv, sink.words, sink.offset, g.layerIndex, g.preactSpan < 2 ** 31) : null;
   }
 
-  /** Writes the output bits into the sink (which the consumer has reset). */
-  emit(conv: Int32Array, trace: LayerTrace | null): void {
+  /**
+   * Writes the output bits into the sink (which the consumer has reset). With a trace, records
+   * the pooled integers and reads the bits back from the sink, so the trace shows what the
+   * fast path actually produced.
+   */
+  emit(trace: LayerTrace | null): void {
+    if (this.generated) this.generated();
+    else this.emitGeneric();
+    if (trace) this.record(trace);
+  }
+
+  private emitGeneric(): void {
     const { outLength, channels: ch } = this.g;
-    const { size, stride, fns } = this;
+    const { size, stride, fns, conv } = this;
     const { lo, hi, inv, isTable, tableMin, tableOffset, table, poolMode } = fns;
     const words = this.sink.words;
     const offset = this.sink.offset;
@@ -73,10 +95,17 @@ export class BinaryStage {
           const i = offset + p * ch + c;
           words[i >>> 5]! |= 1 << (i & 31);
         }
-        if (trace) {
-          trace.preact[p * ch + c] = pooledMax(conv, p, c, ch, size, stride);
-          trace.bits![p * ch + c] = bit;
-        }
+      }
+    }
+  }
+
+  private record(trace: LayerTrace): void {
+    const { outLength, channels: ch } = this.g;
+    for (let p = 0; p < outLength; p++) {
+      for (let c = 0; c < ch; c++) {
+        const i = this.sink.offset + p * ch + c;
+        trace.preact[p * ch + c] = pooledMax(this.conv, p, c, ch, this.size, this.stride);
+        trace.bits![p * ch + c] = (this.sink.words[i >>> 5]! >>> (i & 31)) & 1;
       }
     }
   }

@@ -90,11 +90,21 @@ export class Simulator {
         for (const f of files) writeFileSync(join(tmp, f.name), f.text);
         writeFileSync(join(tmp, 'harness.cpp'), harness);
         const vfiles = files.filter((f) => f.name.endsWith('.v')).map((f) => f.name);
-        await runTool(verilator, [...BUILD_FLAGS, '--top-module', top.name, '--Mdir', 'obj', '-o', `../${BINARY}`, ...vfiles, 'harness.cpp'], {
+        const log = join(tmp, 'build.log');
+        const result = await runTool(verilator, [...BUILD_FLAGS, '--top-module', top.name, '--Mdir', 'obj', '-o', `../${BINARY}`, ...vfiles, 'harness.cpp'], {
           cwd: tmp,
-          logFile: join(tmp, 'build.log'),
-          step: `Verilator build of ${top.name}`,
+          logFile: log,
+          check: false,
         });
+        if (result.code !== 0) {
+          // Keep the log (and the sources next to it) where the message says; the build dir goes.
+          const kept = `${dir}.failed`;
+          rmSync(kept, { recursive: true, force: true });
+          rmSync(join(tmp, 'obj'), { recursive: true, force: true });
+          renameSync(tmp, kept);
+          const first = `${result.stderr}\n${result.stdout}`.split('\n').find((l) => /%Error|error:/.test(l));
+          throw new Error(`Verilator build of ${top.name} failed${first ? ` (${first.trim()})` : ''}; log and sources: ${kept}`);
+        }
         rmSync(join(tmp, 'obj'), { recursive: true, force: true });
         try {
           renameSync(tmp, dir);

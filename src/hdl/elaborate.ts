@@ -85,7 +85,8 @@ export function elaborate(m: Module, cache = new Map<Module, Elaboration>()): El
     combPaths.set(out.name, inputs);
   }
 
-  const hasRegs = m.signals.some((s) => s.registered) || m.memories.length > 0;
+  // An asynchronously read LUT ROM needs no clock; registered reads and writes do.
+  const hasRegs = m.signals.some((s) => s.registered) || m.memories.some((x) => x.readPorts.length > 0 || x.writePorts.length > 0);
   const result: Elaboration = {
     module: m,
     needsClk: hasRegs || children.some((c) => c.e.needsClk),

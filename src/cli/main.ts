@@ -7,6 +7,7 @@ import { registerTrain } from './commands/train.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerSynth } from './commands/synth.ts';
 import { registerReport } from './commands/report.ts';
+import { registerSweep } from './commands/sweep.ts';
 
 /** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerSynth(program);
   registerReport(program);
+  registerSweep(program);
   return program;
 }
 

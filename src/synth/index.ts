@@ -5,3 +5,4 @@ export { boardForTarget, boardNames, loadBoard, renderConstraints, assignPins, t
 export { MalformedToolOutputError } from './errors.ts';
 export { toolJobs, mapLimited, Limiter } from './limiter.ts';
 export type { ResourceCounts } from './resources.ts';
+export { runSweep, jobsFromDesigns, jobsFromGenerator, sweepCsv, sweepPoints, writeSweepOutputs, SWEEP_CSV_HEADER, type GenerateFn, type GenerateRequest, type SweepJob, type SweepRow, type SweepOptions } from './sweep.ts';

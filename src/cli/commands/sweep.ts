@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { jobsFromDesigns, jobsFromGenerator, runSweep, writeSweepOutputs, type GenerateFn, type SweepJob } from '../../synth/index.ts';
+import { UserError } from '../errors.ts';
+
+const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/**
+ * The generator (issue 6, hdl-gen/) is looked up at run time so the sweep works on
+ * pre-generated designs (--designs) before it exists. Expected: hdl-gen/index.ts exporting
+ * `generateDesign({ modelPath, target, folding, outDir })` that writes the design directory and
+ * resolves to its path (or to an object with `dir`).
+ */
+async function loadGenerator(): Promise<GenerateFn> {
+  const entry = resolve(import.meta.dirname, '../../../hdl-gen/index.ts');
+  const missing = 'the accelerator generator (hdl-gen/index.ts exporting generateDesign) is not available: sweep already generated designs with --designs <dir,...>';
+  if (!existsSync(entry)) throw new UserError(missing);
+  const mod = (await import(pathToFileURL(entry).href)) as { generateDesign?: (req: object) => Promise<unknown> };
+  const generateDesign = mod.generateDesign;
+  if (typeof generateDesign !== 'function') throw new UserError(missing);
+  return async (req) => {
+    const out = await generateDesign(req);
+    if (typeof out === 'string') return out;
+    if (out && typeof out === 'object' && typeof (out as { dir?: unknown }).dir === 'string') return (out as { dir: string }).dir;
+    return req.outDir;
+  };
+}
+
+/** `bitbeat sweep`: a design-space sweep over targets and foldings, with a CSV and a Pareto plot. */
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description('generate, synthesize and report many (folding, target) points; writes sweep.csv, sweep.svg, sweep.json')
+    .option('--model <file>', 'quantized model to generate designs from')
+    .option('--foldings <list>', "comma-separated folding specs for the generator ('auto' or folding JSON files)", 'auto')
+    .option('--designs <list>', 'comma-separated design directories already generated (instead of --model)')
+    .requiredOption('--targets <list>', 'comma-separated targets, e.g. ice40-up5k,ecp5-25f')
+    .option('--out <dir>', 'output directory (default sweep-out/<model or "designs">)')
+    .option('--seed <n>', 'first place-and-route seed', '1')
+    .option('--seeds <n>', 'place-and-route seeds per point', '1')
+    .option('--freq <MHz>', "nextpnr's target frequency (default: each board's oscillator)")
+    .option('--jobs <n>', 'points in flight at once (tool jobs are limited to 2 regardless)', '2')
+    .action(async (opts: { model?: string; foldings: string; designs?: string; targets: string; out?: string; seed: string; seeds: string; freq?: string; jobs: string }) => {
+      const targets = list(opts.targets);
+      if (targets.length === 0) throw new UserError('--targets is empty: give e.g. --targets ice40-up5k,ecp5-25f');
+      if (!opts.model === !opts.designs) throw new UserError('give either --model <m.json> (generate designs) or --designs <dir,...> (already generated), not both or neither');
+      const int = (name: string, v: string) => {
+        if (!/^\d+$/.test(v) || Number(v) < 0) throw new UserError(`${name} must be a non-negative integer, got '${v}'`);
+        return Number(v);
+      };
+      const freqMhz = opts.freq === undefined ? undefined : Number(opts.freq);
+      if (freqMhz !== undefined && !(freqMhz > 0)) throw new UserError(`--freq must be a positive number of MHz, got '${opts.freq}'`);
+      let jobs: SweepJob[];
+      let outDir: string;
+      if (opts.model) {
+        if (!existsSync(opts.model)) throw new UserError(`${opts.model}: model file not found`);
+        outDir = opts.out ?? join('sweep-out', basename(opts.model).replace(/\.json$/i, ''));
+        jobs = jobsFromGenerator(opts.model, targets, list(opts.foldings), join(outDir, 'designs'), await loadGenerator());
+      } else {
+        outDir = opts.out ?? join('sweep-out', 'designs');
+        jobs = jobsFromDesigns(list(opts.designs), targets);
+      }
+      const rows = await runSweep(jobs, {
+        synth: { seed: int('--seed', opts.seed), seeds: int('--seeds', opts.seeds), freqMhz },
+        concurrency: Math.max(1, int('--jobs', opts.jobs)),
+        onProgress: (m) => process.stderr.write(`${m}\n`),
+      });
+      const files = writeSweepOutputs(rows, outDir, `bitbeat sweep: ${opts.model ? basename(opts.model) : 'designs'}`);
+      const failed = rows.filter((r) => r.status === 'failed');
+      process.stdout.write(`${rows.length - failed.length} of ${rows.length} points ok\n${files.csv}\n${files.svg}\n${files.json}\n`);
+      if (failed.length === rows.length) throw new UserError(`every sweep point failed; first: ${failed[0]!.error}`);
+    });
+}

@@ -1,0 +1,121 @@
+/**
+ * Threshold unit: PE lanes, each mapping its channel's integer pre-activation `a` to one bit.
+ * Lane l serves channel c = fold * PE + l; with several folds the lane's parameters come from
+ * a small LUT ROM indexed by `fold` (a case statement), with one fold they are constants.
+ *
+ * Every bit function becomes a union of intervals with an optional inversion,
+ *   bit = (OR_k  lo_k <= a <= hi_k) XOR inv
+ *   ge t: [t, +inf]   le t: [-inf, t]   in: [lo, hi]   out: inverted [lo, hi]
+ *   const v: no interval, inverted when v = 1   table: the runs of ones
+ * so one datapath serves mixed kinds. A table's runs are taken over the channel's reachable
+ * values only (src/model/shapes.ts): unreachable values are don't-care, so runs separated
+ * only by unreachable values merge into one interval. Bounds are clamped to the
+ * accumulator's range; a comparison whose bound is the range end in every fold is omitted.
+ */
+import type { BitFunction } from '../../src/model/qmodel.ts';
+import { hexBit } from '../../src/model/qmodel.ts';
+import { reachableValues, type ReachableSet } from '../../src/model/shapes.ts';
+import { cat, constant, Module, type Expr } from '../../src/hdl/index.ts';
+import { counterBits } from '../widths.ts';
+
+export interface Intervals {
+  /** inclusive bounds; -Infinity / Infinity for an open side */
+  parts: [number, number][];
+  inv: 0 | 1;
+}
+
+/** The interval form of one bit function (see the file comment). */
+export function fnIntervals(fn: BitFunction, reachable?: ReachableSet): Intervals {
+  switch (fn.kind) {
+    case 'ge':
+      return { parts: [[fn.t, Infinity]], inv: 0 };
+    case 'le':
+      return { parts: [[-Infinity, fn.t]], inv: 0 };
+    case 'in':
+      return { parts: fn.lo <= fn.hi ? [[fn.lo, fn.hi]] : [], inv: 0 };
+    case 'out':
+      return { parts: fn.lo <= fn.hi ? [[fn.lo, fn.hi]] : [], inv: 1 };
+    case 'const':
+      return { parts: [], inv: fn.v === 1 ? 1 : 0 };
+    case 'table': {
+      const values = reachable ? reachableValues(reachable).filter((a) => a >= fn.min && a < fn.min + fn.size) : Array.from({ length: fn.size }, (_, i) => fn.min + i);
+      const parts: [number, number][] = [];
+      let run: [number, number] | null = null;
+      for (const a of values) {
+        if (hexBit(fn.bits, a - fn.min)) {
+          if (run) run[1] = a;
+          else run = [a, a];
+        } else if (run) {
+          parts.push(run);
+          run = null;
+        }
+      }
+      if (run) parts.push(run);
+      return { parts, inv: 0 };
+    }
+  }
+}
+
+export interface ThresholdOptions {
+  /** one function per channel; channels = fns.length, a multiple of pe */
+  fns: BitFunction[];
+  pe: number;
+  /** width of the signed pre-activation */
+  accWidth: number;
+  /** reachable sets per channel (to merge table runs over unreachable values) */
+  reachable?: ReachableSet[];
+  name?: string;
+}
+
+export function thresholdUnit(opts: ThresholdOptions): Module {
+  const { fns, pe, accWidth: W } = opts;
+  if (fns.length % pe !== 0) throw new RangeError(`thresholdUnit: PE ${pe} does not divide ${fns.length} channels`);
+  const folds = fns.length / pe;
+  const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}`, {
+    description: 'threshold unit: per-channel bit functions as intervals with inversion',
+    params: { channels: fns.length, pe, folds, accWidth: W },
+  });
+  const foldIn = folds > 1 ? m.input('fold', counterBits(folds)) : null;
+  const lanesIn = Array.from({ length: pe }, (_, l) => m.input(`a${l}`, W, { signed: true }));
+  const minA = -(2 ** (W - 1));
+  const maxA = 2 ** (W - 1) - 1;
+  const forms = fns.map((f, c) => fnIntervals(f, opts.reachable?.[c]));
+  const clampLo = (v: number) => (v <= minA ? minA : v > maxA ? maxA + 1 : v);
+  const clampHi = (v: number) => (v >= maxA ? maxA : v < minA ? minA - 1 : v);
+  const P = W + 1; // parameter width: holds minA - 1 .. maxA + 1
+  const bits: Expr[] = [];
+  for (let l = 0; l < pe; l++) {
+    const a = lanesIn[l]!.sext(P);
+    const chans = Array.from({ length: folds }, (_, f) => forms[f * pe + l]!);
+    const slots = Math.max(0, ...chans.map((c) => c.parts.length));
+    // per fold, per slot: [lo, hi]; an unused slot is empty (lo > hi)
+    const lo = chans.map((c) => Array.from({ length: slots }, (_, k) => (k < c.parts.length ? clampLo(c.parts[k]![0]) : maxA + 1)));
+    const hi = chans.map((c) => Array.from({ length: slots }, (_, k) => (k < c.parts.length ? clampHi(c.parts[k]![1]) : minA - 1)));
+    const inv = chans.map((c) => c.inv);
+    const param = (name: string, values: number[], width: number, signed: boolean): Expr => {
+      if (values.every((v) => v === values[0])) return constant(values[0]!, width, signed);
+      const w = m.wire(name, width, { signed });
+      m.Switch(foldIn!, (sw) => {
+        values.forEach((v, f) => sw.Case(f, () => w.set(constant(v, width, signed))));
+        sw.Default(() => w.set(constant(values[0]!, width, signed)));
+      });
+      return w;
+    };
+    let any: Expr | null = null;
+    for (let k = 0; k < slots; k++) {
+      const los = lo.map((x) => x[k]!);
+      const his = hi.map((x) => x[k]!);
+      const terms: Expr[] = [];
+      if (!los.every((v) => v === minA)) terms.push(a.ge(param(`lane${l}_lo${k}`, los, P, true)));
+      if (!his.every((v) => v === maxA)) terms.push(a.le(param(`lane${l}_hi${k}`, his, P, true)));
+      const inside = terms.length === 0 ? constant(1, 1) : terms.length === 1 ? terms[0]! : terms[0]!.and(terms[1]!);
+      any = any ? any.or(inside) : inside;
+    }
+    let bit: Expr = any ?? constant(0, 1);
+    const invE = param(`lane${l}_inv`, inv, 1, false);
+    bit = bit.xor(invE);
+    bits.push(m.let(`bit${l}`, bit));
+  }
+  m.output('bits', pe).set(pe === 1 ? bits[0]! : cat(...bits.slice().reverse()));
+  return m;
+}

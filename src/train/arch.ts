@@ -44,6 +44,12 @@ export const TrainDefaultsSchema = z.object({
   patience: z.number().int().nonnegative().default(0),
   /** 'balanced' weights the loss by inverse class frequency (clipped), 'none' does not */
   classWeights: z.enum(['none', 'balanced', 'sqrt']).default('none'),
+  /**
+   * training-time augmentation: 'roll' rotates each window by a random offset every epoch (the
+   * z-score statistics do not change under rotation, so the rotated z is still exactly what the
+   * normalizer would output for the rotated raw window)
+   */
+  augment: z.enum(['none', 'roll']).default('none'),
   /** fraction of the training split held out for validation (early stop, best epoch) */
   validation: z.number().min(0).max(0.5).default(0.1),
 });

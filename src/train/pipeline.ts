@@ -152,6 +152,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       lr: o.train.lr,
       schedule: o.train.schedule,
       classWeights: o.train.classWeights,
+      augment: o.train.augment,
       minutes: Math.round((training.seconds / 60) * 100) / 100,
       secondsPerEpoch: training.epochsRun > 0 ? Math.round((training.seconds / training.epochsRun) * 100) / 100 : null,
       bestValidationAccuracy: round4(training.bestValAcc),

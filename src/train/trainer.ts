@@ -55,10 +55,21 @@ export function classWeights(labels: Uint8Array, idx: readonly number[], classes
   return w;
 }
 
-function batchTensor(data: NormalizedInputs, idx: readonly number[], from: number, to: number): tf.Tensor3D {
+function batchTensor(data: NormalizedInputs, idx: readonly number[], from: number, to: number, roll?: () => number): tf.Tensor3D {
   const n = data.length;
   const buf = new Float32Array((to - from) * n);
-  for (let j = from; j < to; j++) buf.set(data.x.subarray(idx[j]! * n, (idx[j]! + 1) * n), (j - from) * n);
+  for (let j = from; j < to; j++) {
+    const w = data.x.subarray(idx[j]! * n, (idx[j]! + 1) * n);
+    const o = (j - from) * n;
+    if (!roll) {
+      buf.set(w, o);
+      continue;
+    }
+    // out[t] = w[(t + r) mod n]
+    const r = roll();
+    buf.set(w.subarray(r), o);
+    buf.set(w.subarray(0, r), o + n - r);
+  }
   return tf.tensor3d(buf, [to - from, n, 1]);
 }
 
@@ -112,7 +123,7 @@ export function restoreSnapshot(net: Network, snap: Record<string, Float32Array>
 
 function runKey(net: Network, data: NormalizedInputs, trainIdx: readonly number[], valIdx: readonly number[], o: TrainOptions): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ arch: net.spec, len: data.length, classes: data.classes, seed: o.seed, epochs: o.epochs, batch: o.batchSize, lr: o.lr, schedule: o.schedule, lrFinal: o.lrFinal, cw: o.classWeights }));
+  h.update(JSON.stringify({ arch: net.spec, len: data.length, classes: data.classes, seed: o.seed, epochs: o.epochs, batch: o.batchSize, lr: o.lr, schedule: o.schedule, lrFinal: o.lrFinal, cw: o.classWeights, aug: o.augment }));
   h.update(Int32Array.from(trainIdx));
   h.update(Int32Array.from(valIdx));
   h.update(data.labels);
@@ -160,6 +171,8 @@ export async function trainNetwork(
     const t0 = Date.now();
     const lr = learningRate(o, epoch);
     const order = shuffleInPlace([...trainIdx], makeRng((o.seed * 1000003 + epoch) >>> 0));
+    const augRng = makeRng((o.seed * 7919 + epoch * 104729 + 1) >>> 0);
+    const roll = o.augment === 'roll' ? () => augRng.int(data.length) : undefined;
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
@@ -167,7 +180,7 @@ export async function trainNetwork(
     for (let bi = 0; bi < batches; bi++) {
       const s = bi * o.batchSize;
       const e = Math.min(order.length, s + o.batchSize);
-      const x = batchTensor(data, order, s, e);
+      const x = batchTensor(data, order, s, e, roll);
       const yIdx = tf.tensor1d(Int32Array.from(order.slice(s, e), (i) => data.labels[i]!), 'int32');
       let moments: ReturnType<typeof forward>['moments'] = new Map();
       let predT: tf.Tensor | null = null;

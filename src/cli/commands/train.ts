@@ -36,6 +36,7 @@ interface TrainCliOptions {
   lr?: string;
   schedule?: string;
   classWeights?: string;
+  augment?: string;
   patience?: string;
   fpEpochs: string;
   checkpointDir?: string;
@@ -56,6 +57,7 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'initial learning rate')
     .option('--schedule <name>', 'learning-rate schedule: cosine, step or constant')
     .option('--class-weights <mode>', 'none, balanced or sqrt')
+    .option('--augment <mode>', 'none or roll (random rotation of each window every epoch)')
     .option('--patience <n>', 'early stop after n epochs without validation improvement (0 = off)')
     .option('--fp-epochs <n>', 'also train the full-precision twin for n epochs and record its accuracy', '0')
     .option('--checkpoint-dir <dir>', 'checkpoint directory (default .cache/train/<name>); an existing checkpoint of the same run is resumed')
@@ -70,6 +72,7 @@ export function registerTrain(program: Command): void {
       if (o.lr !== undefined) overrides.lr = num(o.lr, '--lr');
       if (o.schedule !== undefined) overrides.schedule = o.schedule;
       if (o.classWeights !== undefined) overrides.classWeights = o.classWeights;
+      if (o.augment !== undefined) overrides.augment = o.augment;
       if (o.patience !== undefined) overrides.patience = int(o.patience, '--patience');
       const parsed = TrainDefaultsSchema.safeParse({ ...arch.train, ...overrides });
       if (!parsed.success) {

@@ -6,7 +6,7 @@
 import { HdlError } from './errors.ts';
 import type { Module } from './module.ts';
 import type { Signal } from './signal.ts';
-import { forEachRead, forEachSignal, project } from './walk.ts';
+import { forEachRead, forEachSignal, StmtIndex } from './walk.ts';
 
 export interface Elaboration {
   module: Module;
@@ -20,6 +20,8 @@ export interface Elaboration {
   syncSignals: Signal[];
   /** for each output port: the input ports it depends on combinationally */
   combPaths: Map<string, Set<string>>;
+  /** the body indexed by assigned signal (for projections) */
+  index: StmtIndex;
 }
 
 /** Elaborates `m` and its children; `cache` shares results between instances of a module. */
@@ -57,8 +59,9 @@ export function elaborate(m: Module, cache = new Map<Module, Elaboration>()): El
     if (!set) deps.set(to, (set = new Set()));
     set.add(from);
   };
+  const index = new StmtIndex(m.body);
   for (const s of combSignals) {
-    forEachRead(project(m.body, new Set([s])), (r) => addDep(s, r));
+    forEachRead(index.project(new Set([s])), (r) => addDep(s, r));
   }
   for (const { inst, e } of children) {
     for (const [outPort, wire] of inst.outputs) {
@@ -94,6 +97,7 @@ export function elaborate(m: Module, cache = new Map<Module, Elaboration>()): El
     combSignals,
     syncSignals,
     combPaths,
+    index,
   };
   cache.set(m, result);
   return result;

@@ -19,7 +19,6 @@ import { binarySymbol, compareSymbol, type Expr, reduceSymbol } from './expr.ts'
 import type { Memory } from './memory.ts';
 import type { Module, Stmt } from './module.ts';
 import type { Signal } from './signal.ts';
-import { project } from './walk.ts';
 
 export interface EmittedFile {
   /** file name (no directory) */
@@ -58,7 +57,7 @@ class ModuleEmitter {
     const alwaysComb = new Set<Signal>();
     for (const s of el.combSignals) {
       this.hint = s.name;
-      const stmts = project(m.body, new Set([s]));
+      const stmts = el.index.project(new Set([s]));
       const only = stmts[0];
       if (stmts.length === 1 && only!.kind === 'assign') {
         body.push(`assign ${s.name} = ${this.expr(only.value, true)};`);
@@ -82,7 +81,7 @@ class ModuleEmitter {
     }
     for (const g of groups) {
       this.hint = g.regs[0]!.name;
-      const stmts = project(m.body, new Set(g.regs));
+      const stmts = el.index.project(new Set(g.regs));
       const lines = ['always @(posedge clk) begin'];
       let depth = 1;
       if (g.reset) {

@@ -268,9 +268,47 @@ export function operatorsModel(i: { a: number; b: number; ua: number; ub: number
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, BigInt(v)]));
 }
 
+/**
+ * Register and port features together: an accumulator with clock enable and load, a
+ * registered output with a non-zero reset value and its own enable, a wire with a default
+ * assigned under one Switch case, and a child output bound straight to a parent output.
+ */
+export function registerFeatures(): Module {
+  const child = new Module('parity_child', { description: 'parity of a byte' });
+  child.output('p', 1).set(child.input('v', 8).reduceXor());
+
+  const m = new Module('register_features', { description: 'enables, reset values, defaults, direct output binding' });
+  const en = m.input('en', 1);
+  const load = m.input('load', 1);
+  const d = m.input('d', 8);
+  const sel = m.input('sel', 2);
+  const acc = m.area('acc', () => m.reg('value', 8, { enable: en }));
+  m.If(load, () => acc.set(d)).Else(() => acc.set(acc.add(d).trunc(8)));
+  m.output('acc', 8).set(acc);
+  const q = m.output('q', 8, { reg: true, reset: 5, enable: en.not() });
+  q.set(d);
+  const y = m.wire('y', 8, { default: 0xaa });
+  m.Switch(sel, (sw) => sw.Case(1, () => y.set(d.not())));
+  m.output('y_out', 8).set(y);
+  m.instance('u_parity', child, { v: acc }).bind('p', m.output('parity', 1));
+  return m;
+}
+
+export function registerFeaturesModel(cycles: Array<{ en: number; load: number; d: number; sel: number }>): Array<Record<string, bigint>> {
+  let acc = 0;
+  let q = 5;
+  return cycles.map((c) => {
+    const parity = acc.toString(2).split('').filter((x) => x === '1').length & 1;
+    const out = { acc: BigInt(acc), q: BigInt(q), y_out: BigInt(c.sel === 1 ? ~c.d & 0xff : 0xaa), parity: BigInt(parity) };
+    if (c.en) acc = c.load ? c.d : (acc + c.d) & 0xff;
+    if (!c.en) q = c.d;
+    return out;
+  });
+}
+
 /** Every design the lint, synthesis and determinism tests cover. */
 export function allDesigns(): Module[] {
   const data = Array.from({ length: 256 }, (_, i) => (i * 2654435761) % 4096);
   const lut = Array.from({ length: 32 }, (_, i) => (i * 7 + 3) % 32);
-  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), ramDelay(16, 8), xnorPopcount(100), operators()];
+  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), ramDelay(16, 8), xnorPopcount(100), operators(), registerFeatures()];
 }

@@ -15,6 +15,8 @@ import {
   operators,
   operatorsModel,
   ramDelay,
+  registerFeatures,
+  registerFeaturesModel,
   romReader,
   xnorPopcount,
 } from './designs.ts';
@@ -173,6 +175,17 @@ describe('Verilator simulation against TypeScript models', () => {
     });
     const got = sim.run(cycles);
     cycles.forEach((c, t) => expect(got[t], `cycle ${t}: ${JSON.stringify(c)}`).toEqual(operatorsModel(c)));
+  });
+
+  it('clock enables, reset values, wire defaults, child output bound to a parent output', async () => {
+    const sim = await Simulator.build(registerFeatures());
+    const rng = makeRng(9);
+    const cycles = Array.from({ length: 3000 }, () => ({ en: rng() < 0.6 ? 1 : 0, load: rng() < 0.1 ? 1 : 0, d: rng.int(256), sel: rng.int(4) }));
+    expect(sim.run(cycles)).toEqual(registerFeaturesModel(cycles));
+    // reset really loads the reset values, also after activity (two runs would not show it)
+    const withReset = sim.run([{ en: 1, d: 7 }, { en: 0, d: 9 }, { rst: 1 }, { rst: 0, en: 0, d: 1 }]);
+    expect(withReset.map((o) => o.q)).toEqual([5n, 5n, 9n, 5n]);
+    expect(withReset.map((o) => o.acc)).toEqual([0n, 7n, 7n, 0n]);
   });
 
   it('interactive session: a reactive testbench drains the FIFO only when it is full', async () => {

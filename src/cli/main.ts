@@ -8,6 +8,7 @@ import { registerEval } from './commands/eval.ts';
 import { registerSynth } from './commands/synth.ts';
 import { registerReport } from './commands/report.ts';
 import { registerSweep } from './commands/sweep.ts';
+import { registerInfer } from './commands/infer.ts';
 
 /** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerReport(program);
   registerSweep(program);
+  registerInfer(program);
   return program;
 }
 

@@ -49,8 +49,8 @@ export function loadBoard(name: string, dir = CONSTRAINTS_DIR): Board {
 }
 
 /** The board used for a target: the one asked for (it must carry the target's device) or the target's default. */
-export function boardForTarget(target: Target, requested?: string): Board {
-  const board = loadBoard(requested ?? target.board);
+export function boardForTarget(target: Target, requested?: string, dir = CONSTRAINTS_DIR): Board {
+  const board = loadBoard(requested ?? target.board, dir);
   if (!board.targets.includes(target.name)) {
     throw new UserError(`board '${board.board}' does not carry the ${target.device} (${target.name}); it has ${board.targets.join(', ')}`);
   }

@@ -42,6 +42,8 @@ export interface SynthOptions {
   bitstream?: boolean;
   /** board whose pins to use (default: the target's board) */
   board?: string;
+  /** where board files live (default: the repository's constraints/) */
+  constraintsDir?: string;
   /** run icetime on iCE40 (default true) */
   icetime?: boolean;
   /** progress messages for a long step */
@@ -192,7 +194,7 @@ export async function synthesize(designDir: string, targetName: string, opts: Sy
   const target = getTarget(targetName);
   const manifest = loadManifest(designDir);
   const files = designFiles(designDir, manifest);
-  const board = boardForTarget(target, opts.board);
+  const board = boardForTarget(target, opts.board, opts.constraintsDir);
   const seed = opts.seed ?? 1;
   const seedCount = opts.seeds ?? 1;
   if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed must be a non-negative integer, got ${seed}`);

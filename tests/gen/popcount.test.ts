@@ -42,7 +42,7 @@ describe('XNOR + popcount block', () => {
       let checked = 0;
       cycles.forEach((c, t) => {
         const comb = xnorPopcountModel(c.x, c.w, all, simd);
-        const want = stages === 0 ? comb : pipe[stages - 1]!;
+        const want = (stages as number) === 0 ? comb : pipe[stages - 1]!;
         if (want >= 0) {
           expect(got[t]!.count, `cycle ${t}`).toBe(BigInt(want));
           checked++;

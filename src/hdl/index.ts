@@ -11,3 +11,4 @@ export { Stream } from './stream.ts';
 export { HdlError } from './errors.ts';
 export { elaborate } from './elaborate.ts';
 export { emitModule, emitDesign, emitDesignFiles, collectModules, literal, type EmittedFile } from './emit.ts';
+export { streamFifo, queue } from './lib/fifo.ts';

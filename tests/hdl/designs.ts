@@ -3,6 +3,7 @@
  * tests compare it against. Shared by the simulation, lint, synthesis and determinism tests.
  */
 import { cat, constant, Module, mux, tree, type Expr } from '../../src/hdl/index.ts';
+import { queue, streamFifo } from '../../src/hdl/lib/fifo.ts';
 
 /** 8-bit counter with synchronous clear (priority) and enable; `wrap` is high on 255 & en. */
 export function counter(width = 8): Module {
@@ -48,33 +49,9 @@ export function adderTree(n: number, width: number, signed: boolean): Module {
   return m;
 }
 
-/**
- * Synchronous FIFO, first-word fall-through, register storage: `push` stream in, `pop`
- * stream out. push_ready = not full, pop_valid = not empty; simultaneous push and pop allowed.
- */
+/** The library's stream FIFO (src/hdl/lib/fifo.ts). */
 export function fifo(depth: number, width: number): Module {
-  const ptrBits = Math.log2(depth);
-  if (!Number.isInteger(ptrBits) || ptrBits < 1) throw new Error('fifo depth must be a power of two >= 2');
-  const m = new Module(`fifo_d${depth}_w${width}`, { description: 'synchronous FIFO with valid/ready streams', params: { depth, width } });
-  const push = m.streamIn('push', width);
-  const pop = m.streamOut('pop', width);
-  const cells = Array.from({ length: depth }, (_, i) => m.reg(`cell${i}`, width, { reset: null }));
-  const wptr = m.reg('wptr', ptrBits);
-  const rptr = m.reg('rptr', ptrBits);
-  const count = m.reg('count', ptrBits + 1);
-  push.ready.set(count.ne(depth));
-  pop.valid.set(count.ne(0));
-  m.Switch(rptr, (sw) => cells.forEach((c, i) => sw.Case(i, () => pop.payload.set(c))));
-  const pushFire = m.let('push_fire', push.fire);
-  const popFire = m.let('pop_fire', pop.fire);
-  m.If(pushFire, () => {
-    m.Switch(wptr, (sw) => cells.forEach((c, i) => sw.Case(i, () => c.set(push.payload))));
-    wptr.set(wptr.add(1).trunc(ptrBits));
-  });
-  m.If(popFire, () => rptr.set(rptr.add(1).trunc(ptrBits)));
-  m.If(pushFire.and(popFire.not()), () => count.set(count.add(1).trunc(ptrBits + 1)))
-    .Elif(popFire.and(pushFire.not()), () => count.set(count.sub(1).trunc(ptrBits + 1)));
-  return m;
+  return streamFifo(depth, width);
 }
 
 /** Cycle model of `fifo`: outputs before the edge, then the transfers at the edge. */
@@ -97,17 +74,15 @@ export class FifoModel {
   }
 }
 
-/** Two FIFOs in series joined with `connect` on instance streams (hierarchy + streams). */
+/** Two FIFOs in series: `queue` for the first, instance streams and `connect` for the second. */
 export function fifoChain(depth: number, width: number): Module {
-  const stage = fifo(depth, width);
   const m = new Module(`fifo_chain_d${depth}_w${width}`, { description: 'two FIFOs in series' });
   const input = m.streamIn('push', width);
   const output = m.streamOut('pop', width);
-  const a = m.instance('u_first', stage);
-  const b = m.instance('u_second', stage);
-  m.connect(input, a.stream('push'));
-  m.connect(a.stream('pop'), b.stream('push'));
-  m.connect(b.stream('pop'), output);
+  const afterFirst = queue(m, 'u_first', input, depth);
+  const second = m.instance('u_second', streamFifo(depth, width));
+  m.connect(afterFirst, second.stream('push'));
+  m.connect(second.stream('pop'), output);
   return m;
 }
 

@@ -140,6 +140,9 @@ function checkLayer(
     if (layer.inputKind === 'binary' && ![-1, 0, 1].includes(layer.pad.value)) {
       fail('pad.value', `is ${layer.pad.value}; a binary input is padded with 0 (nothing), 1 or -1`);
     }
+    if (domain.kind === 'int' && (layer.pad.value < domain.min || layer.pad.value > domain.max)) {
+      fail('pad.value', `is ${layer.pad.value} z units, outside the normalizer's output range [${domain.min}, ${domain.max}] that the line buffer holds`);
+    }
     const padded = inLength + layer.pad.left + layer.pad.right;
     if (layer.kernel > padded) fail('kernel', `${layer.kernel} is longer than the padded input (${inLength} + ${layer.pad.left} + ${layer.pad.right} = ${padded})`);
     const convLength = convOutLength(inLength, layer);

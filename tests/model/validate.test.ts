@@ -62,6 +62,7 @@ describe('parseModel', () => {
     ['interval with lo > hi (in)', (m) => { m.layers[0].out.fns[1] = { kind: 'in', lo: 3, hi: 2 }; }, /layer 0 'c1' field out.fns\[1\]: interval lo 3 > hi 2/],
     ['interval with lo > hi (out)', (m) => { m.layers[1].out.fns[2] = { kind: 'out', lo: 3, hi: -3 }; }, /layer 1 'c2' field out.fns\[2\]: interval lo 3 > hi -3/],
     ['binary pad value 2', (m) => { m.layers[1].pad.value = 2; }, /layer 1 'c2' field pad.value: is 2; a binary input is padded with 0 \(nothing\), 1 or -1/],
+    ['int pad value outside the z range', (m) => { m.layers[0].pad.value = 32; }, /layer 0 'c1' field pad.value: is 32 z units, outside the normalizer's output range \[-32, 31\]/],
     ['duplicate layer names', (m) => { m.layers[2].name = 'c1'; }, /layer 2 'c1' field name: same name as layer 0/],
     ['zscore recipBits < fracBits', (m) => { m.normalizer = { kind: 'zscore', recipBits: 4, recipWidth: 16, fracBits: 5, outBits: 8 }; }, /field normalizer.recipBits: 4 < fracBits 5/],
   ];

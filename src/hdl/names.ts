@@ -27,7 +27,10 @@ const RESERVED = new Set(
     'auto bool case catch char char16_t char32_t const_cast decltype delete double dynamic_cast explicit false float ' +
     'friend goto inline long mutable namespace noexcept nullptr operator private public register reinterpret_cast ' +
     'short sizeof static_assert static_cast switch template thread_local throw true try typeid typename unsigned using ' +
-    'volatile wchar_t'
+    'volatile wchar_t ' +
+    // members of the C++ class Verilator generates for a module (a port with one of these names does not compile)
+    'eval eval_step eval_end_step eventsPending nextTimeSlot hierName modelName name threads contextp rootp vlSymsp ' +
+    'trace traceBaseModelCbAdd prepareClone atClone'
   ).split(/\s+/),
 );
 

@@ -281,9 +281,18 @@ export function registerFeaturesModel(cycles: Array<{ en: number; load: number; 
   });
 }
 
+/** Ports at the C++ type boundaries of the Verilator model (8/16/32/64 bits and wide words). */
+export const BOUNDARY_WIDTHS = [1, 8, 9, 16, 17, 32, 33, 63, 64, 65, 96, 97, 128];
+export function boundaryWidths(): Module {
+  const m = new Module('boundary_widths', { description: 'inverts inputs of every C++ boundary width' });
+  m.param('UNUSED_INFO', 3); // an unused parameter must not make lint noisy
+  for (const w of BOUNDARY_WIDTHS) m.output(`y${w}`, w).set(m.input(`x${w}`, w).not());
+  return m;
+}
+
 /** Every design the lint, synthesis and determinism tests cover. */
 export function allDesigns(): Module[] {
   const data = Array.from({ length: 256 }, (_, i) => (i * 2654435761) % 4096);
   const lut = Array.from({ length: 32 }, (_, i) => (i * 7 + 3) % 32);
-  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), ramDelay(16, 8), xnorPopcount(100), operators(), registerFeatures()];
+  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), ramDelay(16, 8), xnorPopcount(100), operators(), registerFeatures(), boundaryWidths()];
 }

@@ -15,6 +15,8 @@ import {
   operators,
   operatorsModel,
   ramDelay,
+  boundaryWidths,
+  BOUNDARY_WIDTHS,
   registerFeatures,
   registerFeaturesModel,
   romReader,
@@ -186,6 +188,21 @@ describe('Verilator simulation against TypeScript models', () => {
     const withReset = sim.run([{ en: 1, d: 7 }, { en: 0, d: 9 }, { rst: 1 }, { rst: 0, en: 0, d: 1 }]);
     expect(withReset.map((o) => o.q)).toEqual([5n, 5n, 9n, 5n]);
     expect(withReset.map((o) => o.acc)).toEqual([0n, 7n, 7n, 0n]);
+  });
+
+  it('ports at every C++ width boundary round-trip exactly', async () => {
+    const sim = await Simulator.build(boundaryWidths());
+    const rng = makeRng(10);
+    const rand = (w: number) => Array.from({ length: w }, (_, i) => (rng() < 0.5 ? 1n << BigInt(i) : 0n)).reduce((a, b) => a | b, 0n);
+    const cycles = Array.from({ length: 500 }, (_, t) =>
+      Object.fromEntries(BOUNDARY_WIDTHS.map((w) => [`x${w}`, t === 0 ? 0n : t === 1 ? (1n << BigInt(w)) - 1n : rand(w)])),
+    );
+    const got = sim.run(cycles);
+    cycles.forEach((c, t) => {
+      for (const w of BOUNDARY_WIDTHS) expect(got[t]![`y${w}`], `cycle ${t} width ${w}`).toBe(~c[`x${w}`]! & ((1n << BigInt(w)) - 1n));
+    });
+    expect(() => sim.run([{ x8: 256 }])).toThrow(/value 256 does not fit input x8 \(8 bits\)/);
+    expect(() => sim.run([{ nope: 1 }])).toThrow(/'nope' is not an input/);
   });
 
   it('interactive session: a reactive testbench drains the FIFO only when it is full', async () => {

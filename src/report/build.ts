@@ -105,8 +105,8 @@ function withoutOther(c: ResourceCounts): Omit<ResourceCounts, 'other'> {
   return rest;
 }
 
-function cycles(measured: number | undefined, estimated: number): CycleFigure {
-  if (measured !== undefined) return { value: measured, source: 'cosim' };
+function cycles(measured: number | undefined, estimated: number, zeroIsUnmeasured = false): CycleFigure {
+  if (measured !== undefined && !(zeroIsUnmeasured && measured === 0)) return { value: measured, source: 'cosim' };
   return { value: estimated, source: 'estimate' };
 }
 
@@ -115,7 +115,8 @@ function targetRow(s: SynthResult, inputs: ReportInputs, windowPeriodS: number):
   const device = getTarget(s.target).resources;
   const primary = s.pnr.runs.find((r) => r.seed === s.pnr.primarySeed) ?? s.pnr.runs[0]!;
   const fmax = primary.fmaxMhz;
-  const cpw = cycles(cosim?.cyclesPerWindow, manifest.estimate.cyclesPerWindow);
+  // the cosimulation's steady-state figure is 0 when it could not measure one (fewer than two windows)
+  const cpw = cycles(cosim?.cyclesPerWindow, manifest.estimate.cyclesPerWindow, true);
   const lat = cycles(cosim?.latencyCycles, manifest.estimate.latencyCycles);
   const windowsPerSecond = fmax !== null && cpw.value ? (fmax * 1e6) / cpw.value : null;
   const logicCells = primary.utilisation.ICESTORM_LC?.used ?? primary.utilisation.TRELLIS_COMB?.used ?? null;

@@ -15,12 +15,16 @@ import type { QModel } from '../model/qmodel.ts';
  * Cycle counts are clock cycles of the accelerator's `clk`, measured in Verilator.
  */
 export const CosimSummarySchema = z.looseObject({
+  /** 'bitbeat-cosim' (sim/cosim/result.ts); checked when present */
+  format: z.literal('bitbeat-cosim').optional(),
+  /** the design simulated; must be this design when present */
+  design: z.string().optional(),
   /** windows simulated */
   windows: z.number().int().nonnegative(),
   /** windows whose class differs from the integer reference (0 when bit-exact) */
   mismatches: z.number().int().nonnegative(),
-  /** steady-state cycles between consecutive classes with the input always valid */
-  cyclesPerWindow: z.number().positive(),
+  /** steady-state cycles between consecutive classes with the input always valid (0: not measured) */
+  cyclesPerWindow: z.number().nonnegative(),
   /** cycles from the handshake of a window's last sample to its class on m_valid */
   latencyCycles: z.number().nonnegative(),
   /** samples per window (the model's input length) */
@@ -36,7 +40,7 @@ export type CosimSummary = z.infer<typeof CosimSummarySchema>;
 export const COSIM_FILE = 'cosim.json';
 
 /** Reads <design>/cosim.json when it exists; undefined when it does not; a UserError when it is unreadable. */
-export function readCosimSummary(designDir: string): CosimSummary | undefined {
+export function readCosimSummary(designDir: string, expectedDesign?: string): CosimSummary | undefined {
   const file = join(designDir, COSIM_FILE);
   if (!existsSync(file)) return undefined;
   let json: unknown;
@@ -49,6 +53,9 @@ export function readCosimSummary(designDir: string): CosimSummary | undefined {
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw new UserError(`${file}: ${i.path.join('.')}: ${i.message}; run \`bitbeat cosim\` again`);
+  }
+  if (expectedDesign !== undefined && parsed.data.design !== undefined && parsed.data.design !== expectedDesign) {
+    throw new UserError(`${file} is the cosimulation of design ${parsed.data.design}, not ${expectedDesign}: run \`bitbeat cosim\` on this design again`);
   }
   return parsed.data;
 }

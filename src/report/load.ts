@@ -36,7 +36,7 @@ export function findSynthResults(designDir: string, target?: string): SynthResul
 export function loadDesignReport(designDir: string, opts: LoadReportOptions = {}): DesignReport {
   const manifest = loadManifest(designDir);
   const synth = findSynthResults(designDir, opts.target);
-  const cosim = readCosimSummary(designDir);
+  const cosim = readCosimSummary(designDir, manifest.design);
   let model: QModel | undefined;
   if (opts.modelPath) model = loadModel(opts.modelPath);
   else if (manifest.model.path && existsSync(manifest.model.path)) model = loadModel(manifest.model.path);

@@ -73,6 +73,17 @@ describe('buildReport', () => {
     expect(t.layers.find((l) => l.layer === 'window')!.measuredCycles).toBeNull();
   });
 
+  it('reads the cosimulation engineer\'s cosim.json shape (sim/cosim/result.ts) and refuses another design\'s', () => {
+    const dir = designWithResults(['ice40-up5k']);
+    const cosim = { format: 'bitbeat-cosim', version: 1, design: 'design-small', windows: 8, mismatches: 0, classMismatches: 0, cyclesPerWindow: 0, latencyCycles: 52, estimate: { cyclesPerWindow: 172, latencyCycles: 45 } };
+    writeFileSync(join(dir, 'cosim.json'), JSON.stringify(cosim));
+    const t = loadDesignReport(dir).targets[0]!;
+    expect(t.cyclesPerWindow).toEqual({ value: 172, source: 'estimate' }); // 0 = not measured
+    expect(t.latencyCycles).toEqual({ value: 52, source: 'cosim' });
+    writeFileSync(join(dir, 'cosim.json'), JSON.stringify({ ...cosim, design: 'other' }));
+    expect(() => loadDesignReport(dir)).toThrow(/cosimulation of design other, not design-small/);
+  });
+
   it('rejects a malformed cosim.json with one line naming the file', () => {
     const dir = designWithResults(['ice40-up5k']);
     writeFileSync(join(dir, 'cosim.json'), JSON.stringify({ windows: 2 }));

@@ -80,6 +80,11 @@ export function project(stmts: Stmt[], targets: ReadonlySet<Signal>, index?: Stm
         // every branch empty (orelse too, by the loop condition)
         continue;
       }
+      if (branches.length === 1 && branches[0]!.body.length === 0) {
+        // `if (c) begin end else begin X end` reads better as `if (~c) begin X end`
+        out.push({ kind: 'if', branches: [{ cond: branches[0]!.cond.not(), body: orelse }], orelse: null });
+        continue;
+      }
       out.push({ kind: 'if', branches, orelse: orelse.length > 0 ? orelse : null });
     } else {
       const fallback = st.fallback ? project(st.fallback, targets, index) : [];

@@ -81,7 +81,9 @@ export function fifoChain(depth: number, width: number): Module {
   const output = m.streamOut('pop', width);
   const afterFirst = queue(m, 'u_first', input, depth);
   const second = m.instance('u_second', streamFifo(depth, width));
-  m.connect(afterFirst, second.stream('push'));
+  const mid = m.stream('mid', width); // an internal stream between the two
+  m.connect(afterFirst, mid);
+  m.connect(mid, second.stream('push'));
   m.connect(second.stream('pop'), output);
   return m;
 }
@@ -176,6 +178,10 @@ export function operators(): Module {
   out('red', cat(ua.reduceAnd(), ua.reduceOr(), ua.reduceXor()));
   out('trunc_sum', ua.add(ub).trunc(8));
   out('sum_top', a.add(b).slice(8, 5));
+  // Each output is assigned in one branch only: its always block keeps an empty branch.
+  const pickA = m.output('pick_a', 8);
+  const pickB = m.output('pick_b', 8);
+  m.If(sh.bit(1), () => pickA.set(ua)).Else(() => pickB.set(ub));
   const ctrl = m.output('ctrl', 8);
   m.If(sh.eq(0), () => ctrl.set(ua))
     .Elif(sh.eq(1), () => ctrl.set(ub))
@@ -237,6 +243,8 @@ export function operatorsModel(i: { a: number; b: number; ua: number; ub: number
     red: (bit(ua === 0xff) << 2) | (bit(ua !== 0) << 1) | popParity(ua),
     trunc_sum: u8(ua + ub),
     sum_top: ((a + b) >> 5) & 0xf,
+    pick_a: sh & 2 ? ua : 0,
+    pick_b: sh & 2 ? 0 : ub,
     ctrl,
   };
   // Unsigned view of signed-looking results is handled by the simulator (signed ports read back signed).

@@ -38,7 +38,8 @@ describe('Verilog emitter', () => {
     const chain = files[1]!.text;
     expect(chain).toContain('// fifo_chain_d4_w8: two FIFOs in series');
     expect(chain).toContain('stream_fifo_d4_w8 u_first (');
-    expect(chain).toContain('assign u_second_push_payload = u_first_pop_payload;');
+    expect(chain).toContain('assign mid_payload = u_first_pop_payload;');
+    expect(chain).toContain('assign u_second_push_payload = mid_payload;');
     expect(files[0]!.text).toContain('// Generation parameters: depth=4, width=8');
   });
 

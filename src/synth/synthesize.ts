@@ -193,6 +193,10 @@ async function runPlaceAndRoute(
 export async function synthesize(designDir: string, targetName: string, opts: SynthOptions = {}): Promise<SynthResult> {
   const target = getTarget(targetName);
   const manifest = loadManifest(designDir);
+  if (manifest.trace && manifest.trace.length > 0) {
+    // trace ports are simulation-only outputs; on a board they would need pins it does not have
+    throw new UserError(`${designDir} was generated with trace ports (a simulation build): generate it again without tracing to synthesize it`);
+  }
   const files = designFiles(designDir, manifest);
   const board = boardForTarget(target, opts.board, opts.constraintsDir);
   const seed = opts.seed ?? 1;

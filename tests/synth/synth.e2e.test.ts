@@ -114,6 +114,15 @@ describe.skipIf(ice40Missing.length > 0)('synth on ice40-up5k', () => {
     expect(existsSync(join(design, 'build', 'ice40-up5k', 'synth.json'))).toBe(false);
   });
 
+  it('refuses a simulation build with trace ports before any tool runs', async () => {
+    const design = copyFixture();
+    const manifest = JSON.parse(readFileSync(join(design, 'manifest.json'), 'utf8'));
+    manifest.trace = [{ stream: 'dense', kind: 'preact', validPort: 't_valid', dataPort: 't_data', elementBits: 8, elementsPerBeat: 1, beatsPerWindow: 5 }];
+    writeFileSync(join(design, 'manifest.json'), JSON.stringify(manifest));
+    await expect(synthesize(design, 'ice40-up5k')).rejects.toThrow(/generated with trace ports .* without tracing/);
+    expect(existsSync(join(design, 'build'))).toBe(false);
+  });
+
   it('a missing tool stops before anything runs, naming what needed it', async () => {
     const design = copyFixture();
     process.env.PATH = mkdtempSync(join(tmpdir(), 'bb-empty-path-'));

@@ -1,0 +1,52 @@
+/**
+ * A combinational shift-add multiplier for the input normalizer (u^2 in pass 1, (x - mean) * r
+ * in pass 2). The HDL library has no multiply operator, so Yosys cannot map these to DSP
+ * cells; this builds the partial-product sum from adders instead.
+ *
+ * Each partial product `b_j ? a << j : 0` is kept as a term (value, shift) without its
+ * constant-zero low bits, and two terms are added only where both have real bits: the low
+ * bits of the less-shifted term pass through as wires. That keeps every adder as narrow as
+ * the product allows (no carry-chain cells spent on adding zeros). All adds are modular in the
+ * product width, which is exact because the final product fits.
+ */
+import { cat, constant, mux, type Expr, type Module } from '../../src/hdl/index.ts';
+
+interface Term {
+  /** bits [width-1 : shift] of the partial sum (width - shift bits) */
+  value: Expr;
+  shift: number;
+}
+
+/**
+ * a * b as a `width`-bit expression (signed when `a` is), `b` unsigned. `width` must hold the
+ * product: a.width + b.width always does. Intermediate sums are named `<name>_l<level>_<i>`.
+ */
+export function multiplyShiftAdd(m: Module, name: string, a: Expr, b: Expr, width = a.width + b.width): Expr {
+  if (b.signed) throw new Error(`multiplyShiftAdd ${name}: the multiplier b must be unsigned`);
+  const signed = a.signed;
+  const aExt = a.extend(Math.max(width, a.width)).trunc(width);
+  let terms: Term[] = [];
+  for (let j = 0; j < b.width && j < width; j++) {
+    const shifted = aExt.slice(width - 1 - j, 0).as(signed);
+    terms.push({ value: mux(b.bit(j), shifted, constant(0, width - j, signed)), shift: j });
+  }
+  for (let level = 1; terms.length > 1; level++) {
+    const next: Term[] = [];
+    for (let i = 0; i + 1 < terms.length; i += 2) next.push(addTerms(m, `${name}_l${level}_${i / 2}`, terms[i]!, terms[i + 1]!, width, signed));
+    if (terms.length % 2 === 1) next.push(terms[terms.length - 1]!);
+    terms = next;
+  }
+  const t = terms[0]!;
+  return t.shift === 0 ? t.value : cat(t.value, constant(0, t.shift)).as(signed);
+}
+
+function addTerms(m: Module, name: string, x: Term, y: Term, width: number, signed: boolean): Term {
+  const [lo, hi] = x.shift <= y.shift ? [x, y] : [y, x];
+  const d = hi.shift - lo.shift;
+  const top = lo.value.width - 1;
+  // lo's bits at or above hi.shift line up with hi's; the ones below pass through unchanged.
+  const loHigh = d === 0 ? lo.value : lo.value.slice(top, d).as(signed);
+  const sum = loHigh.add(hi.value).trunc(width - hi.shift).as(signed);
+  const value = d === 0 ? sum : cat(sum, lo.value.slice(d - 1, 0)).as(signed);
+  return { value: m.let(name, value), shift: lo.shift };
+}

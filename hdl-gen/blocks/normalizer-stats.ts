@@ -1,0 +1,216 @@
+/**
+ * The z-score normalizer's once-per-window statistics unit: from the window's sums of the
+ * biased samples u = x + 2^(B-1) (unsigned, so no signed division is needed)
+ *   U1 = sum u,  U2 = sum u^2
+ * it computes, one bit per cycle,
+ *   mean_u = floor(U1 / N)                (= floor(S1 / N) + 2^(B-1): the bias passes through)
+ *   D      = N*U2 - U1^2                  (= N*S2 - S1^2: shift invariant)
+ *   sdN    = isqrt(D)
+ *   r      = min(floor(N*2^recipBits / max(sdN, 1)), 2^recipWidth - 1)
+ * exactly as src/model/normalizer.ts (zscoreStats) does in bigints.
+ *
+ * Phases (a down counter `cnt` steps through each):
+ *   MUL   (L = max(bits(N), bits(U1)) cycles): Horner over bit i from the top,
+ *         acc = 2*acc + N_i*U2 - U1_i*U1 (after the last step acc = N*U2 - U1^2); in the same
+ *         cycles a restoring division of U1 by the constant N shifts U1's bits through `dv`
+ *         and leaves the quotient there (L quotient bits; only the low B can be non-zero).
+ *   SQRT  (ceil(bits(D)/2) cycles): digit-by-digit square root, two bits of D (shifted out of
+ *         acc) per cycle, one root bit per cycle.
+ *   RECIP (recipWidth cycles): restoring division of the constant N*2^recipBits by
+ *         max(sdN,1). With T = floor(num / 2^W): r saturates exactly when max(sdN,1) <= T;
+ *         otherwise the quotient has at most W bits, so the division starts from remainder T
+ *         and shifts in num's low W bits.
+ *   DONE  results held until `take`; then IDLE.
+ * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
+ */
+import { cat, constant, Module } from '../../src/hdl/index.ts';
+import type { ZScoreNormalizer } from '../../src/model/qmodel.ts';
+import { counterBits, unsignedBits } from '../widths.ts';
+
+/** Register widths and step counts of the statistics unit (shared with the timing model). */
+export interface StatsWidths {
+  n: number;
+  sampleBits: number;
+  /** U1 = sum u, unsigned */
+  u1: number;
+  /** U2 = sum u^2, unsigned */
+  u2: number;
+  /** bits of the constant N */
+  nBits: number;
+  /** MUL phase steps: max(nBits, u1) */
+  mulSteps: number;
+  /** Horner accumulator, signed: holds every partial (N>>k)*U2 - (U1>>k)*U1 */
+  acc: number;
+  /** D = N*U2 - U1^2 <= N^2 * (2^B - 1)^2 / 4 (Popoviciu: variance <= range^2 / 4) */
+  d: number;
+  /** sdN, and SQRT phase steps: ceil(d / 2) */
+  sd: number;
+  /** numerator N * 2^recipBits */
+  num: bigint;
+  /** T = floor(num / 2^recipWidth): the saturation threshold on max(sdN, 1) */
+  satT: bigint;
+  recip: number;
+  /** MUL + SQRT + RECIP steps */
+  steps: number;
+}
+
+export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number): StatsWidths {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`normalizer window length must be an integer >= 2, got ${n}`);
+  if (nz.recipBits < nz.fracBits) throw new RangeError('zscore normalizer needs recipBits >= fracBits');
+  const N = BigInt(n);
+  const uMax = (1n << BigInt(sampleBits)) - 1n;
+  const u1 = unsignedBits(N * uMax);
+  const u2 = unsignedBits(N * uMax * uMax);
+  const nBits = unsignedBits(N);
+  const mulSteps = Math.max(nBits, u1);
+  const acc = unsignedBits(N * N * uMax * uMax) + 1;
+  const d = unsignedBits((N * N * uMax * uMax) / 4n);
+  const sd = Math.ceil(d / 2);
+  const num = N << BigInt(nz.recipBits);
+  const satT = num >> BigInt(nz.recipWidth);
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: mulSteps + sd + nz.recipWidth };
+}
+
+const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4 } as const;
+
+export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string): Module {
+  const w = statsWidths(nz, n, sampleBits);
+  const B = sampleBits;
+  const W = nz.recipWidth;
+  const m = new Module(name ?? `nz_stats_n${n}_b${B}_r${nz.recipBits}w${W}`, {
+    description: 'z-score normalizer statistics: mean, isqrt(N*S2 - S1^2), reciprocal scale, one bit per cycle',
+    params: { n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W },
+  });
+  const start = m.input('start', 1);
+  const u1In = m.input('u1', w.u1);
+  const u2In = m.input('u2', w.u2);
+  const take = m.input('take', 1);
+
+  const phase = m.reg('phase', 3, { reset: PHASE.IDLE });
+  const cnt = m.reg('cnt', counterBits(Math.max(w.mulSteps, w.sd, W)), { reset: null });
+  const cntLast = cnt.eq(0);
+  const cntNext = cnt.sub(1).trunc(cnt.width).asUnsigned();
+
+  // MUL: Horner accumulator and the mean divider
+  const u1 = m.reg('u1_hold', w.u1, { reset: null });
+  const u2 = m.reg('u2_hold', w.u2, { reset: null });
+  const acc = m.reg('acc', w.acc, { signed: true, reset: null });
+  const nBit = constant(BigInt(n), w.mulSteps).shr(cnt).bit(0);
+  const u1Bit = u1.zext(w.mulSteps).shr(cnt).bit(0);
+  const addend = nBit.select(u2.zext(w.acc).asSigned(), constant(0, w.acc, true));
+  const subtrahend = u1Bit.select(u1.zext(w.acc).asSigned(), constant(0, w.acc, true));
+  const accDouble = acc.slice(w.acc - 2, 0).shl(1).asSigned(); // 2*acc, modular (the next value fits)
+  const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc).sub(subtrahend).trunc(w.acc));
+
+  const nW = w.nBits;
+  const dvRem = m.reg('dv_rem', nW, { reset: null });
+  const dv = m.reg('dv', w.mulSteps, { reset: null });
+  const dvTrial = cat(dvRem, dv.bit(w.mulSteps - 1)); // nW + 1 bits, < 2N
+  const dvFits = dvTrial.ge(constant(BigInt(n), nW + 1));
+  const dvRemNext = m.let('dv_rem_next', dvFits.select(dvTrial.sub(constant(BigInt(n), nW + 1)).trunc(nW).asUnsigned(), dvTrial.trunc(nW)));
+  const dvNext = w.mulSteps > 1 ? cat(dv.slice(w.mulSteps - 2, 0), dvFits) : dvFits;
+
+  // SQRT: D's bit pairs come out of the top of acc's low 2*sd bits
+  const sdW = w.sd;
+  const sqRoot = m.reg('sq_root', sdW, { reset: null });
+  const sqRem = m.reg('sq_rem', sdW + 2, { reset: null });
+  const dPair = acc.slice(2 * sdW - 1, 2 * sdW - 2);
+  const sqShifted = cat(sqRem.slice(sdW - 1, 0), dPair); // 4*rem + pair; rem <= 2*root < 2^sd
+  const sqTrial = cat(sqRoot.slice(sdW - 2 >= 0 ? sdW - 2 : 0, 0), constant(1, 2)).zext(sdW + 2); // 4*root + 1
+  const sqFits = sqShifted.ge(sqTrial);
+  const sqRemNext = m.let('sq_rem_next', sqFits.select(sqShifted.sub(sqTrial).trunc(sdW + 2).asUnsigned(), sqShifted));
+  const sqRootNext = sdW > 1 ? cat(sqRoot.slice(sdW - 2, 0), sqFits) : sqFits;
+  const accShift2 = cat(acc.slice(w.acc - 3, 0), constant(0, 2)).asSigned();
+
+  // RECIP: divisor max(sdN, 1); remainder < divisor
+  const divisor = m.let('rc_divisor', sqRoot.eq(0).select(constant(1, sdW), sqRoot));
+  const tWidth = Math.max(sdW, unsignedBits(w.satT));
+  const saturate = m.let('rc_saturate', divisor.zext(tWidth).le(constant(w.satT, tWidth)));
+  const remInit = w.satT < 1n << BigInt(sdW) ? w.satT : 0n; // unused when saturating
+  const numLow = w.num & ((1n << BigInt(W)) - 1n);
+  const rcRem = m.reg('rc_rem', sdW, { reset: null });
+  const rcQ = m.reg('rc_q', W, { reset: null });
+  const rcTrial = cat(rcRem, rcQ.bit(W - 1)); // < 2 * divisor
+  const rcFits = rcTrial.ge(divisor.zext(sdW + 1));
+  const rcRemNext = m.let('rc_rem_next', rcFits.select(rcTrial.sub(divisor.zext(sdW + 1)).trunc(sdW).asUnsigned(), rcTrial.trunc(sdW)));
+  const rcQNext = W > 1 ? cat(rcQ.slice(W - 2, 0), rcFits) : rcFits;
+  const recipMax = constant((1n << BigInt(W)) - 1n, W);
+
+  m.Switch(phase, (sw) => {
+    sw.Case(PHASE.IDLE, () => {
+      m.If(start, () => {
+        u1.set(u1In);
+        u2.set(u2In);
+        acc.set(constant(0, w.acc, true));
+        dvRem.set(constant(0, nW));
+        dv.set(u1In.zext(w.mulSteps));
+        cnt.set(constant(w.mulSteps - 1, cnt.width));
+        phase.set(constant(PHASE.MUL, 3));
+      });
+    });
+    sw.Case(PHASE.MUL, () => {
+      acc.set(hornerNext);
+      dvRem.set(dvRemNext);
+      dv.set(dvNext);
+      cnt.set(cntNext);
+      m.If(cntLast, () => {
+        sqRoot.set(constant(0, sdW));
+        sqRem.set(constant(0, sdW + 2));
+        cnt.set(constant(sdW - 1, cnt.width));
+        phase.set(constant(PHASE.SQRT, 3));
+      });
+    });
+    sw.Case(PHASE.SQRT, () => {
+      sqRem.set(sqRemNext);
+      sqRoot.set(sqRootNext);
+      acc.set(accShift2);
+      cnt.set(cntNext);
+      m.If(cntLast, () => {
+        rcRem.set(constant(remInit, sdW));
+        rcQ.set(constant(numLow, W));
+        cnt.set(constant(W - 1, cnt.width));
+        phase.set(constant(PHASE.RECIP, 3));
+      });
+    });
+    sw.Case(PHASE.RECIP, () => {
+      rcRem.set(rcRemNext);
+      rcQ.set(rcQNext);
+      cnt.set(cntNext);
+      m.If(cntLast, () => {
+        m.If(saturate, () => rcQ.set(recipMax));
+        phase.set(constant(PHASE.DONE, 3));
+      });
+    });
+    sw.Case(PHASE.DONE, () => {
+      m.If(take, () => phase.set(constant(PHASE.IDLE, 3)));
+    });
+  });
+
+  m.output('idle', 1).set(phase.eq(PHASE.IDLE));
+  m.output('done', 1).set(phase.eq(PHASE.DONE));
+  m.output('mean_u', B).set(dv.slice(B - 1, 0));
+  m.output('sdn', sdW).set(sqRoot);
+  m.output('recip', W).set(rcQ);
+  return m;
+}
+
+/** The unit's results in TypeScript (for tests of the unit alone): same formulas, bigints. */
+export function statsModel(u1: bigint, u2: bigint, nz: ZScoreNormalizer, n: number): { meanU: bigint; sdn: bigint; recip: bigint } {
+  const N = BigInt(n);
+  const d = N * u2 - u1 * u1;
+  if (d < 0n) throw new RangeError('unreachable sums: N*U2 < U1^2');
+  // floor(sqrt(d)) by bisection (independent of the Newton iteration in src/model)
+  let lo = 0n;
+  let hi = 1n;
+  while (hi * hi <= d) hi <<= 1n;
+  while (lo < hi) {
+    const mid = (lo + hi + 1n) >> 1n;
+    if (mid * mid <= d) lo = mid;
+    else hi = mid - 1n;
+  }
+  const sdn = lo;
+  const rFull = (N << BigInt(nz.recipBits)) / (sdn > 0n ? sdn : 1n);
+  const rMax = (1n << BigInt(nz.recipWidth)) - 1n;
+  return { meanU: u1 / N, sdn, recip: rFull < rMax ? rFull : rMax };
+}
+

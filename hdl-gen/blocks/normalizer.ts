@@ -1,0 +1,360 @@
+/**
+ * Input normalizer block: raw signed ADC samples in (valid/ready), the integer z stream that
+ * feeds layer 1 out (valid/ready), one z per sample, bit-exact with src/model/normalizer.ts.
+ *
+ * z-score kind (two passes over a buffered window):
+ *   pass 1  each accepted sample x is written to the window buffer and, one cycle later (a
+ *           register stage), u = x + 2^(B-1) and u^2 are added to U1, U2. After the N-th
+ *           sample the sums go to the statistics unit (normalizer-stats.ts) and the
+ *           accumulators restart for the next window.
+ *   stats   mean_u, sdN, r one bit per cycle (statsWidths(...).steps cycles).
+ *   pass 2  once the unit is done and pass 2 is idle, mean_u and r move into pass 2's
+ *           registers and the buffer is re-read through a stall-able pipeline
+ *             read (registered) -> diff = u - mean_u -> prod = diff * r
+ *             -> z = clamp(prod >>> (recipBits - fracBits))   (output register)
+ *           Every stage loads when `adv = !out_valid | out_ready`. u - mean_u = x - mean
+ *           because both carry the same bias, and >>> is floor for negative numbers too.
+ * With two buffers (ping-pong) pass 1 of window k+1 fills one buffer while pass 2 of window k
+ * reads the other; a buffer is busy from its last write until pass 2 has issued its last read.
+ * Each buffer shares one address between its write and read port (it is never written and
+ * read in the same cycle), which is what the UP5K's single-port SPRAM needs: Yosys maps it to
+ * SB_SPRAM256KA when the memory carries ram_style "huge" (see normalizerYosysAttributes),
+ * and to block RAM otherwise.
+ *
+ * offset kind: z = clamp((x - offset) >>> shift), one register stage, no buffer.
+ */
+import { constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
+import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
+import { signedBits } from '../widths.ts';
+import { multiplyShiftAdd } from './normalizer-mul.ts';
+import { buildStatsUnit, statsWidths } from './normalizer-stats.ts';
+
+export type NormalizerBufferStorage = 'spram' | 'bram';
+
+export interface NormalizerOptions {
+  normalizer: Normalizer;
+  /** window length N */
+  n: number;
+  /** bits of the signed raw sample */
+  sampleBits: number;
+  /** z-score: window buffers, 1 or 2 (ping-pong, the default) */
+  buffers?: 1 | 2;
+  /** z-score: 'spram' on the iCE40 UP5K (single-port SB_SPRAM256KA), 'bram' elsewhere */
+  bufferStorage?: NormalizerBufferStorage;
+  /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
+  exposeStats?: boolean;
+  name?: string;
+}
+
+/** Pass 2's pipeline depth: issue -> memory data -> diff -> product -> output register. */
+export const PASS2_STAGES = 4;
+
+function checkCommon(opts: NormalizerOptions): void {
+  if (!Number.isInteger(opts.n) || opts.n < 2) throw new RangeError(`normalizer: window length must be an integer >= 2, got ${opts.n}`);
+  if (!Number.isInteger(opts.sampleBits) || opts.sampleBits < 2 || opts.sampleBits > 16) {
+    throw new RangeError(`normalizer: sampleBits must be 2..16, got ${opts.sampleBits}`);
+  }
+}
+
+export function normalizerName(opts: NormalizerOptions): string {
+  if (opts.name) return opts.name;
+  const nz = opts.normalizer;
+  if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.exposeStats ? '_dbg' : ''}`;
+}
+
+export function buildNormalizer(opts: NormalizerOptions): Module {
+  checkCommon(opts);
+  return opts.normalizer.kind === 'offset' ? buildOffset(opts, opts.normalizer) : buildZScore(opts, opts.normalizer);
+}
+
+/** clamp(v) to a signed `bits`-bit range, as a `bits`-bit signed expression. */
+function clampSigned(v: Expr, bits: number): Expr {
+  if (v.width <= bits) return v.extend(bits);
+  const lo = -(1n << BigInt(bits - 1));
+  const hi = (1n << BigInt(bits - 1)) - 1n;
+  return v.lt(lo).select(constant(lo, bits, true), v.gt(hi).select(constant(hi, bits, true), v.trunc(bits)));
+}
+
+function buildOffset(opts: NormalizerOptions, nz: OffsetNormalizer): Module {
+  const B = opts.sampleBits;
+  const m = new Module(normalizerName(opts), {
+    description: 'input normalizer (offset): z = clamp((x - offset) >>> shift)',
+    params: { kind: 'offset', sampleBits: B, offset: nz.offset, shift: nz.shift, outBits: nz.outBits },
+  });
+  const inp = m.streamIn('in', B, { signed: true });
+  const out = m.streamOut('out', nz.outBits, { signed: true, reg: true });
+  const w = Math.max(B, signedBits(nz.offset, nz.offset));
+  const diff = inp.payload.extend(w).sub(constant(nz.offset, w, true));
+  const z = m.let('z', clampSigned(diff.ashr(nz.shift), nz.outBits));
+  const adv = m.let('adv', out.valid.not().or(out.ready));
+  inp.ready.set(adv);
+  m.If(adv, () => {
+    out.valid.set(inp.valid);
+    m.If(inp.valid, () => out.payload.set(z));
+  });
+  return m;
+}
+
+function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
+  const { n } = opts;
+  const B = opts.sampleBits;
+  const W = nz.recipWidth;
+  const nb = opts.buffers ?? 2;
+  if (nb !== 1 && nb !== 2) throw new RangeError(`normalizer: buffers must be 1 or 2, got ${String(nb)}`);
+  const sw = statsWidths(nz, n, B);
+  const storage = opts.bufferStorage ?? 'bram';
+  const m = new Module(normalizerName(opts), {
+    description: 'input normalizer (z-score): two passes over a buffered window, z = clamp(((x - mean) * r) >>> (recipBits - fracBits))',
+    params: { kind: 'zscore', n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, fracBits: nz.fracBits, outBits: nz.outBits, buffers: nb, bufferStorage: storage },
+  });
+  const inp = m.streamIn('in', B, { signed: true });
+  const out = m.streamOut('out', nz.outBits, { signed: true, reg: true });
+  const aw = addrBits(n);
+  const lastAddr = constant(n - 1, aw);
+  const bias = (x: Expr) => x.asUnsigned().xor(constant(1n << BigInt(B - 1), B)); // u = x + 2^(B-1)
+
+  // ---- buffer ownership ----------------------------------------------------------------
+  const busy: Signal[] = Array.from({ length: nb }, (_, b) => m.reg(`busy${b}`, 1, { reset: 0 }));
+  const wsel = nb === 2 ? m.reg('wsel', 1, { reset: 0 }) : null;
+  const rsel = nb === 2 ? m.reg('rsel', 1, { reset: 0 }) : null;
+  const statsBuf = nb === 2 ? m.reg('stats_buf', 1, { reset: 0 }) : null;
+  const isSel = (sel: Signal | null, b: number): Expr => (sel === null ? constant(1, 1) : sel.eq(b));
+  const busyW = nb === 2 ? wsel!.select(busy[1]!, busy[0]!) : busy[0]!;
+
+  // ---- statistics unit -----------------------------------------------------------------
+  const stats = m.instance('stats_unit', buildStatsUnit(nz, n, B, `${m.name}_stats`));
+  const statsIdle = stats.out('idle');
+  const statsDone = stats.out('done');
+
+  // ---- pass 1 --------------------------------------------------------------------------
+  const wcnt = m.reg('wcnt', aw, { reset: 0 });
+  const wLast = m.let('w_last', wcnt.eq(lastAddr));
+  // the last sample of a window needs the statistics unit free (it starts one cycle later)
+  inp.ready.set(busyW.not().and(wLast.not().or(statsIdle)));
+  const inFire = m.let('in_fire', inp.fire);
+  const p1Valid = m.reg('p1_valid', 1, { reset: 0 });
+  const p1Last = m.reg('p1_last', 1, { reset: 0 });
+  const p1U = m.reg('p1_u', B, { reset: null });
+  p1Valid.set(inFire);
+  p1Last.set(inFire.and(wLast));
+  m.If(inFire, () => p1U.set(bias(inp.payload)));
+  const acc1 = m.reg('acc1', sw.u1, { reset: 0 });
+  const acc2 = m.reg('acc2', sw.u2, { reset: 0 });
+  const sq = multiplyShiftAdd(m, 'p1_sq', p1U, p1U, 2 * B);
+  const sum1 = m.let('sum1', acc1.add(p1U.zext(sw.u1)).trunc(sw.u1));
+  const sum2 = m.let('sum2', acc2.add(sq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
+  m.If(p1Valid, () => {
+    m.If(p1Last, () => {
+      acc1.set(constant(0, sw.u1));
+      acc2.set(constant(0, sw.u2));
+    }).Else(() => {
+      acc1.set(sum1);
+      acc2.set(sum2);
+    });
+  });
+  stats.bind('start', p1Valid.and(p1Last));
+  stats.bind('u1', sum1);
+  stats.bind('u2', sum2);
+  m.If(inFire, () => {
+    m.If(wLast, () => {
+      wcnt.set(constant(0, aw));
+      if (wsel) {
+        wsel.set(wsel.not());
+        statsBuf!.set(wsel);
+      }
+    }).Else(() => wcnt.set(wcnt.add(1).trunc(aw)));
+  });
+
+  // ---- pass 2 --------------------------------------------------------------------------
+  const adv = m.let('adv', out.valid.not().or(out.ready));
+  const p2Active = m.reg('p2_active', 1, { reset: 0 });
+  const rcnt = m.reg('rcnt', aw, { reset: 0 });
+  const meanU = m.reg('mean_u', B, { reset: null });
+  const recip = m.reg('recip', W, { reset: null });
+  const aValid = m.reg('a_valid', 1, { reset: 0, enable: adv });
+  const bValid = m.reg('b_valid', 1, { reset: 0, enable: adv });
+  const cValid = m.reg('c_valid', 1, { reset: 0, enable: adv });
+  // mean_u and r change only between windows, with pass 2's pipeline empty
+  const take = m.let('stats_take', statsDone.and(p2Active.not()).and(aValid.not()).and(bValid.not()).and(cValid.not()));
+  stats.bind('take', take);
+  m.If(take, () => {
+    p2Active.set(1);
+    meanU.set(stats.out('mean_u'));
+    recip.set(stats.out('recip'));
+    if (rsel) rsel.set(statsBuf!);
+  });
+  const issue = m.let('issue', p2Active.and(adv));
+  const rLast = rcnt.eq(lastAddr);
+  m.If(issue, () => {
+    m.If(rLast, () => {
+      rcnt.set(constant(0, aw));
+      p2Active.set(0);
+    }).Else(() => rcnt.set(rcnt.add(1).trunc(aw)));
+  });
+
+  // busy: set by pass 1's last write, cleared by pass 2's last read (never both for one buffer)
+  busy.forEach((bz, b) => {
+    m.If(inFire.and(wLast).and(isSel(wsel, b)), () => bz.set(1));
+    m.If(issue.and(rLast).and(isSel(rsel, b)), () => bz.set(0));
+  });
+
+  // window buffers: one shared address per buffer (single-port friendly)
+  const buffers: Memory[] = [];
+  const data: Signal[] = [];
+  busy.forEach((bz, b) => {
+    const mem = m.ram(`buf${b}`, { width: B, depth: n });
+    const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
+    mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)));
+    data.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)) }));
+    buffers.push(mem);
+  });
+  const aX = rsel ? rsel.select(data[1]!, data[0]!) : data[0]!;
+
+  const bDiff = m.reg('b_diff', B + 1, { signed: true, reset: null, enable: adv });
+  const cProd = m.reg('c_prod', B + 1 + W, { signed: true, reset: null, enable: adv });
+  aValid.set(issue);
+  bValid.set(aValid);
+  cValid.set(bValid);
+  bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU.zext(B + 1).asSigned()).trunc(B + 1));
+  cProd.set(multiplyShiftAdd(m, 'c_mul', bDiff, recip, B + 1 + W));
+  const z = m.let('z', clampSigned(cProd.ashr(nz.recipBits - nz.fracBits), nz.outBits));
+  m.If(adv, () => {
+    out.valid.set(cValid);
+    m.If(cValid, () => out.payload.set(z));
+  });
+
+  if (opts.exposeStats) {
+    m.output('stats_valid', 1).set(take);
+    m.output('stats_mean', B, { signed: true }).set(bias(stats.out('mean_u')).asSigned());
+    m.output('stats_sdn', sw.sd).set(stats.out('sdn'));
+    m.output('stats_recip', W).set(stats.out('recip'));
+  }
+  return m;
+}
+
+// ---- analytical model ------------------------------------------------------------------
+
+export interface NormalizerTiming {
+  /**
+   * Steady-state cycles per window with the input always valid and the output always ready
+   * (a long-run average: with two buffers consecutive windows alternate between two gaps).
+   */
+  cyclesPerWindow: number;
+  /** cycles from the cycle the window's last sample is accepted to the cycle its first z is valid (idle pipeline) */
+  latencyAfterLastSample: number;
+  /** statistics unit steps (MUL + SQRT + RECIP); 0 for the offset kind */
+  statsSteps: number;
+}
+
+/**
+ * Cycle-level timing, derived from the block's structure (and checked against Verilator in
+ * tests/gen/normalizer.test.ts). z-score: the last sample is accepted at cycle t; the sums
+ * reach the statistics unit at t+1; its results are ready at t+2+S (S = statsSteps); pass 2
+ * takes them in that cycle when idle, issues reads from t+3+S, and the first z leaves its
+ * output register at t+7+S (read, diff, product, clamp). Pass 2 then issues one read per cycle
+ * (N cycles) and needs its pipeline empty (4 more cycles) before taking the next window's
+ * statistics; the last sample of the next window waits until the unit is free.
+ *   one buffer:  pass 1 -> stats -> pass 2 -> pass 1 ...: 2N + S + 2 per window
+ *   two buffers: window k+2 writes the buffer window k is read from, so two windows take
+ *                2N + S + 2 (an average of N + (S+2)/2 each), and never less than the
+ *                unit's own pace S + 3 or pass 2's N + 4.
+ * offset: one z per cycle; the z of a sample is valid the cycle after it is accepted.
+ */
+export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
+  checkCommon(opts);
+  const nz = opts.normalizer;
+  if (nz.kind === 'offset') return { cyclesPerWindow: opts.n, latencyAfterLastSample: 1, statsSteps: 0 };
+  const S = statsWidths(nz, opts.n, opts.sampleBits).steps;
+  const n = opts.n;
+  const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? 2 * n + S + 2 : Math.max(n + (S + 2) / 2, n + 4, S + 3);
+  return { cyclesPerWindow, latencyAfterLastSample: S + 3 + PASS2_STAGES, statsSteps: S };
+}
+
+export interface NormalizerResources {
+  lut4: number;
+  ff: number;
+  bram: number;
+  spram: number;
+  dsp: number;
+}
+
+/** SB_SPRAM256KA: 16384 words x 16 bits. */
+const SPRAM_WORDS = 16384;
+const SPRAM_WIDTH = 16;
+
+/** LUT4s of the shift-add multiplier of an a-bit by b-bit operand (as normalizer-mul.ts builds it). */
+function multiplierLuts(a: number, b: number): number {
+  // partial products: b rows of a bits; gating folds into the adder LUTs; an adder per extra row
+  return Math.max(0, b - 1) * (a + 1) + a;
+}
+
+/**
+ * Resources of the block, counted from its structure: FFs register by register (what Yosys
+ * keeps; the product's bits below the shift are dropped), LUT4s as one per adder/comparator
+ * bit plus the multipliers and muxes. Buffers: SPRAM blocks (16K x 16) or block RAMs
+ * (iCE40 SB_RAM40_4K, 256 x 16 .. 2048 x 2: the cheapest shape). No DSPs: the HDL library
+ * has no multiply operator. Compared with Yosys in tests/gen/normalizer.test.ts.
+ */
+export function estimateNormalizerResources(opts: NormalizerOptions): NormalizerResources {
+  checkCommon(opts);
+  const nz = opts.normalizer;
+  const B = opts.sampleBits;
+  if (nz.kind === 'offset') {
+    const w = Math.max(B, signedBits(nz.offset, nz.offset)) + 1;
+    return { lut4: w + 2 * (w - nz.shift) + nz.outBits + 1, ff: nz.outBits + 1, bram: 0, spram: 0, dsp: 0 };
+  }
+  const n = opts.n;
+  const nb = opts.buffers ?? 2;
+  const s = statsWidths(nz, n, B);
+  const W = nz.recipWidth;
+  const aw = addrBits(n);
+  const sh = nz.recipBits - nz.fracBits;
+  const cnt = Math.ceil(Math.log2(Math.max(s.mulSteps, s.sd, W)));
+  const statsFf = 3 + cnt + s.u1 + s.u2 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W;
+  const statsLut = 2 * s.acc + 2 * (s.nBits + 1) + 2 * (s.sd + 2) + 2 * (s.sd + 1) + s.mulSteps / 2 + s.u1 / 2 + s.acc / 2 + 2 * cnt + 10;
+  const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
+  const p1Ff = B + s.u1 + s.u2;
+  const p2Ff = B + W + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
+  const p1Lut = multiplierLuts(B, B) + s.u1 + s.u2;
+  const p2Lut = (nb - 1) * B + (B + 2) + multiplierLuts(B + 1, W) + 2 * (B + 1 + W - sh) + nz.outBits;
+  const ctrlLut = 4 * aw + nb * aw + 12;
+  const storage = opts.bufferStorage ?? 'bram';
+  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
+  let bramPer = Infinity;
+  for (const [d, w] of [[256, 16], [512, 8], [1024, 4], [2048, 2]] as const) bramPer = Math.min(bramPer, Math.ceil(n / d) * Math.ceil(B / w));
+  return {
+    lut4: Math.ceil(statsLut + p1Lut + p2Lut + ctrlLut),
+    ff: statsFf + ctrlFf + p1Ff + p2Ff,
+    bram: storage === 'bram' ? nb * bramPer : 0,
+    spram: storage === 'spram' ? nb * spramPer : 0,
+    dsp: 0,
+  };
+}
+
+/**
+ * Yosys commands that put the window buffers of the normalizer modules in `moduleNames` into
+ * SPRAM (run after read_verilog, before synth_ice40). Needed until the HDL library can mark a
+ * RAM with `(* ram_style = "huge" *)` itself; Yosys 0.23's cost model otherwise picks block RAM.
+ */
+export function normalizerSpramCommands(top: Module): string[] {
+  const cmds: string[] = [];
+  const seen = new Set<Module>();
+  const visit = (mod: Module) => {
+    if (seen.has(mod)) return;
+    seen.add(mod);
+    if (mod.generationParams.kind === 'zscore' && mod.generationParams.bufferStorage === 'spram') {
+      for (const mem of mod.memories) cmds.push(`setattr -set ram_style "huge" ${mod.name}/m:${mem.name}`);
+    }
+    for (const inst of mod.instances) visit(inst.child);
+  };
+  visit(top);
+  return cmds;
+}
+
+/** Address bits of an N-word buffer (as the HDL library's Memory computes them). */
+function addrBits(n: number): number {
+  let w = 1;
+  while (2 ** w < n) w++;
+  return w;
+}

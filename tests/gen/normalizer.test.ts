@@ -1,0 +1,400 @@
+/**
+ * Input normalizer block under Verilator, value for value against the integer reference
+ * (src/model/normalizer.ts): the statistics unit alone (exhaustive mean divider at a small N,
+ * extreme and random windows at N = 3600), the whole z-score block on many random windows
+ * with random valid/ready back-pressure on both sides and back-to-back windows (ping-pong and
+ * single buffer), its cycle timing against normalizerTiming, the offset kind, lint and Yosys.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeRng, type Rng } from '../../src/data/rng.ts';
+import { emitDesign, type Module } from '../../src/hdl/index.ts';
+import { DEFAULT_ZSCORE, normalizeWindow, zscoreStats } from '../../src/model/normalizer.ts';
+import type { Normalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
+import { resolveTool, runTool } from '../../src/tools/index.ts';
+import { Simulator, type SimOutputs } from '../../sim/index.ts';
+import {
+  buildNormalizer,
+  estimateNormalizerResources,
+  normalizerSpramCommands,
+  normalizerTiming,
+  type NormalizerOptions,
+} from '../../hdl-gen/blocks/normalizer.ts';
+import { buildStatsUnit, statsModel, statsWidths } from '../../hdl-gen/blocks/normalizer-stats.ts';
+
+const B = 12;
+const XMIN = -(2 ** (B - 1));
+const XMAX = 2 ** (B - 1) - 1;
+
+// ---- windows ---------------------------------------------------------------------------
+
+const clampX = (v: number) => Math.max(XMIN, Math.min(XMAX, Math.round(v)));
+
+/** Window kinds chosen to reach every corner of the arithmetic. */
+const WINDOW_KINDS = ['uniform', 'constant', 'tiny', 'extremes', 'negative', 'ecg', 'small-noise', 'spike', 'ramp'] as const;
+
+function makeWindow(kind: (typeof WINDOW_KINDS)[number], n: number, rng: Rng): number[] {
+  const w = new Array<number>(n);
+  switch (kind) {
+    case 'uniform':
+      for (let i = 0; i < n; i++) w[i] = XMIN + rng.int(2 ** B);
+      break;
+    case 'constant': {
+      // sdN = 0: r saturates, every z is 0; include the extreme codes
+      const c = [XMIN, XMAX, 0, -1, XMIN + rng.int(2 ** B)][rng.int(5)]!;
+      w.fill(c);
+      break;
+    }
+    case 'tiny': {
+      // one sample off by one: sdN tiny, r saturates at 2^recipWidth - 1, z non-zero
+      const c = XMIN + 1 + rng.int(2 ** B - 2);
+      w.fill(c);
+      w[rng.int(n)] = c + (rng() < 0.5 ? 1 : -1);
+      break;
+    }
+    case 'extremes':
+      for (let i = 0; i < n; i++) w[i] = rng() < 0.5 ? XMIN : XMAX;
+      break;
+    case 'negative': {
+      // all negative, mean not a multiple of N: floor of a negative quotient
+      const base = -1900 + rng.int(1500);
+      for (let i = 0; i < n; i++) w[i] = clampX(base + 25 * rng.normal());
+      break;
+    }
+    case 'ecg': {
+      const base = rng.int(400) - 200;
+      for (let i = 0; i < n; i++) w[i] = clampX(base + 60 * Math.sin((2 * Math.PI * i) / 23) + (i % 29 === 5 ? 900 : 0) + 4 * rng.normal());
+      break;
+    }
+    case 'small-noise': {
+      const base = XMIN + rng.int(2 ** B);
+      for (let i = 0; i < n; i++) w[i] = clampX(base + 1.5 * rng.normal());
+      break;
+    }
+    case 'spike': {
+      // a flat window with one full-scale spike: the spike's z clamps at the top
+      const base = rng.int(100) - 1000;
+      w.fill(base);
+      for (let i = 0; i < n; i++) if (rng() < 0.3) w[i] = base + rng.int(3) - 1;
+      w[rng.int(n)] = rng() < 0.5 ? XMAX : XMIN;
+      break;
+    }
+    case 'ramp': {
+      const lo = XMIN + rng.int(2 ** B);
+      for (let i = 0; i < n; i++) w[i] = clampX(lo + ((i * (XMAX - lo)) / n) * (rng() < 0.5 ? 1 : -1));
+      break;
+    }
+  }
+  return w;
+}
+
+function randomWindows(count: number, n: number, seed: number): number[][] {
+  const rng = makeRng(seed);
+  return Array.from({ length: count }, (_, k) => makeWindow(WINDOW_KINDS[k % WINDOW_KINDS.length]!, n, rng));
+}
+
+// ---- streaming driver ------------------------------------------------------------------
+
+interface StreamRun {
+  z: number[];
+  /** cycle of each accepted input sample */
+  inCycles: number[];
+  /** cycle of each z taken by the sink */
+  outCycles: number[];
+  /** stats_valid pulses (debug builds) */
+  stats: { cycle: number; mean: number; sdn: bigint; recip: number }[];
+  cycles: number;
+}
+
+/**
+ * Drives the block cycle by cycle: a producer that raises valid with probability pIn and holds
+ * the sample until it is taken, a consumer whose ready is high with probability pOut.
+ */
+async function stream(sim: Simulator, samples: number[], pIn: number, pOut: number, seed: number): Promise<StreamRun> {
+  const rng = makeRng(seed);
+  const s = await sim.open();
+  const run: StreamRun = { z: [], inCycles: [], outCycles: [], stats: [], cycles: 0 };
+  let idx = 0;
+  let valid = false;
+  let idle = 0;
+  try {
+    for (let cyc = 0; run.z.length < samples.length; cyc++) {
+      if (!valid && idx < samples.length && rng() < pIn) valid = true;
+      const ready = rng() < pOut;
+      const o: SimOutputs = await s.step({ in_valid: valid ? 1 : 0, in_payload: valid ? samples[idx]! : 0, out_ready: ready ? 1 : 0 });
+      let progress = false;
+      if (valid && o.in_ready === 1n) {
+        run.inCycles.push(cyc);
+        idx++;
+        valid = false;
+        progress = true;
+      }
+      if (o.out_valid === 1n && ready) {
+        run.z.push(Number(o.out_payload));
+        run.outCycles.push(cyc);
+        progress = true;
+      }
+      if (o.stats_valid === 1n) run.stats.push({ cycle: cyc, mean: Number(o.stats_mean), sdn: o.stats_sdn!, recip: Number(o.stats_recip) });
+      // liveness watchdog: the block must make progress within a few windows' worth of cycles
+      idle = progress ? 0 : idle + 1;
+      if (idle > 50_000) throw new Error(`no progress for 50000 cycles at cycle ${cyc} (${idx} samples in, ${run.z.length} z out)`);
+      run.cycles = cyc + 1;
+    }
+  } finally {
+    s.close();
+  }
+  return run;
+}
+
+function expectWindowsMatch(run: StreamRun, windows: number[][], nz: Normalizer, n: number): void {
+  expect(run.z.length).toBe(windows.length * n);
+  windows.forEach((w, k) => {
+    const want = Array.from(normalizeWindow(w, nz));
+    const got = run.z.slice(k * n, (k + 1) * n);
+    for (let i = 0; i < n; i++) if (got[i] !== want[i]) expect(got[i], `window ${k} sample ${i} (x = ${w[i]}, window ${JSON.stringify(w)})`).toBe(want[i]);
+  });
+}
+
+const builds = new Map<string, Promise<Simulator>>();
+function simOf(opts: NormalizerOptions): Promise<Simulator> {
+  const key = JSON.stringify(opts);
+  if (!builds.has(key)) builds.set(key, Simulator.build(buildNormalizer(opts)));
+  return builds.get(key)!;
+}
+
+// ---- the statistics unit alone -----------------------------------------------------------
+
+/** Runs the unit over (U1, U2) pairs in one batch: start, wait the documented steps, take. */
+async function runStats(nz: ZScoreNormalizer, n: number, sampleBits: number, sums: [bigint, bigint][]): Promise<void> {
+  const sw = statsWidths(nz, n, sampleBits);
+  const sim = await Simulator.build(buildStatsUnit(nz, n, sampleBits));
+  const cycles: Record<string, bigint | number>[] = [];
+  for (const [u1, u2] of sums) {
+    cycles.push({ start: 1, u1, u2, take: 0 });
+    for (let i = 0; i < sw.steps; i++) cycles.push({ start: 0 });
+    cycles.push({ take: 1 });
+  }
+  const got = sim.run(cycles);
+  const period = sw.steps + 2;
+  sums.forEach(([u1, u2], k) => {
+    const want = statsModel(u1, u2, nz, n);
+    const before = got[k * period + sw.steps]!;
+    const o = got[k * period + sw.steps + 1]!;
+    const what = `U1=${u1} U2=${u2}`;
+    expect(before.done, `${what}: done one cycle early`).toBe(0n);
+    expect(o.done, `${what}: not done after ${sw.steps} steps`).toBe(1n);
+    if (o.mean_u !== want.meanU || o.sdn !== want.sdn || o.recip !== want.recip) {
+      expect({ mean_u: o.mean_u, sdn: o.sdn, recip: o.recip }, what).toEqual({ mean_u: want.meanU, sdn: want.sdn, recip: want.recip });
+    }
+  });
+}
+
+/** U1, U2 of a window of biased samples u = x + 2^(B-1). */
+function sumsOf(w: number[], sampleBits: number): [bigint, bigint] {
+  let s1 = 0n;
+  let s2 = 0n;
+  for (const x of w) {
+    const u = BigInt(x + 2 ** (sampleBits - 1));
+    s1 += u;
+    s2 += u * u;
+  }
+  return [s1, s2];
+}
+
+describe('normalizer statistics unit', () => {
+  it('mean divider exact for every reachable U1 at N=16, 8-bit samples (with sdN and r, two spreads per sum)', async () => {
+    const n = 16;
+    const sb = 8;
+    const uMax = 2 ** sb - 1;
+    const sums: [bigint, bigint][] = [];
+    for (let s = 0; s <= n * uMax; s++) {
+      // least spread: values q and q+1; most spread: full-scale values, one partial, zeros
+      const q = Math.floor(s / n);
+      const r = s - q * n;
+      const even = Array.from({ length: n }, (_, i) => (i < r ? q + 1 : q));
+      const full = Math.floor(s / uMax);
+      const wide = Array.from({ length: n }, (_, i) => (i < full ? uMax : i === full ? s - full * uMax : 0));
+      for (const u of [even, wide]) sums.push(sumsOf(u.map((v) => v - 2 ** (sb - 1)), sb));
+    }
+    expect(sums.length).toBe(2 * (n * uMax + 1));
+    await runStats(DEFAULT_ZSCORE, n, sb, sums);
+  });
+
+  it('N=3600, 12-bit samples, default z-score: extreme and random windows', async () => {
+    const n = 3600;
+    const windows: number[][] = [
+      new Array(n).fill(XMIN), // U1 = 0
+      new Array(n).fill(XMAX), // U1 = N * (2^B - 1)
+      Array.from({ length: n }, (_, i) => (i % 2 === 0 ? XMIN : XMAX)), // largest D
+      Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 0)), // sdN tiny: r saturates
+      Array.from({ length: n }, (_, i) => (i < n - 1 ? -1 : 0)), // negative, not a multiple of N
+    ];
+    const rng = makeRng(36);
+    for (let k = 0; k < 300; k++) windows.push(makeWindow(WINDOW_KINDS[k % WINDOW_KINDS.length]!, n, rng));
+    // sums next to multiples of N (where a divider would be off by one)
+    const sums = windows.map((w) => sumsOf(w, B));
+    for (const m of [1n, 2047n, 2048n, 4094n]) {
+      for (const d of [-1n, 0n, 1n]) {
+        const u1 = m * 3600n + d;
+        const q = u1 / 3600n;
+        const r = u1 - q * 3600n;
+        sums.push([u1, r * (q + 1n) * (q + 1n) + (3600n - r) * q * q]);
+      }
+    }
+    await runStats(DEFAULT_ZSCORE, n, B, sums);
+  });
+});
+
+// ---- the whole z-score block -------------------------------------------------------------
+
+describe('z-score normalizer block vs normalizeWindow', () => {
+  for (const [n, buffers, count] of [
+    [37, 2, 45],
+    [16, 1, 36],
+  ] as const) {
+    it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}: ${count} back-to-back random windows, random back-pressure on both sides`, async () => {
+      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true };
+      const sim = await simOf(opts);
+      const windows = randomWindows(count, n, 100 + n);
+      // three regimes: slow producer, slow consumer, both fast
+      const thirds = [windows.slice(0, 15), windows.slice(15, 30), windows.slice(30)];
+      const rates: [number, number][] = [
+        [0.35, 0.9],
+        [0.95, 0.3],
+        [0.8, 0.75],
+      ];
+      for (let part = 0; part < 3; part++) {
+        const run = await stream(sim, thirds[part]!.flat(), rates[part]![0], rates[part]![1], part + 7 * n);
+        expectWindowsMatch(run, thirds[part]!, DEFAULT_ZSCORE, n);
+        expect(run.stats.length).toBe(thirds[part]!.length);
+        run.stats.forEach((st, k) => {
+          const want = zscoreStats(thirds[part]![k]!, DEFAULT_ZSCORE);
+          expect({ mean: st.mean, sdn: st.sdn, recip: st.recip }, `window ${k}`).toEqual({ mean: want.mean, sdn: want.sdN, recip: want.recip });
+        });
+      }
+      // the corners were really reached
+      const all = windows.map((w) => zscoreStats(w, DEFAULT_ZSCORE));
+      expect(all.some((s) => s.sdN === 0n)).toBe(true);
+      expect(all.some((s) => s.sdN > 0n && s.recip === 2 ** DEFAULT_ZSCORE.recipWidth - 1)).toBe(true);
+      expect(all.some((s) => s.mean < 0 && s.mean * n !== windows[all.indexOf(s)]!.reduce((a, b) => a + b, 0))).toBe(true);
+      const zs = windows.flatMap((w) => Array.from(normalizeWindow(w, DEFAULT_ZSCORE)));
+      expect(zs).toContain(127);
+      expect(zs).toContain(-128);
+    });
+  }
+
+  for (const [n, buffers] of [
+    [37, 2],
+    [16, 1],
+  ] as const) {
+    it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}: cycles per window and latency match normalizerTiming`, async () => {
+      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true };
+      const sim = await simOf(opts);
+      const windows = randomWindows(8, n, 5);
+      const run = await stream(sim, windows.flat(), 1, 1, 1);
+      expectWindowsMatch(run, windows, DEFAULT_ZSCORE, n);
+      const t = normalizerTiming(opts);
+      const lastIn = (k: number) => run.inCycles[(k + 1) * n - 1]!;
+      expect(run.outCycles[0]! - lastIn(0)).toBe(t.latencyAfterLastSample);
+      // steady state (the first window enters an idle block): per pair of windows
+      for (let k = 1; k + 2 < windows.length; k++) expect(lastIn(k + 2) - lastIn(k), `windows ${k}..${k + 2}`).toBe(2 * t.cyclesPerWindow);
+      // pass 2 streams one z per cycle
+      for (let k = 0; k < windows.length; k++) expect(run.outCycles[(k + 1) * n - 1]! - run.outCycles[k * n]!).toBe(n - 1);
+    });
+  }
+
+  it('N=3600, real-model parameters (DEFAULT_ZSCORE, SPRAM build): three windows', async () => {
+    const n = 3600;
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers: 2, bufferStorage: 'spram' };
+    const sim = await simOf(opts);
+    const rng = makeRng(3600);
+    const windows = [makeWindow('ecg', n, rng), makeWindow('negative', n, rng), makeWindow('extremes', n, rng)];
+    const run = await stream(sim, windows.flat(), 0.9, 0.7, 11);
+    expectWindowsMatch(run, windows, DEFAULT_ZSCORE, n);
+  });
+});
+
+// ---- offset kind -------------------------------------------------------------------------
+
+describe('offset normalizer block', () => {
+  for (const nz of [
+    { kind: 'offset', offset: -37, shift: 3, outBits: 8 },
+    { kind: 'offset', offset: 1024, shift: 0, outBits: 6 },
+  ] as const) {
+    it(`offset ${nz.offset}, shift ${nz.shift}, ${nz.outBits}-bit z: every 12-bit sample, random back-pressure`, async () => {
+      const n = 64;
+      const sim = await simOf({ normalizer: nz, n, sampleBits: B });
+      // every sample code once (negative ones: floor), in windows of 64
+      const codes = Array.from({ length: 2 ** B }, (_, i) => XMIN + i);
+      const windows = Array.from({ length: codes.length / n }, (_, k) => codes.slice(k * n, (k + 1) * n));
+      const run = await stream(sim, codes, 0.6, 0.6, 3);
+      expectWindowsMatch(run, windows, nz, n);
+      const zs = run.z;
+      expect(zs).toContain(2 ** (nz.outBits - 1) - 1);
+      expect(zs).toContain(-(2 ** (nz.outBits - 1)));
+      // one z per cycle at full rate, one cycle after the sample
+      const fast = await stream(sim, codes.slice(0, 200), 1, 1, 4);
+      expect(fast.outCycles[0]! - fast.inCycles[0]!).toBe(normalizerTiming({ normalizer: nz, n, sampleBits: B }).latencyAfterLastSample);
+      expect(fast.cycles).toBe(201);
+    });
+  }
+});
+
+// ---- lint and synthesis ------------------------------------------------------------------
+
+async function lintAndSynth(m: Module, synthCommand: string, extra: string[] = []): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'bitbeat-nz-'));
+  try {
+    const files = emitDesign(m, dir).filter((f) => f.endsWith('.v')).map((f) => basename(f));
+    const verilator = await resolveTool('verilator', 'linting the normalizer');
+    const lint = await runTool(verilator, ['--lint-only', '-Wall', '--top-module', m.name, ...files], { cwd: dir, check: false });
+    expect(lint.stderr + lint.stdout).toBe('');
+    expect(lint.code).toBe(0);
+    const yosys = await resolveTool('yosys', 'synthesizing the normalizer');
+    const script = [`read_verilog ${files.join(' ')}`, ...extra, `${synthCommand} -top ${m.name}`, 'check -assert', 'stat'].join('; ');
+    const r = await runTool(yosys, ['-p', script], { cwd: dir, check: false });
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Found and reported 0 problems/);
+    return r.stdout.slice(r.stdout.lastIndexOf('Printing statistics'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function cellCount(stat: string, cell: string): number {
+  const m = new RegExp(`^\\s+${cell}\\s+(\\d+)$`, 'm').exec(stat);
+  return m ? Number(m[1]) : 0;
+}
+
+describe('normalizer lint and synthesis', () => {
+  it('offset and small z-score variants: verilator -Wall clean, yosys synth_ice40 + check -assert clean', async () => {
+    await lintAndSynth(buildNormalizer({ normalizer: { kind: 'offset', offset: -37, shift: 3, outBits: 8 }, n: 64, sampleBits: B }), 'synth_ice40');
+    await lintAndSynth(buildNormalizer({ normalizer: DEFAULT_ZSCORE, n: 37, sampleBits: B, buffers: 1, exposeStats: true }), 'synth_ice40');
+    await lintAndSynth(buildNormalizer({ normalizer: { kind: 'zscore', recipBits: 12, recipWidth: 10, fracBits: 4, outBits: 6 }, n: 50, sampleBits: 11 }), 'synth_ecp5');
+  });
+
+  it('N=3600 on the UP5K: two SB_SPRAM256KA buffers, no block RAM, estimate close to Yosys', async () => {
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 2, bufferStorage: 'spram' };
+    const m = buildNormalizer(opts);
+    const stat = await lintAndSynth(m, 'synth_ice40', normalizerSpramCommands(m));
+    expect(cellCount(stat, 'SB_SPRAM256KA')).toBe(2);
+    expect(cellCount(stat, 'SB_RAM40_4K')).toBe(0);
+    const luts = cellCount(stat, 'SB_LUT4');
+    const ffs = ['SB_DFF', 'SB_DFFE', 'SB_DFFSR', 'SB_DFFESR', 'SB_DFFR', 'SB_DFFER', 'SB_DFFS', 'SB_DFFES', 'SB_DFFSS', 'SB_DFFESS'].reduce((a, c) => a + cellCount(stat, c), 0);
+    const est = estimateNormalizerResources(opts);
+    expect(est.spram).toBe(2);
+    expect(Math.abs(est.lut4 - luts) / luts, `estimated ${est.lut4} LUT4, Yosys ${luts}`).toBeLessThan(0.3);
+    expect(Math.abs(est.ff - ffs) / ffs, `estimated ${est.ff} FF, Yosys ${ffs}`).toBeLessThan(0.15);
+  });
+
+  it('elsewhere the same buffers become block RAM', async () => {
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 1000, sampleBits: B, buffers: 2, bufferStorage: 'bram' };
+    const m = buildNormalizer(opts);
+    expect(normalizerSpramCommands(m)).toEqual([]);
+    const stat = await lintAndSynth(m, 'synth_ice40');
+    expect(cellCount(stat, 'SB_SPRAM256KA')).toBe(0);
+    expect(cellCount(stat, 'SB_RAM40_4K')).toBe(estimateNormalizerResources(opts).bram);
+  });
+});

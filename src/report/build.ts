@@ -67,6 +67,8 @@ export interface TargetRow {
   estimate: ResourceEstimate;
   estimateError: Record<EstimatedResource, number | null>;
   layers: LayerRow[];
+  /** per Verilog module: instances and the module's own cells (submodules excluded), by name */
+  modules: { module: string; instances: number; own: Omit<ResourceCounts, 'other'> }[];
   tools: Record<string, string>;
 }
 
@@ -160,6 +162,9 @@ function targetRow(s: SynthResult, inputs: ReportInputs, windowPeriodS: number):
     estimate: manifest.estimate.total,
     estimateError: errors(resources, manifest.estimate.total),
     layers,
+    modules: [...s.synthesis.modules]
+      .sort((a, b) => a.module.localeCompare(b.module) || a.yosysName.localeCompare(b.yosysName))
+      .map((m) => ({ module: m.module, instances: m.instances, own: withoutOther(m.own) })),
     tools,
   };
 }

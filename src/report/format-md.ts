@@ -82,6 +82,16 @@ export function reportToMarkdown(r: DesignReport): string {
       ),
     );
   }
+  for (const t of r.targets) {
+    out.push('', `## Per module: ${t.target} (${t.board})`, '', "Each module's own cells, submodules excluded, per instance.", '');
+    out.push(
+      ...table(
+        ['module', 'instances', 'LUT4', 'FF', 'carry', 'BRAM', 'SPRAM', 'DSP'],
+        t.modules.map((m) => [m.module, count(m.instances), count(m.own.lut4), count(m.own.ff), count(m.own.carry), count(m.own.bram), count(m.own.spram), count(m.own.dsp)]),
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ),
+    );
+  }
   out.push('', '## Tools and seeds', '');
   out.push(
     ...table(

@@ -74,6 +74,10 @@ describe('Markdown', () => {
     expect(md).toContain('## Per layer: ice40-up5k (icebreaker)');
     expect(md).toContain('| window | u_window | 15 | 136 |');
     expect(md).toContain('172 (est.)');
+    // per module: own cells; the popcount and the ROM sit inside the dense engine
+    expect(md).toContain('## Per module: ice40-up5k (icebreaker)');
+    expect(md).toMatch(/\| fx_popcount \| 1 \| \d+ \| 5 \|/);
+    expect(md).toMatch(/\| fx_weight_rom \| 1 \| 0 \| 0 \| 0 \| 1 \|/);
     expect(md).toContain('Accuracy: —');
   });
 });

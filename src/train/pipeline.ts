@@ -31,6 +31,8 @@ export interface RunOptions {
   name: string;
   /** where checkpoints go (resumed from when present) */
   checkpointDir?: string;
+  /** export the checkpoint's best weights without training further */
+  stopAtCheckpoint?: boolean;
   /** also train the full-precision twin for this many epochs (0 = skip) */
   fpEpochs?: number;
   log?: (line: string, final: boolean) => void;
@@ -73,6 +75,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     ...o.train,
     seed: o.seed,
     checkpointPath: o.checkpointDir ? `${o.checkpointDir}/checkpoint.json` : undefined,
+    stopAtCheckpoint: o.stopAtCheckpoint,
     onProgress: log,
   });
   const floatPred = predict(net, inputs, s.test);

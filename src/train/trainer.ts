@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { makeRng, shuffleInPlace } from '../data/rng.ts';
+import { UserError } from '../cli/errors.ts';
 import { Adam } from './adam.ts';
 import type { TrainDefaults } from './arch.ts';
 import { tf } from './backend.ts';
@@ -16,6 +17,11 @@ export interface TrainOptions extends TrainDefaults {
   seed: number;
   /** checkpoint file (resumed from when it exists and matches this run) */
   checkpointPath?: string;
+  /**
+   * stop at the checkpoint: restore its best weights and train no further epochs (to export a
+   * long run early); requires a checkpoint of this run
+   */
+  stopAtCheckpoint?: boolean;
   /** called with a progress line; `final` marks the end of an epoch */
   onProgress?: (line: string, final: boolean) => void;
 }
@@ -157,11 +163,12 @@ export async function trainNetwork(
       history = ck.history;
       best = ck.best;
       start = ck.epoch;
-      stopped = ck.stopped;
+      stopped = ck.stopped || (o.stopAtCheckpoint ?? false);
     } else if (ck) {
       o.onProgress?.(`checkpoint ${o.checkpointPath} belongs to a different run (data/options changed); starting afresh`, true);
     }
   }
+  if (o.stopAtCheckpoint && !stopped) throw new UserError(`no checkpoint of this run at ${o.checkpointPath ?? '(none given)'}: nothing to stop at; train first`);
   const resumedFrom = start;
   const cw = classWeights(data.labels, trainIdx, data.classes, o.classWeights);
   const cwT = tf.tensor1d(cw);

@@ -40,6 +40,12 @@ describe('checkpoint and resume', () => {
         },
       }),
     ).rejects.toThrow('interrupted');
+    // Exporting early: stop at the checkpoint (2 epochs done), no further training.
+    const early = createNetwork(arch, 64, 2, 4);
+    const r0 = await trainNetwork(early, data, fit, val, { ...opts, checkpointPath: path, stopAtCheckpoint: true });
+    expect(r0.epochsRun).toBe(2);
+    expect(r0.history).toEqual(r1.history.slice(0, 2).map((h, i) => ({ ...h, seconds: r0.history[i]!.seconds })));
+    disposeNetwork(early);
     const second = createNetwork(arch, 64, 2, 4);
     const r2 = await trainNetwork(second, data, fit, val, { ...opts, checkpointPath: path });
     expect(r2.resumedFrom).toBe(2);
@@ -47,5 +53,8 @@ describe('checkpoint and resume', () => {
     const got = snapshot(second);
     for (const k of Object.keys(want)) expect(Array.from(got[k]!)).toEqual(Array.from(want[k]!));
     [straight, first, second].forEach(disposeNetwork);
+    const none = createNetwork(arch, 64, 2, 4);
+    await expect(trainNetwork(none, data, fit, val, { ...opts, checkpointPath: join(dir, 'missing.json'), stopAtCheckpoint: true })).rejects.toThrow(/no checkpoint/);
+    disposeNetwork(none);
   });
 });

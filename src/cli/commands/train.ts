@@ -41,6 +41,7 @@ interface TrainCliOptions {
   fpEpochs: string;
   checkpointDir?: string;
   fresh?: boolean;
+  stop?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -61,6 +62,7 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'early stop after n epochs without validation improvement (0 = off)')
     .option('--fp-epochs <n>', 'also train the full-precision twin for n epochs and record its accuracy', '0')
     .option('--checkpoint-dir <dir>', 'checkpoint directory (default .cache/train/<name>); an existing checkpoint of the same run is resumed')
+    .option('--stop', 'do not train further: export the best weights of the existing checkpoint of this run (e.g. of a run still in progress)')
     .option('--fresh', 'discard an existing checkpoint and start from epoch 0')
     .action(async (o: TrainCliOptions) => {
       const arch = loadArch(o.arch);
@@ -94,6 +96,7 @@ export function registerTrain(program: Command): void {
         name,
         checkpointDir,
         fpEpochs: int(o.fpEpochs, '--fp-epochs'),
+        stopAtCheckpoint: o.stop ?? false,
         log: (line, final) => {
           if (tty) process.stderr.write(`\r\x1b[K${line}${final ? '\n' : ''}`);
           else if (final) process.stderr.write(`${line}\n`);

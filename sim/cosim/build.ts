@@ -7,7 +7,7 @@
  * whose ROM contents change (a retrained model, a flipped weight bit) reuses the build.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/cli/errors.ts';
@@ -24,6 +24,47 @@ const BINARY = 'Vcosim';
  * check (verilator --lint-only -Wall); cosim only needs a model that compiles.
  */
 const BUILD_FLAGS = ['--cc', '--exe', '--build', '-j', '2', '--prefix', 'Vtop', '--x-assign', '0', '--x-initial', '0', '-Wno-fatal', '-O3'];
+
+/**
+ * Verilator's runtime library (verilated.cpp and friends) is the same for every design of a
+ * Verilator version and flag set, and compiling it is most of a small design's build time.
+ * The first build saves its objects (and make's dependency files) here; later builds place
+ * copies, newer than their sources, in their object directory so make does not rebuild them.
+ */
+const RUNTIME_FILES = ['verilated', 'verilated_threads', 'verilated_vcd_c'].flatMap((f) => [`${f}.o`, `${f}.d`]);
+
+function runtimeDir(cacheRoot: string, version: string, flags: string[]): string {
+  const key = createHash('sha256').update(`${version}\n${flags.join(' ')}`).digest('hex').slice(0, 16);
+  return join(cacheRoot, `runtime-${key}`);
+}
+
+/** Copies saved runtime objects into objDir; returns make flags that keep make from rebuilding them. */
+function restoreRuntime(runtime: string, objDir: string): string[] {
+  if (!existsSync(runtime)) return [];
+  mkdirSync(objDir, { recursive: true });
+  const flags: string[] = [];
+  for (const f of readdirSync(runtime)) {
+    copyFileSync(join(runtime, f), join(objDir, f));
+    // make -o FILE: never remake FILE (Verilator's makefile makes them depend on the freshly
+    // generated Vtop.mk, which would otherwise force a rebuild)
+    if (f.endsWith('.o')) flags.push('--MAKEFLAGS', `-o${f}`);
+  }
+  return flags;
+}
+
+function saveRuntime(runtime: string, objDir: string): void {
+  if (existsSync(runtime)) return;
+  const tmp = `${runtime}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  mkdirSync(tmp, { recursive: true });
+  try {
+    for (const f of RUNTIME_FILES) if (existsSync(join(objDir, f))) copyFileSync(join(objDir, f), join(tmp, f));
+    renameSync(tmp, runtime);
+  } catch {
+    // another build saved it first; either copy is good
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 export interface CosimBuild {
   /** the compiled harness */
@@ -68,13 +109,15 @@ export async function buildCosim(design: DesignDir, opts: CosimBuildOptions = {}
   mkdirSync(cacheRoot, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   mkdirSync(join(tmp, 'src'), { recursive: true });
+  const runtime = runtimeDir(cacheRoot, verilator.version, flags);
   try {
+    const keepRuntime = restoreRuntime(runtime, join(tmp, 'obj'));
     // Copies of the sources, so the build never depends on the design directory changing under it.
     for (const f of sources) writeFileSync(join(tmp, 'src', f.name), f.text);
     writeFileSync(join(tmp, 'harness.cpp'), harness);
     await runTool(
       verilator,
-      [...flags, '--top-module', manifest.top, '--Mdir', 'obj', '-o', `../${BINARY}`, ...sources.map((f) => join('src', f.name)), 'harness.cpp'],
+      [...flags, ...keepRuntime, '--top-module', manifest.top, '--Mdir', 'obj', '-o', `../${BINARY}`, ...sources.map((f) => join('src', f.name)), 'harness.cpp'],
       { cwd: tmp, logFile: join(tmp, 'build.log'), step: `Verilator cosimulation build of ${manifest.design}` },
     ).catch((e: unknown) => {
       // Keep the log where the user can read it after the temporary directory is gone.
@@ -87,6 +130,7 @@ export async function buildCosim(design: DesignDir, opts: CosimBuildOptions = {}
       if (e instanceof UserError) throw new UserError(e.message.split(join(tmp, 'build.log')).join(log));
       throw e;
     });
+    saveRuntime(runtime, join(tmp, 'obj'));
     rmSync(join(tmp, 'obj'), { recursive: true, force: true });
     try {
       renameSync(tmp, dir);

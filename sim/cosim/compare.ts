@@ -80,7 +80,7 @@ export interface Comparison {
  * earliest window, then the earliest stream in pipeline order, then the earliest element, so
  * it names the layer where the design first goes wrong.
  */
-export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonly ArrayLike<number>[], out: HarnessOutput): Comparison {
+export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonly ArrayLike<number>[], out: HarnessOutput, run: CosimMismatch['run'] = 'main'): Comparison {
   const streams: CosimStreamSummary[] = specs.map((s) => ({ stream: s.port.stream, kind: s.port.kind, elementsPerWindow: s.elementsPerWindow, elements: 0, mismatches: 0 }));
   let mismatchedWindows = 0;
   let classMismatches = 0;
@@ -98,7 +98,7 @@ export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonl
       const available = port.beats * s.port.elementsPerBeat;
       const expected = s.expected(trace);
       const base = wi * s.elementsPerWindow;
-      const base2 = { window: wi, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex } as const;
+      const base2 = { run, window: wi, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex } as const;
       for (let e = 0; e < s.elementsPerWindow; e++) {
         const want = expected[e]!;
         const got = base + e < available ? traceElement(port, base + e, s.port.elementBits, s.port.elementsPerBeat, s.signed) : null;
@@ -114,7 +114,7 @@ export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonl
     if (out.classes[wi] !== trace.classIndex) {
       classMismatches++;
       bad = true;
-      note({ window: wi, stream: 'class', kind: 'class', layerIndex: null, element: null, position: null, channel: null, expected: trace.classIndex, actual: out.classes[wi]! });
+      note({ run, window: wi, stream: 'class', kind: 'class', layerIndex: null, element: null, position: null, channel: null, expected: trace.classIndex, actual: out.classes[wi]! });
     }
     if (bad) mismatchedWindows++;
     if (wi === windows.length - 1) lastWindowBad = bad;
@@ -131,7 +131,7 @@ export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonl
     extraBeats = true;
     const e = s.elementsPerWindow; // first element past the last window's stream
     const actual = traceElement(port, end, s.port.elementBits, s.port.elementsPerBeat, s.signed);
-    note({ window: windows.length - 1, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex, element: e, position: Math.floor(e / s.channels), channel: e % s.channels, expected: null, actual });
+    note({ run, window: windows.length - 1, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex, element: e, position: Math.floor(e / s.channels), channel: e % s.channels, expected: null, actual });
   });
   if (extraBeats && !lastWindowBad) mismatchedWindows++;
   return { mismatchedWindows, classMismatches, elementMismatches, firstMismatch, streams };
@@ -140,7 +140,8 @@ export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonl
 /** One line for a mismatch, e.g. "window 3, layer conv1 (bits), position 17, channel 5: expected 1, actual 0". */
 export function describeMismatch(m: CosimMismatch): string {
   const show = (v: number | null, none: string): string => (v === null ? none : String(v));
-  if (m.kind === 'class') return `window ${m.window}, final class: expected ${m.expected}, actual ${m.actual}`;
+  const win = `${m.run === 'timing' ? 'timing run ' : ''}window ${m.window}`;
+  if (m.kind === 'class') return `${win}, final class: expected ${m.expected}, actual ${m.actual}`;
   const what = m.stream === 'normalizer' ? 'normalizer (z)' : `layer ${m.stream} (${m.kind}${m.layerIndex !== null ? `, layer index ${m.layerIndex}` : ''})`;
-  return `window ${m.window}, ${what}, position ${m.position}, channel ${m.channel}: expected ${show(m.expected, 'nothing (extra beat)')}, actual ${show(m.actual, 'nothing (stream ended)')}`;
+  return `${win}, ${what}, position ${m.position}, channel ${m.channel}: expected ${show(m.expected, 'nothing (extra beat)')}, actual ${show(m.actual, 'nothing (stream ended)')}`;
 }

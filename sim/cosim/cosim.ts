@@ -9,7 +9,7 @@ import { modelHash } from '../../src/model/hash.ts';
 import type { QModel } from '../../src/model/qmodel.ts';
 import { compileReference, type Reference } from '../../src/reference/compile.ts';
 import { buildCosim, type CosimBuild } from './build.ts';
-import { compareRun, streamSpecs, type Comparison } from './compare.ts';
+import { compareRun, streamSpecs } from './compare.ts';
 import type { DesignDir } from './design.ts';
 import { runHarness } from './run.ts';
 import { COSIM_RESULT_FORMAT, COSIM_RESULT_VERSION, type CosimResult } from './result.ts';
@@ -38,16 +38,6 @@ export interface CosimRun {
   build: CosimBuild;
   /** wall-clock seconds: build (0 when cached), main run, comparison */
   seconds: { build: number; simulate: number; compare: number };
-}
-
-function merge(a: Comparison, b: Comparison): Comparison {
-  return {
-    mismatchedWindows: a.mismatchedWindows + b.mismatchedWindows,
-    classMismatches: a.classMismatches + b.classMismatches,
-    elementMismatches: a.elementMismatches + b.elementMismatches,
-    firstMismatch: a.firstMismatch ?? b.firstMismatch,
-    streams: a.streams, // the per-stream summary describes the main run
-  };
 }
 
 export function defaultWatchdog(design: DesignDir): number {
@@ -83,7 +73,8 @@ export async function cosimulate(o: CosimOptions): Promise<CosimRun> {
   const simulateSeconds = (performance.now() - t) / 1000;
 
   t = performance.now();
-  const cmp = merge(compareRun(ref, specs, o.windows, main), compareRun(ref, specs, timingWindows, timing));
+  const cmp = compareRun(ref, specs, o.windows, main, 'main');
+  const cmpTiming = compareRun(ref, specs, timingWindows, timing, 'timing');
   const compareSeconds = (performance.now() - t) / 1000;
 
   const measured = measureCycles(timing.timing);
@@ -101,7 +92,8 @@ export async function cosimulate(o: CosimOptions): Promise<CosimRun> {
     mismatches: cmp.mismatchedWindows,
     classMismatches: cmp.classMismatches,
     elementMismatches: cmp.elementMismatches,
-    firstMismatch: cmp.firstMismatch,
+    timingMismatches: cmpTiming.mismatchedWindows,
+    firstMismatch: cmp.firstMismatch ?? cmpTiming.firstMismatch,
     streams: cmp.streams,
     classOnly: specs.length === 0,
     cyclesPerWindow: measured.cyclesPerWindow,

@@ -6,3 +6,4 @@ export { compareRun, describeMismatch, streamSpecs, type Comparison, type Stream
 export { measureCycles, percentDiff, TIMING_WINDOWS } from './timing.ts';
 export { readCosimResult, CosimResultSchema, type CosimResult, type CosimMismatch, type CosimStreamSummary } from './result.ts';
 export { cosimHarnessSource, COSIM_HARNESS_VERSION } from './harness.ts';
+export { datasetWindows, parseCosimSplit, syntheticWindows, type CosimSplit, type SelectedWindows } from './windows.ts';

@@ -11,6 +11,8 @@ export const COSIM_RESULT_VERSION = 1;
 
 /** One element (or the class) where the design and the integer reference disagree. */
 export const CosimMismatchSchema = z.object({
+  /** main: the run with back-pressure; timing: the short run without (its windows are the first ones again) */
+  run: z.enum(['main', 'timing']),
   window: z.number().int().nonnegative(),
   /** 'class' for the final class; else the trace stream: 'normalizer' or the model layer's name */
   stream: z.string(),
@@ -47,17 +49,19 @@ export const CosimResultSchema = z.object({
   /** `verilator --version` of the simulator */
   verilator: z.string(),
   input: z.union([
-    z.object({ kind: z.literal('dataset'), file: z.string(), split: z.string(), offset: z.number().int().nonnegative() }),
+    z.object({ kind: z.literal('dataset'), file: z.string(), split: z.string() }),
     z.object({ kind: z.literal('synthetic'), seed: z.number().int() }),
     z.object({ kind: z.literal('windows'), description: z.string() }),
   ]),
   /** windows streamed in the main run (with back-pressure) */
   windows: z.number().int().nonnegative(),
-  /** windows with any difference (class or any trace element), main and timing runs */
+  /** windows of the main run with any difference (class or any trace element) */
   mismatches: z.number().int().nonnegative(),
   classMismatches: z.number().int().nonnegative(),
   elementMismatches: z.number().int().nonnegative(),
-  /** earliest window; within it the earliest stream in pipeline order, then the earliest element */
+  /** windows of the timing run with any difference */
+  timingMismatches: z.number().int().nonnegative(),
+  /** main run first (else timing run): earliest window, then the earliest stream in pipeline order, then the earliest element */
   firstMismatch: CosimMismatchSchema.nullable(),
   streams: z.array(CosimStreamSummarySchema),
   /** true when the design has no trace ports: only classes were compared */

@@ -9,6 +9,7 @@ import { registerSynth } from './commands/synth.ts';
 import { registerReport } from './commands/report.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerInfer } from './commands/infer.ts';
+import { registerCosim } from './commands/cosim.ts';
 
 /** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerSweep(program);
   registerInfer(program);
+  registerCosim(program);
   return program;
 }
 

@@ -32,16 +32,22 @@ export function generateIntKernel(g: KernelGeometry, input: Int32Array, conv: In
     for (let k = 0; k < g.kernel; k++) plus += hexBit(hex, k);
     const useNeg = plus * 2 > g.kernel;
     const terms: string[] = [];
-    for (let k = 0; k < g.kernel; k++) if (hexBit(hex, k) === (useNeg ? 0 : 1)) terms.push(`x[b + ${k}]`);
+    for (let k = 0; k < g.kernel; k++) if (hexBit(hex, k) === (useNeg ? 0 : 1)) terms.push(`x${k}`);
     const s = terms.length > 0 ? terms.join(' + ') : '0';
-    body += useNeg ? `    conv[o + ${c}] = all - 2 * (${s});\n` : `    conv[o + ${c}] = 2 * (${s}) - all;\n`;
+    body += useNeg ? `      conv[o + ${c}] = all - 2 * (${s});\n` : `      conv[o + ${c}] = 2 * (${s}) - all;\n`;
   });
+  // The taps are loaded into locals once per position: the stores into conv (also an
+  // Int32Array) would otherwise stop V8 from reusing a load across channels.
+  const loads = Array.from({ length: g.kernel }, (_, k) => `x${k} = x[b + ${k}]`).join(', ');
+  // The prefix sum wraps modulo 2^32 (| 0) so it stays int32; the difference of two entries
+  // is still the exact window sum, which fits easily (|z| < 2^15, kernel <= 1024).
   const src = `
-  const P = new Float64Array(x.length + 1);
+  const P = new Int32Array(x.length + 1);
   return function intConv_layer${g.layerIndex}() {
-    for (let i = 0; i < x.length; i++) P[i + 1] = P[i] + x[i];
+    for (let i = 0; i < x.length; i++) P[i + 1] = (P[i] + x[i]) | 0;
     for (let p = 0, b = 0, o = 0; p < ${g.convLength}; p++, b += ${g.stride}, o += ${g.outChannels}) {
-      const all = P[b + ${g.kernel}] - P[b];
+      const all = (P[b + ${g.kernel}] - P[b]) | 0;
+      const ${loads};
 ${body}    }
   };`;
   return new Function('x', 'conv', src)(input, conv) as () => void;
@@ -63,20 +69,27 @@ export function generateBinaryKernel(g: KernelGeometry, input: Int32Array, base:
   const decl = Array.from({ length: W }, (_, j) => `w${j}`).join(', ');
   const aligned = Array.from({ length: W }, (_, j) => `        w${j} = x[q + ${j}];`).join('\n');
   const shifted = Array.from({ length: W }, (_, j) => `        w${j} = (x[q + ${j}] >>> sh) | (x[q + ${j + 1}] << back);`).join('\n');
-  // Popcounts are written out inline: per word, the SWAR steps up to per-byte counts (each
-  // <= 8); up to 31 words' byte counts add without carrying out of a byte (31 * 8 < 256);
-  // then one horizontal byte sum.
+  // Popcounts are written out inline (V8 stops inlining a helper in functions this large).
+  // SWAR per word up to 4-bit counts (each <= 4); three words' 4-bit counts add in place
+  // (<= 12 < 16); the sum widens to bytes (<= 24), and up to ten such groups add without a
+  // byte overflowing (240 < 256) before one horizontal byte sum. About 10 operations per word.
+  // Every step is truncated with | 0: the counts live in bit fields, and without the
+  // truncation a sum past 2^31 leaves V8's int32 fast path for doubles (about 2x slower).
   let sum = '        m = 0;\n';
-  for (let start = 0; start < W; start += 31) {
+  for (let chunk = 0; chunk < W; chunk += 30) {
     sum += '        s = 0;\n';
-    for (let j = start; j < Math.min(W, start + 31); j++) {
-      sum += `        v = w${j} ^ wt[k + ${j}]; v = v - ((v >>> 1) & 0x55555555); v = (v & 0x33333333) + ((v >>> 2) & 0x33333333); s += (v + (v >>> 4)) & 0x0f0f0f0f;\n`;
+    for (let group = chunk; group < Math.min(W, chunk + 30); group += 3) {
+      for (let j = group; j < Math.min(W, chunk + 30, group + 3); j++) {
+        const acc = j === group ? '' : 'u + ';
+        sum += `        v = w${j} ^ wt[k + ${j}]; v = (v - ((v >>> 1) & 0x55555555)) | 0; u = (${acc}(v & 0x33333333) + ((v >>> 2) & 0x33333333)) | 0;\n`;
+      }
+      sum += '        s = (s + (u & 0x0f0f0f0f) + ((u >>> 4) & 0x0f0f0f0f)) | 0;\n';
     }
     sum += '        s = (s & 0x00ff00ff) + ((s >>> 8) & 0x00ff00ff); m += (s & 0xffff) + (s >>> 16);\n';
   }
   const src = `
   return function binaryConv_layer${g.layerIndex}() {
-    let ${decl}, v, s, m;
+    let ${decl}, v, u, s, m;
     for (let p = 0, bit = 0, o = 0; p < ${g.convLength}; p++, bit += ${g.stride * g.inChannels}, o += ${g.outChannels}) {
       const q = bit >>> 5;
       const sh = bit & 31;
@@ -99,6 +112,18 @@ ${sum}        conv[o + c] = base[o + c] - 2 * m;
  * A binary layer's output stage: per output position and channel, max-pool the integers (or,
  * with `bitPooling`, OR / AND the monotone functions' bits), apply the channel's function and
  * set the bit at offset + p * channels + c of the next layer's packed input.
+ *
+ * Pre-activations look like noise, so every data-dependent branch would mispredict half the
+ * time; the generated code has none where it can avoid them:
+ * - max: d = m - v; m -= d & (d >> 31)  (d >> 31 is all ones when m < v, making m - d = v);
+ * - a threshold bit is a sign bit: a >= t  <=>  (t - 1 - a) >>> 31;
+ * - up to 32 channels' bits of one position are gathered in a local word and OR-ed into the
+ *   packed stream with two stores.
+ * This needs the differences to fit 32 bits: thresholds are clamped into the layer's reachable
+ * range [lo - 1, hi + 1] (which changes no reachable result) and `lo`/`hi` must span < 2^30;
+ * otherwise plain comparisons are generated.
+ * Overlapping pools whose size is a multiple of the stride take the maximum of stride-long
+ * blocks first (each conv value read once), then of size/stride blocks per output.
  */
 export function generateBinaryEmit(
   outLength: number,
@@ -110,62 +135,92 @@ export function generateBinaryEmit(
   words: Int32Array,
   offset: number,
   layerIndex: number,
-  narrow: boolean,
+  preact: { lo: number; hi: number },
 ): (() => void) | null {
   const size = pool?.size ?? 1;
   const stride = pool?.stride ?? 1;
   if (size * channels > MAX_GENERATED_TERMS) return null;
+  const narrow = preact.hi - preact.lo < 2 ** 30;
+  const clampT = (t: number): number => Math.min(Math.max(t, preact.lo - 1), preact.hi + 1);
   const tables: Uint8Array[] = [];
+  const intPooled = (fn: BitFunction): boolean => fn.kind !== 'const' && !(bitPooling && size > 1 && (fn.kind === 'ge' || fn.kind === 'le'));
+  const blocks = stride > 1 && size > stride && size % stride === 0 && fns.some(intPooled);
+  const nBlocks = blocks ? outLength - 1 + size / stride : 0;
+  const blk = new Int32Array(nBlocks * channels);
+  const maxOf = (terms: string[], into: string): string => {
+    let code = `      ${into} = ${terms[0]};\n`;
+    for (const t of terms.slice(1)) code += narrow ? `      d = ${into} - ${t}; ${into} -= d & (d >> 31);\n` : `      v = ${t}; if (v > ${into}) ${into} = v;\n`;
+    return code;
+  };
+  // a >= t, a <= t as 0/1 expressions
+  const ge = (a: string, t: number): string => (narrow ? `((${clampT(t) - 1} - ${a}) >>> 31)` : `(${a} >= ${t} ? 1 : 0)`);
+  const le = (a: string, t: number): string => (narrow ? `((${a} - ${clampT(t) + 1}) >>> 31)` : `(${a} <= ${t} ? 1 : 0)`);
+
+  let prepass = '';
+  if (blocks) {
+    let inner = '';
+    for (let c = 0; c < channels; c++) {
+      inner += maxOf(Array.from({ length: stride }, (_, j) => `conv[src + ${j * channels + c}]`), 'm');
+      inner += `      blk[q + ${c}] = m;\n`;
+    }
+    prepass = `
+    for (let b = 0, src = 0, q = 0; b < ${nBlocks}; b++, src += ${stride * channels}, q += ${channels}) {
+${inner}    }`;
+  }
+
   let body = '';
-  fns.forEach((fn, c) => {
-    const at = (j: number): string => `conv[src + ${j * channels + c}]`;
-    const set = `{ const i = bit + ${c}; words[i >>> 5] |= 1 << i; }`;
-    if (fn.kind === 'const') {
-      if (fn.v === 1) body += `      ${set}\n`;
-      return;
-    }
-    const monotone = fn.kind === 'ge' || fn.kind === 'le';
-    if (bitPooling && monotone && size > 1) {
-      const op = fn.kind === 'ge' ? ' || ' : ' && ';
-      const cmp = fn.kind === 'ge' ? '>=' : '<=';
-      const cond = Array.from({ length: size }, (_, j) => `${at(j)} ${cmp} ${fn.t}`).join(op);
-      body += `      if (${cond}) ${set}\n`;
-      return;
-    }
-    body += `      m = ${at(0)};\n`;
-    // Branch-free max (pre-activations are random, so a branch mispredicts half the time;
-    // this is about 3x faster): d >> 31 is all ones when m < v, then m - d = v. Exact while
-    // m - v fits 32 bits, which `narrow` (the layer's pre-activation span < 2^31) guarantees.
-    for (let j = 1; j < size; j++) {
-      body += narrow ? `      d = m - ${at(j)}; m -= d & (d >> 31);\n` : `      v = ${at(j)}; if (v > m) m = v;\n`;
-    }
-    let cond: string;
-    switch (fn.kind) {
-      case 'ge':
-        cond = `m >= ${fn.t}`;
-        break;
-      case 'le':
-        cond = `m <= ${fn.t}`;
-        break;
-      case 'in':
-        cond = `m >= ${fn.lo} && m <= ${fn.hi}`;
-        break;
-      case 'out':
-        cond = `m < ${fn.lo} || m > ${fn.hi}`;
-        break;
-      case 'table': {
-        tables.push(hexToBits(fn.bits, fn.size));
-        cond = `tables[${tables.length - 1}][m - ${fn.min}] === 1`;
-        break;
+  for (let c0 = 0; c0 < channels; c0 += 32) {
+    const n = Math.min(32, channels - c0);
+    body += '      g = 0;\n';
+    for (let c = c0; c < c0 + n; c++) {
+      const fn = fns[c]!;
+      const k = c - c0;
+      let bitExpr: string;
+      if (fn.kind === 'const') {
+        if (fn.v === 0) continue;
+        bitExpr = '1';
+      } else if (!intPooled(fn)) {
+        // bit pooling of a monotone function: OR of a >= t, or AND of a <= t
+        const parts = Array.from({ length: size }, (_, j) => {
+          const a = `conv[src + ${j * channels + c}]`;
+          return fn.kind === 'ge' ? ge(a, fn.t) : le(a, (fn as { t: number }).t);
+        });
+        bitExpr = `(${parts.join(fn.kind === 'ge' ? ' | ' : ' & ')})`;
+      } else {
+        const terms = blocks
+          ? Array.from({ length: size / stride }, (_, j) => `blk[bsrc + ${j * channels + c}]`)
+          : Array.from({ length: size }, (_, j) => `conv[src + ${j * channels + c}]`);
+        body += maxOf(terms, 'm');
+        switch (fn.kind) {
+          case 'ge':
+            bitExpr = ge('m', fn.t);
+            break;
+          case 'le':
+            bitExpr = le('m', fn.t);
+            break;
+          case 'in':
+            bitExpr = `(${ge('m', fn.lo)} & ${le('m', fn.hi)})`;
+            break;
+          case 'out':
+            bitExpr = `(1 ^ (${ge('m', fn.lo)} & ${le('m', fn.hi)}))`;
+            break;
+          case 'table':
+            tables.push(hexToBits(fn.bits, fn.size));
+            bitExpr = `tables[${tables.length - 1}][m - ${fn.min}]`;
+            break;
+        }
       }
+      body += `      g |= ${bitExpr} << ${k};\n`;
     }
-    body += `      if (${cond}) ${set}\n`;
-  });
+    // OR the n gathered bits into the stream at bit + c0 (they may straddle two words)
+    body += `      i = bit + ${c0}; sh = i & 31; words[i >>> 5] |= g << sh;\n`;
+    if (n > 1) body += `      if (sh + ${n} > 32) words[(i >>> 5) + 1] |= g >>> (32 - sh);\n`;
+  }
   const src = `
   return function binaryEmit_layer${layerIndex}() {
-    let m, v, d;
-    for (let p = 0, src = 0, bit = ${offset}; p < ${outLength}; p++, src += ${stride * channels}, bit += ${channels}) {
+    let m, v, d, g, i, sh;${prepass}
+    for (let p = 0, src = 0, bsrc = 0, bit = ${offset}; p < ${outLength}; p++, src += ${stride * channels}, bsrc += ${channels}, bit += ${channels}) {
 ${body}    }
   };`;
-  return new Function('conv', 'words', 'tables', src)(conv, words, tables) as () => void;
+  return new Function('conv', 'words', 'tables', 'blk', src)(conv, words, tables, blk) as () => void;
 }

@@ -97,7 +97,7 @@ export function compileReference(model: QModel, opts: ReferenceOptions = {}): Re
   });
   const layers: CompiledLayer[] = model.layers.map((layer, i) => {
     const shape = shapes[i]!;
-    const outGeom = { layerIndex: i, preactSpan: shape.preact.hi - shape.preact.lo, outLength: shape.outLength, channels: shape.outChannels, pool: layer.kind === 'conv' ? layer.pool : null };
+    const outGeom = { layerIndex: i, preact: shape.preact, outLength: shape.outLength, channels: shape.outChannels, pool: layer.kind === 'conv' ? layer.pool : null };
     let stage: BinaryStage | LogitStage;
     if (layer.out.kind === 'logits') {
       stage = new LogitStage(outGeom, layer.out);

@@ -15,8 +15,8 @@ export interface BitSink {
 
 export interface OutputGeometry {
   layerIndex: number;
-  /** hi - lo of the layer's reachable pre-activations */
-  preactSpan: number;
+  /** hull of the layer's reachable pre-activations */
+  preact: { lo: number; hi: number };
   outLength: number;
   channels: number;
   pool: Pool | null;
@@ -56,7 +56,7 @@ export class BinaryStage {
     this.fns = compileFns(out.fns);
     this.size = g.pool?.size ?? 1;
     this.stride = g.pool?.stride ?? 1;
-    this.generated = specialize ? generateBinaryEmit(g.outLength, g.channels, g.pool, out.fns, bitPooling, conv, sink.words, sink.offset, g.layerIndex, g.preactSpan < 2 ** 31) : null;
+    this.generated = specialize ? generateBinaryEmit(g.outLength, g.channels, g.pool, out.fns, bitPooling, conv, sink.words, sink.offset, g.layerIndex, g.preact) : null;
   }
 
   /**

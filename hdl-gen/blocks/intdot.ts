@@ -1,0 +1,47 @@
+/**
+ * Layer-1 dot product: integer inputs (the normalizer's z) times binary weights, as an
+ * add/subtract tree: sum_i (w_i ? x_i : -x_i). With constant weights (one ROM word) each
+ * term is fixed to x or -x at generation time. The tree pairs neighbours like the popcount's.
+ */
+import { constant, Module, tree, type Expr } from '../../src/hdl/index.ts';
+import { signedBits } from '../widths.ts';
+
+export interface IntDotOptions {
+  simd: number;
+  /** width of each signed input */
+  bits: number;
+  /** constant weights (bit i = tap i); omit for a `w` input */
+  weights?: bigint;
+  name?: string;
+}
+
+export function intDotWidth(simd: number, bits: number): number {
+  const m = simd * 2 ** (bits - 1);
+  return signedBits(-m, m);
+}
+
+export function intDot(o: IntDotOptions): Module {
+  const { simd, bits } = o;
+  const m = new Module(o.name ?? `int_dot_${simd}x${bits}${o.weights !== undefined ? 'c' : ''}`, {
+    description: 'integer x binary weight dot product (add/subtract tree)',
+    params: { simd, bits, constantWeights: o.weights !== undefined },
+  });
+  const x = m.input('x', simd * bits);
+  const w = o.weights === undefined ? m.input('w', simd) : null;
+  const terms: Expr[] = [];
+  for (let i = 0; i < simd; i++) {
+    const xi = x.slice(i * bits + bits - 1, i * bits).asSigned();
+    if (w) terms.push(m.let(`t${i}`, w.bit(i).select(xi.sext(bits + 1), xi.neg())));
+    else terms.push(((o.weights! >> BigInt(i)) & 1n) === 1n ? xi.sext(bits + 1) : xi.neg());
+  }
+  const sum = tree(terms, (a, b) => a.add(b));
+  const W = intDotWidth(simd, bits);
+  const out = m.output('sum', W, { signed: true });
+  out.set(sum.width >= W ? sum.trunc(W) : sum.sext(W));
+  void constant;
+  return m;
+}
+
+export function intDotModel(x: number[], w: bigint): number {
+  return x.reduce((s, v, i) => s + (((w >> BigInt(i)) & 1n) === 1n ? v : -v), 0);
+}

@@ -6,7 +6,7 @@
 import { makeRng } from '../data/rng.ts';
 import { type ArchSpec, type BlockShape, blockShapes } from './arch.ts';
 import { tf } from './backend.ts';
-import { batchNorm, channelMoments, conv1d, maxPool1d, padLength, prelu } from './ops.ts';
+import { batchNorm, batchNormTrain, channelMoments, conv1d, maxPool1d, padLength, prelu } from './ops.ts';
 import { binarize } from './ste.ts';
 import { inputScale } from './inputs.ts';
 
@@ -138,15 +138,13 @@ function run(net: Network, x: tf.Tensor3D, training: boolean, stopAtHead: boolea
     if (stopAtHead && isLogitBlock) return tf.div(y, blockScale(net, i) * (i === 0 ? inputUnit(net) : 1));
     if (b.prelu) y = prelu(y, v(net, `b${i}.alpha`));
     if (b.batchNorm) {
-      let mean: tf.Tensor = v(net, `b${i}.mean`);
-      let variance: tf.Tensor = v(net, `b${i}.var`);
       if (training) {
         const m = channelMoments(y);
         moments.set(i, m);
-        mean = m.mean;
-        variance = m.variance;
+        y = batchNormTrain(y, m.mean, m.variance, v(net, `b${i}.gamma`), v(net, `b${i}.beta`), BN_EPS);
+      } else {
+        y = batchNorm(y, v(net, `b${i}.mean`), v(net, `b${i}.var`), v(net, `b${i}.gamma`), v(net, `b${i}.beta`), BN_EPS);
       }
-      y = batchNorm(y, mean, variance, v(net, `b${i}.gamma`), v(net, `b${i}.beta`), BN_EPS);
     }
     if (isLogitBlock) {
       // Mean over time: argmax-equivalent to the exported global sum, and keeps logits O(1).

@@ -95,12 +95,48 @@ export function maxPool1d(x: tf.Tensor3D, size: number, stride: number): tf.Tens
 
 /** PReLU with one learnable slope per channel: x >= 0 ? x : alpha * x. */
 export function prelu(x: tf.Tensor, alpha: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.add(tf.relu(x), tf.mul(alpha, tf.neg(tf.relu(tf.neg(x))))));
+  return tf.prelu(x, alpha);
 }
 
 /** BatchNorm written out (the fused kernels have no wasm gradient). */
 export function batchNorm(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+const bnTrainFns = new Map<number, (...a: tf.Tensor[]) => tf.Tensor>();
+
+/**
+ * Training-mode BatchNorm given this batch's per-channel `mean` and `variance` (computed from x by
+ * the caller, who also needs them for the running averages), with the closed-form gradient
+ *   dx = gamma * rstd / n * (n * dy - sum(dy) - xhat * sum(dy * xhat))
+ * which already includes the paths through mean and variance (their own gradients are zero).
+ * About 2x faster on wasm than differentiating the written-out formula.
+ */
+export function batchNormTrain(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  let fn = bnTrainFns.get(eps);
+  if (!fn) {
+    fn = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, m, v, g, b] = args as tf.Tensor[];
+    const save = args[5] as tf.GradSaveFunc;
+    const rstd = tf.rsqrt(tf.add(v!, eps));
+    const xhat = tf.mul(tf.sub(xi!, m!), rstd);
+    save([xhat, rstd, g!]);
+    return {
+      value: tf.add(tf.mul(xhat, g!), b!),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, gm] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const axes = dy.shape.slice(0, -1).map((_, i) => i);
+        const n = dy.size / dy.shape[dy.shape.length - 1]!;
+        const sdy = tf.sum(dy, axes);
+        const sdyx = tf.sum(tf.mul(dy, xh), axes);
+        const dx = tf.mul(tf.mul(gm, tf.div(rs, n)), tf.sub(tf.sub(tf.mul(dy, n), sdy), tf.mul(xh, sdyx)));
+        return [dx, tf.zerosLike(m!), tf.zerosLike(v!), sdyx, sdy];
+      },
+    };
+    }) as unknown as (...a: tf.Tensor[]) => tf.Tensor;
+    bnTrainFns.set(eps, fn);
+  }
+  return fn(x, mean, variance, gamma, beta);
 }
 
 /** Per-channel mean and (biased) variance over every axis but the last. */

@@ -67,3 +67,29 @@ describe('conv1d custom gradient', () => {
     });
   }
 });
+
+describe('batchNormTrain closed-form gradient', () => {
+  it('equals the gradient of the written-out BatchNorm with batch statistics', async () => {
+    const { batchNorm, batchNormTrain, channelMoments } = await import('../../src/train/ops.ts');
+    const x = tf.randomNormal([3, 11, 4], 0, 2, 'float32', 21);
+    const gamma = tf.randomNormal([4], 1, 0.3, 'float32', 22);
+    const beta = tf.randomNormal([4], 0, 1, 'float32', 23);
+    const probe = tf.randomNormal([3, 11, 4], 0, 1, 'float32', 24);
+    const plain = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const m = channelMoments(a);
+      return tf.sum(tf.mul(batchNorm(a, m.mean, m.variance, g, b, 1e-3), probe));
+    };
+    const fast = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const m = channelMoments(a);
+      return tf.sum(tf.mul(batchNormTrain(a, m.mean, m.variance, g, b, 1e-3), probe));
+    };
+    expect(fast(x, gamma, beta).dataSync()[0]).toBeCloseTo(plain(x, gamma, beta).dataSync()[0]!, 4);
+    const g1 = tf.grads(plain)([x, gamma, beta]);
+    const g2 = tf.grads(fast)([x, gamma, beta]);
+    g1.forEach((t, i) => {
+      const a = t.dataSync();
+      const b = g2[i]!.dataSync();
+      for (let k = 0; k < a.length; k++) expect(b[k]).toBeCloseTo(a[k]!, 4);
+    });
+  });
+});

@@ -14,11 +14,17 @@ export interface HarnessPort {
 }
 
 /** Bumped when the harness changes, so cached builds are rebuilt. */
-export const HARNESS_VERSION = 1;
+export const HARNESS_VERSION = 2;
+
+export interface HarnessOptions {
+  /** compile VCD tracing in (build with --trace); the binary then accepts `--vcd <file>` */
+  trace?: boolean;
+}
 
 const words = (w: number) => Math.ceil(w / 32);
 
-export function harnessSource(inputs: HarnessPort[], outputs: HarnessPort[], hasClock: boolean): string {
+export function harnessSource(inputs: HarnessPort[], outputs: HarnessPort[], hasClock: boolean, opts: HarnessOptions = {}): string {
+  const trace = opts.trace === true;
   const maxWords = Math.max(2, ...inputs.map((p) => words(p.width)), ...outputs.map((p) => words(p.width)));
   const setInputs = inputs
     .map((p, i) => {
@@ -48,11 +54,15 @@ export function harnessSource(inputs: HarnessPort[], outputs: HarnessPort[], has
     })
     .join('\n');
   const clockLow = hasClock ? '  top->clk = 0;\n' : '';
-  const clockEdge = hasClock ? '    top->clk = 1;\n    top->eval();\n    top->clk = 0;\n    top->eval();\n' : '';
+  // VCD times: cycle i's inputs at 10 i, its rising edge at 10 i + 5.
+  const dump = (t: string) => (trace ? `    if (vcd) vcd->dump(${t});\n` : '');
+  const clockEdge = hasClock
+    ? `    top->clk = 1;\n    top->eval();\n${dump('cycle * 10 + 5')}    top->clk = 0;\n    top->eval();\n`
+    : '';
   return `// bitbeat simulation harness v${HARNESS_VERSION} (generated; see sim/harness.ts)
 #include "Vtop.h"
 #include "verilated.h"
-#include <cstdint>
+${trace ? '#include "verilated_vcd_c.h"\n' : ''}#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -107,10 +117,27 @@ static void putHex(std::string& out, const uint32_t* w, int width) {
 }
 
 int main(int argc, char** argv) {
-  const bool interactive = argc > 1 && std::strcmp(argv[1], "--interactive") == 0;
+  // --interactive: flush every line; --vcd FILE: waveform; +verilator+... arguments go to Verilator
+  bool interactive = false;
+  const char* vcdPath = nullptr;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--interactive") == 0) interactive = true;
+    else if (std::strcmp(argv[i], "--vcd") == 0 && i + 1 < argc) vcdPath = argv[++i];
+  }
   VerilatedContext* context = new VerilatedContext;
-  Vtop* top = new Vtop{context};
-${clockLow}  top->eval();
+  context->commandArgs(argc, argv);
+${trace ? '  context->traceEverOn(true);\n' : ''}  Vtop* top = new Vtop{context};
+${
+  trace
+    ? `  VerilatedVcdC* vcd = nullptr;
+  if (vcdPath) {
+    vcd = new VerilatedVcdC;
+    top->trace(vcd, 99);
+    vcd->open(vcdPath);
+  }
+`
+    : '  if (vcdPath) fail("--vcd needs a build with tracing (BuildOptions.trace)", 0);\n'
+}${trace ? '  uint64_t cycle = 0;\n' : ''}${clockLow}  top->eval();
   uint32_t w[${maxWords}];
   std::string out;
   char* line = nullptr;
@@ -123,8 +150,8 @@ ${clockLow}  top->eval();
     size_t tokLen = 0;
 ${setInputs}
     top->eval();
-${getOutputs}
-${clockEdge}    if (interactive || out.size() > (1u << 16)) {
+${dump('cycle * 10')}${getOutputs}
+${clockEdge}${trace ? '    cycle++;\n' : ''}    if (interactive || out.size() > (1u << 16)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       if (interactive) std::fflush(stdout);
       out.clear();
@@ -134,6 +161,7 @@ ${clockEdge}    if (interactive || out.size() > (1u << 16)) {
   std::fflush(stdout);
   std::free(line);
   top->final();
+${trace ? '  if (vcd) {\n    vcd->dump(cycle * 10);\n    vcd->close();\n    delete vcd;\n  }\n' : ''}
   delete top;
   delete context;
   return 0;

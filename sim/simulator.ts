@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { elaborate } from '../src/hdl/elaborate.ts';
@@ -35,18 +35,33 @@ export interface SimPort {
 export interface BuildOptions {
   /** where builds are cached (default: <repo>/.cache/verilator) */
   cacheDir?: string;
+  /** compile VCD tracing in, so runs can write waveforms (`RunOptions.vcd`) */
+  trace?: boolean;
+  /**
+   * start registers and memories at random values instead of zero (`--x-initial unique`),
+   * to show that a design does not depend on power-on values; `RunOptions.seed` picks them
+   */
+  randomInit?: boolean;
 }
 
 export interface RunOptions {
   /** cycles with rst = 1 run first (their outputs are dropped); default 1 when the design has a reset */
   resetCycles?: number;
+  /** write a waveform here (needs a build with `trace`); cycle i's inputs at 10 i, its clock edge at 10 i + 5 */
+  vcd?: string;
+  /** seed of the random initial values (builds with `randomInit`), default 1 */
+  seed?: number;
 }
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_CACHE = join(REPO_ROOT, '.cache', 'verilator');
 const BINARY = 'Vtop';
 /** Verilator build flags; part of the cache key. -j 2: the machine is shared. */
-const BUILD_FLAGS = ['--cc', '--exe', '--build', '-j', '2', '--prefix', 'Vtop', '--x-assign', '0', '--x-initial', '0'];
+const BASE_FLAGS = ['--cc', '--exe', '--build', '-j', '2', '--prefix', 'Vtop', '--x-assign', '0'];
+
+function buildFlags(opts: BuildOptions): string[] {
+  return [...BASE_FLAGS, '--x-initial', opts.randomInit ? 'unique' : '0', ...(opts.trace ? ['--trace'] : [])];
+}
 
 export class Simulator {
   private constructor(
@@ -57,7 +72,19 @@ export class Simulator {
     readonly inputs: SimPort[],
     readonly outputs: SimPort[],
     readonly hasReset: boolean,
+    readonly buildOptions: BuildOptions,
   ) {}
+
+  /** Command-line arguments of the simulation binary for one run. */
+  binaryArgs(opts: RunOptions): string[] {
+    const args: string[] = [];
+    if (opts.vcd) {
+      if (!this.buildOptions.trace) throw new Error(`run with vcd needs Simulator.build(module, { trace: true })`);
+      args.push('--vcd', resolve(opts.vcd));
+    }
+    if (this.buildOptions.randomInit) args.push('+verilator+rand+reset+2', `+verilator+seed+${opts.seed ?? 1}`);
+    return args;
+  }
 
   /** Emits `top`, compiles it with Verilator unless an identical build is cached, and loads it. */
   static async build(top: Module, opts: BuildOptions = {}): Promise<Simulator> {
@@ -70,11 +97,12 @@ export class Simulator {
     ];
     const outputs = top.ports.filter((p) => p.kind === 'output').map((p) => ports.find((q) => q.name === p.name)!);
     if (outputs.length === 0) throw new HdlError(`module ${top.name} has no outputs to observe`);
-    const harness = harnessSource(inputs, outputs, el.needsClk);
+    const harness = harnessSource(inputs, outputs, el.needsClk, { trace: opts.trace });
+    const flags = buildFlags(opts);
 
     const verilator = await resolveTool('verilator', `simulating module ${top.name}`);
     const hash = createHash('sha256');
-    hash.update(`${verilator.version}\n${BUILD_FLAGS.join(' ')}\nharness v${HARNESS_VERSION}\ntop ${top.name}\n`);
+    hash.update(`${verilator.version}\n${flags.join(' ')}\nharness v${HARNESS_VERSION}\ntop ${top.name}\n`);
     hash.update(harness);
     for (const f of files) hash.update(`\n--- ${f.name}\n${f.text}`);
     const cacheRoot = opts.cacheDir ?? DEFAULT_CACHE;
@@ -91,7 +119,7 @@ export class Simulator {
         writeFileSync(join(tmp, 'harness.cpp'), harness);
         const vfiles = files.filter((f) => f.name.endsWith('.v')).map((f) => f.name);
         const log = join(tmp, 'build.log');
-        const result = await runTool(verilator, [...BUILD_FLAGS, '--top-module', top.name, '--Mdir', 'obj', '-o', `../${BINARY}`, ...vfiles, 'harness.cpp'], {
+        const result = await runTool(verilator, [...flags, '--top-module', top.name, '--Mdir', 'obj', '-o', `../${BINARY}`, ...vfiles, 'harness.cpp'], {
           cwd: tmp,
           logFile: log,
           check: false,
@@ -115,7 +143,7 @@ export class Simulator {
         rmSync(tmp, { recursive: true, force: true });
       }
     }
-    return new Simulator(top.name, dir, inputs, outputs, el.needsRst);
+    return new Simulator(top.name, dir, inputs, outputs, el.needsRst, { trace: opts.trace, randomInit: opts.randomInit });
   }
 
   /**
@@ -130,7 +158,7 @@ export class Simulator {
     for (let i = 0; i < resetCycles; i++) lines.push(encoder.line({ rst: 1 }, `reset cycle ${i}`));
     if (resetCycles > 0) encoder.set({ rst: 0 });
     cycles.forEach((c, i) => lines.push(encoder.line(c, `cycle ${i}`)));
-    const r = spawnSync(join(this.dir, BINARY), [], {
+    const r = spawnSync(join(this.dir, BINARY), this.binaryArgs(opts), {
       cwd: this.dir,
       input: lines.length > 0 ? lines.join('\n') + '\n' : '',
       maxBuffer: 1 << 30,
@@ -184,7 +212,7 @@ export class SimSession {
   }
 
   static async start(sim: Simulator, opts: RunOptions): Promise<SimSession> {
-    const child = spawn(join(sim.dir, BINARY), ['--interactive'], { cwd: sim.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(join(sim.dir, BINARY), ['--interactive', ...sim.binaryArgs(opts)], { cwd: sim.dir, stdio: ['pipe', 'pipe', 'pipe'] });
     const s = new SimSession(sim, child);
     const resetCycles = sim.hasReset ? (opts.resetCycles ?? 1) : 0;
     for (let i = 0; i < resetCycles; i++) {

@@ -2,7 +2,11 @@
  * Each test design simulated under Verilator and compared, cycle by cycle, with its
  * TypeScript model over many random vectors.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Module } from '../../src/hdl/index.ts';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
 import {
@@ -203,6 +207,49 @@ describe('Verilator simulation against TypeScript models', () => {
     });
     expect(() => sim.run([{ x8: 256 }])).toThrow(/value 256 does not fit input x8 \(8 bits\)/);
     expect(() => sim.run([{ nope: 1 }])).toThrow(/'nope' is not an input/);
+  });
+
+  it('random initial values: the FIFO does not depend on power-on state; an unreset register does', async () => {
+    const sim = await Simulator.build(fifo(4, 8), { randomInit: true });
+    for (const seed of [1, 2, 3]) {
+      const rng = makeRng(100 + seed);
+      const cycles = Array.from({ length: 1000 }, () => ({ push_valid: rng() < 0.6 ? 1 : 0, push_payload: rng.int(256), pop_ready: rng() < 0.5 ? 1 : 0 }));
+      const got = sim.run(cycles, { seed });
+      const model = new FifoModel(4);
+      cycles.forEach((c, t) => {
+        const want = model.outputs();
+        expect([got[t]!.push_ready, got[t]!.pop_valid], `seed ${seed} cycle ${t}`).toEqual([want.push_ready, want.pop_valid]);
+        if (want.pop_valid === 1n) expect(got[t]!.pop_payload, `seed ${seed} cycle ${t}`).toBe(want.pop_payload);
+        model.clock(c.push_valid === 1, BigInt(c.push_payload), c.pop_ready === 1);
+      });
+    }
+    const m = new Module('unreset_register');
+    const r = m.reg('r', 32, { reset: null });
+    r.set(m.input('d', 32));
+    m.output('q', 32).set(r);
+    const loose = await Simulator.build(m, { randomInit: true });
+    const first = [1, 2, 3].map((seed) => loose.run([{ d: 5 }, { d: 6 }], { seed }));
+    expect(new Set(first.map((rows) => rows[0]!.q)).size).toBe(3); // power-on value differs by seed
+    for (const rows of first) expect(rows[1]!.q).toBe(5n);
+  });
+
+  it('VCD waveform of a run', async () => {
+    const sim = await Simulator.build(counter(8), { trace: true });
+    const dir = mkdtempSync(join(tmpdir(), 'bitbeat-vcd-'));
+    try {
+      const vcd = join(dir, 'counter.vcd');
+      const rows = sim.run(Array.from({ length: 20 }, () => ({ en: 1 })), { vcd });
+      expect(rows[19]!.count).toBe(19n);
+      expect(existsSync(vcd)).toBe(true);
+      const text = readFileSync(vcd, 'utf8');
+      expect(text).toMatch(/\$var wire\s+8 \S+ count \[7:0\] \$end/);
+      expect(text).toContain('#205'); // the rising edge of cycle 20 (one reset cycle + 20)
+      expect(() => sim.run([{}], { vcd: join(dir, 'x.vcd') })).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const plain = await Simulator.build(counter(8));
+    expect(() => plain.run([{}], { vcd: '/tmp/never.vcd' })).toThrow(/needs Simulator.build\(module, \{ trace: true \}\)/);
   });
 
   it('interactive session: a reactive testbench drains the FIFO only when it is full', async () => {

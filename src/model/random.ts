@@ -38,7 +38,15 @@ export interface RandomModelOptions {
   classes?: [number, number];
   /** most bits a dense layer may read (default 384) */
   maxDenseInputs?: number;
+  /** bit-function kinds to draw from (default: all, ge and le twice as often) */
+  fnKinds?: readonly BitFunction['kind'][];
+  /** padding values of binary layers to draw from (default [0, 1, -1]) */
+  binaryPadValues?: readonly (-1 | 0 | 1)[];
+  /** allow a non-zero integer pad value on layer 1 (default true) */
+  intPadValues?: boolean;
 }
+
+const ALL_FN_KINDS: readonly BitFunction['kind'][] = ['ge', 'le', 'in', 'out', 'const', 'table', 'ge', 'le'];
 
 const int = (rng: Rand, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
 const pick = <T>(rng: Rand, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
@@ -57,10 +65,10 @@ function nearCentre(rng: Rand, values: number[], centre: number, spread: number)
   return best;
 }
 
-function randomBitFunction(rng: Rand, set: ReachableSet, spread: number): BitFunction {
+function randomBitFunction(rng: Rand, set: ReachableSet, spread: number, kinds: readonly BitFunction['kind'][] = ALL_FN_KINDS): BitFunction {
   const values = reachableValues(set);
   const centre = (set.lo + set.hi) / 2;
-  const kind = pick(rng, ['ge', 'le', 'in', 'out', 'const', 'table', 'ge', 'le'] as const);
+  const kind = pick(rng, kinds);
   const a = nearCentre(rng, values, centre, spread);
   const b = nearCentre(rng, values, centre, spread);
   switch (kind) {
@@ -99,13 +107,18 @@ interface ConvDraw {
 }
 
 /** Draws a conv layer whose output keeps at least `minOut` positions (retrying geometry). */
-function drawConv(rng: Rand, index: number, inLength: number, inChannels: number, domain: InputDomain, maxCh: number, minOut: number, outChannels?: number): ConvDraw {
+interface PadChoices {
+  binary: readonly (-1 | 0 | 1)[];
+  int: boolean;
+}
+
+function drawConv(rng: Rand, index: number, inLength: number, inChannels: number, domain: InputDomain, maxCh: number, minOut: number, pads: PadChoices, outChannels?: number): ConvDraw {
   for (let attempt = 0; attempt < 200; attempt++) {
     const kernel = int(rng, 1, Math.min(8, inLength + 2));
     const stride = int(rng, 1, 3);
     const left = int(rng, 0, Math.min(kernel - 1, 4));
     const right = int(rng, 0, Math.min(kernel - 1, 4));
-    const value = domain.kind === 'int' ? (rng() < 0.4 ? 0 : int(rng, domain.min, domain.max)) : pick(rng, [0, 1, -1]);
+    const value = domain.kind === 'int' ? (!pads.int || rng() < 0.4 ? 0 : int(rng, domain.min, domain.max)) : pick(rng, pads.binary);
     const pool = rng() < 0.35 ? null : { kind: 'max' as const, size: int(rng, 1, 4), stride: int(rng, 1, 3) };
     const g = { kernel, stride, pad: { left, right, value } };
     const convLength = convOutLength(inLength, g);
@@ -159,6 +172,9 @@ export function randomModel(rng: Rand, opts: RandomModelOptions = {}): QModel {
   const [nbLo, nbHi] = opts.binaryConvLayers ?? [0, 3];
   const [clLo, clHi] = opts.classes ?? [2, 5];
   const maxDense = opts.maxDenseInputs ?? 384;
+  const kinds = opts.fnKinds ?? ALL_FN_KINDS;
+  const pads: PadChoices = { binary: opts.binaryPadValues ?? [0, 1, -1], int: opts.intPadValues ?? true };
+  if (kinds.length === 0 || pads.binary.length === 0) throw new RangeError('randomModel: fnKinds and binaryPadValues must not be empty');
   const nClasses = int(rng, clLo, clHi);
   const nzKind = opts.normalizer === undefined || opts.normalizer === 'any' ? pick(rng, ['zscore', 'offset'] as const) : opts.normalizer;
   const normalizer = randomNormalizer(rng, nzKind);
@@ -175,7 +191,7 @@ export function randomModel(rng: Rand, opts: RandomModelOptions = {}): QModel {
   const addBinaryOut = (draw: Omit<ConvLayer, 'out'>, length: number): void => {
     const sets = convPreactSets(draw, inLength, domain);
     const spread = Math.sqrt(draw.kernel * draw.inChannels) * unit;
-    layers.push({ ...draw, out: { kind: 'binary', fns: sets.map((s) => randomBitFunction(rng, s, spread)) } });
+    layers.push({ ...draw, out: { kind: 'binary', fns: sets.map((s) => randomBitFunction(rng, s, spread, kinds)) } });
     inLength = length;
     inChannels = draw.outChannels;
     domain = { kind: 'binary' };
@@ -184,12 +200,12 @@ export function randomModel(rng: Rand, opts: RandomModelOptions = {}): QModel {
 
   // Layer 1 and the binary conv stack; leave room for the head.
   for (let i = 0; i <= binaryConvs; i++) {
-    const d = drawConv(rng, i, inLength, inChannels, domain, Math.min(maxCh, 8), 2);
+    const d = drawConv(rng, i, inLength, inChannels, domain, Math.min(maxCh, 8), 2, pads);
     addBinaryOut(d.layer, d.outLength);
   }
 
   if (head === 'sum') {
-    const d = drawConv(rng, layers.length, inLength, inChannels, domain, maxCh, 1, nClasses);
+    const d = drawConv(rng, layers.length, inLength, inChannels, domain, maxCh, 1, pads, nClasses);
     layers.push({ ...d.layer, out: { kind: 'logits', reduce: 'sum', fracBits: int(rng, 0, 3), fns: logitFns(rng, nClasses) } });
   } else {
     // Shrink with an extra kernel-1/stride-2 conv until the flattened input is small enough.
@@ -221,7 +237,7 @@ export function randomModel(rng: Rand, opts: RandomModelOptions = {}): QModel {
       };
       const sets = densePreactSets(draw);
       const spread = Math.sqrt(draw.inFeatures);
-      layers.push({ ...draw, out: { kind: 'binary', fns: sets.map((s) => randomBitFunction(rng, s, spread)) } });
+      layers.push({ ...draw, out: { kind: 'binary', fns: sets.map((s) => randomBitFunction(rng, s, spread, kinds)) } });
       inLength = 1;
       inChannels = hidden;
     }

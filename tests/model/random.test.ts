@@ -48,3 +48,17 @@ describe('randomModel', () => {
     expect(randomWindows(makeRng(1), m, 2)[0]!.length).toBe(3600);
   });
 });
+
+describe('randomModel options', () => {
+  it('restricts bit functions and padding values when asked', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const m = randomModel(makeRng(seed), { fnKinds: ['ge', 'le'], binaryPadValues: [0], intPadValues: false, head: 'sum', normalizer: 'zscore' });
+      expect(m.normalizer.kind).toBe('zscore');
+      expect(m.layers.at(-1)!.kind).toBe('conv');
+      for (const l of m.layers) {
+        if (l.out.kind === 'binary') for (const f of l.out.fns) expect(['ge', 'le']).toContain(f.kind);
+        if (l.kind === 'conv') expect(l.pad.value).toBe(0);
+      }
+    }
+  });
+});

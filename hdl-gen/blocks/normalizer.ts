@@ -26,7 +26,7 @@
 import { constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
 import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { signedBits } from '../widths.ts';
-import { multiplyShiftAdd } from './normalizer-mul.ts';
+import { multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
 import { buildStatsUnit, statsWidths } from './normalizer-stats.ts';
 
 export type NormalizerBufferStorage = 'spram' | 'bram';
@@ -205,8 +205,11 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   busy.forEach((bz, b) => {
     const mem = m.ram(`buf${b}`, { width: B, depth: n });
     const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
-    mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)));
-    data.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)) }));
+    // `busy` in both enables is redundant logically (a buffer is written only while free and
+    // read only while busy) but lets Yosys see that reads and writes never coincide, which a
+    // single-port SPRAM (read data unchanged during a write) needs.
+    mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()));
+    data.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
     buffers.push(mem);
   });
   const aX = rsel ? rsel.select(data[1]!, data[0]!) : data[0]!;
@@ -282,21 +285,19 @@ export interface NormalizerResources {
 /** SB_SPRAM256KA: 16384 words x 16 bits. */
 const SPRAM_WORDS = 16384;
 const SPRAM_WIDTH = 16;
-
-/** LUT4s of the shift-add multiplier of an a-bit by b-bit operand (as normalizer-mul.ts builds it). */
-function multiplierLuts(a: number, b: number): number {
-  // partial products: b rows of a bits; gating folds into the adder LUTs; an adder per extra row
-  return Math.max(0, b - 1) * (a + 1) + a;
-}
+/** Block RAM aspect ratios (depth x width): iCE40 SB_RAM40_4K, ECP5 DP16KD. */
+const ICE40_BRAM_SHAPES: [number, number][] = [[256, 16], [512, 8], [1024, 4], [2048, 2]];
+const ECP5_BRAM_SHAPES: [number, number][] = [[512, 36], [1024, 18], [2048, 9], [4096, 4], [8192, 2], [16384, 1]];
 
 /**
  * Resources of the block, counted from its structure: FFs register by register (what Yosys
  * keeps; the product's bits below the shift are dropped), LUT4s as one per adder/comparator
- * bit plus the multipliers and muxes. Buffers: SPRAM blocks (16K x 16) or block RAMs
- * (iCE40 SB_RAM40_4K, 256 x 16 .. 2048 x 2: the cheapest shape). No DSPs: the HDL library
+ * bit plus the multipliers and muxes (LUT4 counts are iCE40's). Buffers: SPRAM blocks
+ * (16K x 16) or block RAMs in the cheapest shape (iCE40 SB_RAM40_4K by default, ECP5 DP16KD
+ * with family 'ecp5'). No DSPs: the HDL library
  * has no multiply operator. Compared with Yosys in tests/gen/normalizer.test.ts.
  */
-export function estimateNormalizerResources(opts: NormalizerOptions): NormalizerResources {
+export function estimateNormalizerResources(opts: NormalizerOptions & { family?: 'ice40' | 'ecp5' }): NormalizerResources {
   checkCommon(opts);
   const nz = opts.normalizer;
   const B = opts.sampleBits;
@@ -311,18 +312,24 @@ export function estimateNormalizerResources(opts: NormalizerOptions): Normalizer
   const aw = addrBits(n);
   const sh = nz.recipBits - nz.fracBits;
   const cnt = Math.ceil(Math.log2(Math.max(s.mulSteps, s.sd, W)));
+  // statistics unit: Horner adders and the divider/isqrt compare-subtract-mux datapaths grow
+  // with the accumulator and root widths (fitted to Yosys 0.23 synth_ice40 over four
+  // parameter sets, within 7 %)
   const statsFf = 3 + cnt + s.u1 + s.u2 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W;
-  const statsLut = 2 * s.acc + 2 * (s.nBits + 1) + 2 * (s.sd + 2) + 2 * (s.sd + 1) + s.mulSteps / 2 + s.u1 / 2 + s.acc / 2 + 2 * cnt + 10;
+  const statsLut = 5.5 * (s.acc + 2 * s.sd) + W;
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
   const p1Ff = B + s.u1 + s.u2;
   const p2Ff = B + W + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
-  const p1Lut = multiplierLuts(B, B) + s.u1 + s.u2;
-  const p2Lut = (nb - 1) * B + (B + 2) + multiplierLuts(B + 1, W) + 2 * (B + 1 + W - sh) + nz.outBits;
+  // pass 1: u^2 and the two accumulators; pass 2: buffer mux, diff, product, clamp
+  const p1Lut = multiplyShiftAddLuts(B, B, 2 * B) + s.u1 + s.u2;
+  const p2Lut = (nb - 1) * B + (B + 1) + multiplyShiftAddLuts(B + 1, W, B + 1 + W) + (B + 1 + W - sh) + 2 * nz.outBits;
+  // counters (add, compare, wrap), buffer address muxes, handshakes
   const ctrlLut = 4 * aw + nb * aw + 12;
   const storage = opts.bufferStorage ?? 'bram';
   const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
   let bramPer = Infinity;
-  for (const [d, w] of [[256, 16], [512, 8], [1024, 4], [2048, 2]] as const) bramPer = Math.min(bramPer, Math.ceil(n / d) * Math.ceil(B / w));
+  const shapes = opts.family === 'ecp5' ? ECP5_BRAM_SHAPES : ICE40_BRAM_SHAPES;
+  for (const [d, w] of shapes) bramPer = Math.min(bramPer, Math.ceil(n / d) * Math.ceil(B / w));
   return {
     lut4: Math.ceil(statsLut + p1Lut + p2Lut + ctrlLut),
     ff: statsFf + ctrlFf + p1Ff + p2Ff,

@@ -48,10 +48,11 @@ function makeWindow(kind: (typeof WINDOW_KINDS)[number], n: number, rng: Rng): n
       break;
     }
     case 'tiny': {
-      // one sample off by one: sdN tiny, r saturates at 2^recipWidth - 1, z non-zero
-      const c = XMIN + 1 + rng.int(2 ** B - 2);
+      // one sample off by 1 or 4: sdN tiny, r saturates at 2^recipWidth - 1, z non-zero
+      // (at small N, +4 drives z to the top of its range)
+      const c = XMIN + 4 + rng.int(2 ** B - 8);
       w.fill(c);
-      w[rng.int(n)] = c + (rng() < 0.5 ? 1 : -1);
+      w[rng.int(n)] = c + (rng() < 0.5 ? 1 : 4) * (rng() < 0.5 ? 1 : -1);
       break;
     }
     case 'extremes':
@@ -281,7 +282,8 @@ describe('z-score normalizer block vs normalizeWindow', () => {
       expect(all.some((s) => s.mean < 0 && s.mean * n !== windows[all.indexOf(s)]!.reduce((a, b) => a + b, 0))).toBe(true);
       const zs = windows.flatMap((w) => Array.from(normalizeWindow(w, DEFAULT_ZSCORE)));
       expect(zs).toContain(127);
-      expect(zs).toContain(-128);
+      // a single negative spike reaches at most -sqrt(N-1) standard deviations: -128 needs N > 17
+      if (n > 17) expect(zs).toContain(-128);
     });
   }
 

@@ -32,6 +32,46 @@ export interface SimPort {
   signed: boolean;
 }
 
+export interface SimStream {
+  name: string;
+  dir: 'in' | 'out';
+  payload: SimPort;
+  valid: SimPort;
+  ready: SimPort;
+}
+
+export interface StreamRunOptions {
+  /** words to send on each input stream (all input streams must be given) */
+  inputs: Record<string, ReadonlyArray<bigint | number>>;
+  /** number of words to collect from each output stream; the run ends when all arrived */
+  expect: Record<string, number>;
+  /** probability a producer with a word raises valid in a cycle (it then holds it until the word fires); default 0.7 */
+  pValid?: number;
+  /** probability a consumer is ready in a cycle; default 0.7 */
+  pReady?: number;
+  /** seed of the valid/ready choices; default 1 */
+  seed?: number;
+  /** fail when no word moved for this many cycles; default 10000 */
+  watchdog?: number;
+  /** fail after this many cycles; default 2^40 */
+  maxCycles?: number;
+  /** values of the inputs that are not stream ports, held for the whole run */
+  constants?: SimInputs;
+  resetCycles?: number;
+  vcd?: string;
+  /** random initial values seed (builds with randomInit) */
+  initSeed?: number;
+}
+
+export interface StreamRunResult {
+  /** words received on each output stream (signed payloads as signed values) */
+  outputs: Record<string, bigint[]>;
+  /** cycles from the end of reset until the last expected word */
+  cycles: number;
+  /** cycle (after reset) of every transfer on each stream */
+  fires: Record<string, number[]>;
+}
+
 export interface BuildOptions {
   /** where builds are cached (default: <repo>/.cache/verilator) */
   cacheDir?: string;
@@ -73,6 +113,8 @@ export class Simulator {
     readonly outputs: SimPort[],
     readonly hasReset: boolean,
     readonly buildOptions: BuildOptions,
+    /** the top module's streams (declared with streamIn / streamOut) */
+    readonly streams: SimStream[],
   ) {}
 
   /** Command-line arguments of the simulation binary for one run. */
@@ -97,7 +139,25 @@ export class Simulator {
     ];
     const outputs = top.ports.filter((p) => p.kind === 'output').map((p) => ports.find((q) => q.name === p.name)!);
     if (outputs.length === 0) throw new HdlError(`module ${top.name} has no outputs to observe`);
-    const harness = harnessSource(inputs, outputs, el.needsClk, { trace: opts.trace });
+    const port = (name: string) => ports.find((p) => p.name === name)!;
+    const streams: SimStream[] = [...top.streamDirections].map(([name, dir]) => ({
+      name,
+      dir,
+      payload: port(`${name}_payload`),
+      valid: port(`${name}_valid`),
+      ready: port(`${name}_ready`),
+    }));
+    const harness = harnessSource(
+      {
+        inputs,
+        outputs,
+        hasClock: el.needsClk,
+        hasReset: el.needsRst,
+        inStreams: streams.filter((x) => x.dir === 'in'),
+        outStreams: streams.filter((x) => x.dir === 'out'),
+      },
+      { trace: opts.trace },
+    );
     const flags = buildFlags(opts);
 
     const verilator = await resolveTool('verilator', `simulating module ${top.name}`);
@@ -143,7 +203,7 @@ export class Simulator {
         rmSync(tmp, { recursive: true, force: true });
       }
     }
-    return new Simulator(top.name, dir, inputs, outputs, el.needsRst, { trace: opts.trace, randomInit: opts.randomInit });
+    return new Simulator(top.name, dir, inputs, outputs, el.needsRst, { trace: opts.trace, randomInit: opts.randomInit }, streams);
   }
 
   /**
@@ -172,6 +232,58 @@ export class Simulator {
       throw new Error(`simulation of ${this.topName}: expected ${lines.length} output lines, got ${outLines.length}: ${r.stderr.trim()}`);
     }
     return outLines.slice(resetCycles).map((l) => decodeOutputs(l, this.outputs));
+  }
+
+  /**
+   * Stream mode: the harness sends `inputs` on the input streams and collects `expect` words
+   * from the output streams under seeded random valid/ready back-pressure, entirely in C++
+   * (millions of cycles per second). Throws when the watchdog or cycle limit stops the run,
+   * with the counts so far.
+   */
+  runStreams(opts: StreamRunOptions): StreamRunResult {
+    const ins = this.streams.filter((x) => x.dir === 'in');
+    const outs = this.streams.filter((x) => x.dir === 'out');
+    if (outs.length === 0) throw new HdlError(`${this.topName} has no output stream; use run()`);
+    for (const name of Object.keys(opts.inputs)) {
+      if (!ins.some((x) => x.name === name)) throw new HdlError(`runStreams: '${name}' is not an input stream of ${this.topName}`);
+    }
+    for (const name of Object.keys(opts.expect)) {
+      if (!outs.some((x) => x.name === name)) throw new HdlError(`runStreams: '${name}' is not an output stream of ${this.topName}`);
+    }
+    const streamPorts = new Set(this.streams.flatMap((x) => [x.payload.name, x.valid.name, x.ready.name]));
+    const others = this.inputs.filter((p) => p.name !== 'rst' && !streamPorts.has(p.name));
+    const constEncoder = new InputEncoder(others);
+    const constants = constEncoder.line(opts.constants ?? {}, 'runStreams constants');
+    const lines = [
+      [opts.seed ?? 1, opts.pValid ?? 0.7, opts.pReady ?? 0.7, opts.watchdog ?? 10000, opts.maxCycles ?? 2 ** 40, this.hasReset ? (opts.resetCycles ?? 1) : 0].join(' '),
+      constants,
+    ];
+    for (const st of ins) {
+      const words = opts.inputs[st.name];
+      if (!words) throw new HdlError(`runStreams: no words given for input stream '${st.name}'`);
+      const enc = new InputEncoder([{ ...st.payload, name: st.payload.name }]);
+      lines.push([words.length, ...words.map((v, i) => enc.line({ [st.payload.name]: v }, `word ${i} of ${st.name}`))].join(' '));
+    }
+    lines.push(outs.map((st) => opts.expect[st.name] ?? 0).join(' '));
+    const args = ['--streams', ...this.binaryArgs({ vcd: opts.vcd, seed: opts.initSeed })];
+    const r = spawnSync(join(this.dir, BINARY), args, { cwd: this.dir, input: lines.join('\n') + '\n', maxBuffer: 1 << 30, encoding: 'utf8' });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`stream simulation of ${this.topName} failed (exit ${r.status}): ${r.stderr.trim()}`);
+    const out = r.stdout.split('\n');
+    const [status, cyclesText] = out[0]!.split(' ');
+    const words = (line: string | undefined, port: SimPort) => (line ? line.split(' ').map((t) => decodeOutputs(t, [port])[port.name]!) : []);
+    const nums = (line: string | undefined) => (line ? line.split(' ').map(Number) : []);
+    const result: StreamRunResult = { outputs: {}, cycles: Number(cyclesText), fires: {} };
+    outs.forEach((st, i) => (result.outputs[st.name] = words(out[1 + i], st.payload)));
+    outs.forEach((st, i) => (result.fires[st.name] = nums(out[1 + outs.length + i])));
+    ins.forEach((st, i) => (result.fires[st.name] = nums(out[1 + 2 * outs.length + i])));
+    if (status !== 'ok') {
+      const got = outs.map((st) => `${st.name} ${result.fires[st.name]!.length}/${opts.expect[st.name] ?? 0}`).join(', ');
+      const sent = ins.map((st) => `${st.name} ${result.fires[st.name]!.length}/${opts.inputs[st.name]!.length}`).join(', ');
+      const why = status === 'watchdog' ? `nothing moved for ${opts.watchdog ?? 10000} cycles` : `reached ${cyclesText} cycles`;
+      throw new Error(`stream simulation of ${this.topName} stopped: ${why} (received ${got}; sent ${sent})`);
+    }
+    return result;
   }
 
   /** An interactive simulation (for testbenches that react to outputs). Close it when done. */

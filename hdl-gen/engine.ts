@@ -1,0 +1,360 @@
+/**
+ * One layer's engine, folded by PE (output channels in parallel) and SIMD (taps in parallel):
+ *
+ *   in -> line buffer -> [issue: fold f, group g] -> (weight ROM read) -> PE lanes
+ *      (XNOR+popcount, or the layer-1 add/subtract tree) -> folded accumulator
+ *      -> at the last group: threshold (bit layers) into the position being assembled
+ *      -> conv position register -> pool -> out
+ *
+ * Per window position the issue stage walks f = 0..C_out/PE-1 (outer) and g = 0..taps/SIMD-1
+ * (inner), one step per cycle, so a position takes (C_out/PE)*(taps/SIMD) cycles; the weight
+ * ROM word f*(taps/SIMD)+g holds PE lanes x SIMD bits (lane l = channel f*PE+l). A ROM of
+ * more than one word is read through a register (block RAM needs it), which adds one
+ * pipeline stage; with one word the weights are constants. The whole pipeline stalls (ce low)
+ * only when a completed position finds the conv position register still full.
+ *
+ * Output modes:
+ *   'bitpool': bits are made in the fold loop (PE threshold lanes) and pooled as bits (OR for
+ *              increasing functions, AND for decreasing) -- every function monotone, or no pool;
+ *   'intpool': integers are assembled, max-pooled, then thresholded all channels at once
+ *              (some function is in/out/table and the layer pools);
+ *   'logits':  integers are assembled, max-pooled, summed into logits, then argmax.
+ * Binary pre-activation per group: 2*popcount(agree & real) - popcount(real) (zero padding)
+ * or 2*popcount(agree) - SIMD; summed over the groups it is sum_i x_i*w_i over real taps.
+ */
+import { cat, constant, Module, type Expr, type Signal, type Stream } from '../src/hdl/index.ts';
+import { contributingConvPositions, type LayerShape } from '../src/model/shapes.ts';
+import { hexToBits, type QModel } from '../src/model/qmodel.ts';
+import type { LayerFold, WeightStorage } from './folding.ts';
+import { accumulatorWidth } from './estimate.ts';
+import { counterBits, signedBits, unsignedBits } from './widths.ts';
+import { foldedAccumulator } from './blocks/accumulator.ts';
+import { argmaxUnit } from './blocks/argmax.ts';
+import { intDot, intDotWidth } from './blocks/intdot.ts';
+import { lineBuffer, type LineBufferOptions } from './blocks/linebuffer.ts';
+import { logitUnit, logitWidth } from './blocks/logits.ts';
+import { poolUnit } from './blocks/pool.ts';
+import { xnorPopcount } from './blocks/popcount.ts';
+import { thresholdUnit } from './blocks/threshold.ts';
+
+export type EngineMode = 'bitpool' | 'intpool' | 'logits';
+
+export interface EngineOptions {
+  model: QModel;
+  shape: LayerShape;
+  fold: LayerFold;
+  weightStorage: WeightStorage;
+  /** expose the logits stream (logits layers) on logit_valid / logit_data */
+  trace?: boolean;
+  /** module name prefix (the design's name), keeps modules of different designs apart */
+  prefix: string;
+}
+
+export interface Engine {
+  module: Module;
+  mode: EngineMode;
+  inWidth: number;
+  /** bits per output beat: C_out for bit layers, the class index width for the logits layer */
+  outWidth: number;
+  /** logits layer: width of each logit on logit_data */
+  logitWidth?: number;
+}
+
+function isMonotone(kind: string): boolean {
+  return kind === 'ge' || kind === 'le' || kind === 'const';
+}
+
+/** The mode a layer's engine uses (see the file comment). */
+export function engineMode(model: QModel, index: number): EngineMode {
+  const layer = model.layers[index]!;
+  if (layer.out.kind === 'logits') return 'logits';
+  const pool = layer.kind === 'conv' ? layer.pool : null;
+  if (!pool || layer.out.fns.every((f) => isMonotone(f.kind))) return 'bitpool';
+  return 'intpool';
+}
+
+/** Line-buffer geometry of a layer (a dense layer is one window over its whole input). */
+export function lineBufferOptions(model: QModel, shape: LayerShape, name: string): LineBufferOptions {
+  const layer = model.layers[shape.index]!;
+  const bits = shape.inputKind === 'int' ? model.normalizer.outBits : 1;
+  if (layer.kind === 'dense') {
+    return { length: shape.inLength, channels: shape.inChannels, bits, kernel: shape.inLength, stride: 1, padLeft: 0, padRight: 0, pad: { kind: 'const', value: 0 }, positions: 1, name };
+  }
+  const padded = layer.pad.left + layer.pad.right > 0;
+  const pad: LineBufferOptions['pad'] =
+    shape.inputKind === 'binary'
+      ? layer.pad.value === 0 && padded
+        ? { kind: 'zero' }
+        : { kind: 'const', value: layer.pad.value === 1 ? 1 : 0 }
+      : { kind: 'const', value: layer.pad.value };
+  return {
+    length: shape.inLength,
+    channels: shape.inChannels,
+    bits,
+    kernel: layer.kernel,
+    stride: layer.stride,
+    padLeft: layer.pad.left,
+    padRight: layer.pad.right,
+    pad,
+    positions: contributingConvPositions(shape.convLength, layer.pool),
+    name,
+  };
+}
+
+/** ROM words of a layer's weights: word f*groups+g, lane l at bits [l*SIMD, (l+1)*SIMD). */
+export function weightWords(model: QModel, shape: LayerShape, pe: number, simd: number): bigint[] {
+  const layer = model.layers[shape.index]!;
+  const folds = shape.outChannels / pe;
+  const groups = shape.taps / simd;
+  const bits = layer.weights.map((h) => hexToBits(h, shape.taps));
+  const words: bigint[] = [];
+  for (let f = 0; f < folds; f++) {
+    for (let g = 0; g < groups; g++) {
+      let word = 0n;
+      for (let l = 0; l < pe; l++) {
+        const w = bits[f * pe + l]!;
+        for (let i = 0; i < simd; i++) if (w[g * simd + i]) word |= 1n << BigInt(l * simd + i);
+      }
+      words.push(word);
+    }
+  }
+  return words;
+}
+
+function sliceOf(e: Expr, index: number, width: number): Expr {
+  return e.slice(index * width + width - 1, index * width);
+}
+
+/** A selection by a counter: case statement over `n` alternatives (no mux when n = 1). */
+function select(m: Module, name: string, sel: Expr | null, alts: Expr[], width: number): Expr {
+  if (alts.length === 1 || !sel) return alts[0]!;
+  const w = m.wire(name, width);
+  m.Switch(sel, (sw) => {
+    alts.forEach((a, i) => sw.Case(i, () => w.set(a)));
+    sw.Default(() => w.set(alts[0]!));
+  });
+  return w;
+}
+
+function countUp(r: Signal, last: number): Expr {
+  return r.eq(last).select(constant(0, r.width), r.add(1).trunc(r.width));
+}
+
+export function buildEngine(o: EngineOptions): Engine {
+  const { model, shape } = o;
+  const { pe, simd } = o.fold;
+  const layer = model.layers[shape.index]!;
+  const mode = engineMode(model, shape.index);
+  const tag = `${o.prefix}_${shape.name}`;
+  const folds = shape.outChannels / pe;
+  const groups = shape.taps / simd;
+  const tb = shape.inputKind === 'int' ? model.normalizer.outBits : 1;
+  const accW = accumulatorWidth(model, shape);
+  const lbo = lineBufferOptions(model, shape, `${tag}_window`);
+  const masked = lbo.pad.kind === 'zero';
+  const K = lbo.kernel;
+  const Cin = shape.inChannels;
+  const words = weightWords(model, shape, pe, simd);
+  const romStage = words.length > 1;
+
+  const m = new Module(`${tag}_engine`, {
+    description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
+    params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant' },
+  });
+  const inWidth = Cin * tb;
+  const inp = m.streamIn('in', inWidth);
+
+  // ---- line buffer ----------------------------------------------------------------------
+  const lb = m.instance('window', lineBuffer(lbo));
+  m.connect(inp, lb.stream('in'));
+  const win = lb.stream('win');
+  const tapsW = K * Cin * tb;
+  const winData = win.payload.slice(tapsW - 1, 0);
+  const winMask: Expr | null = masked ? win.payload.slice(tapsW + K - 1, tapsW) : null;
+
+  // ---- issue stage ------------------------------------------------------------------------
+  const fcnt = m.reg('fold', counterBits(folds));
+  const gcnt = m.reg('group', counterBits(groups));
+  const fLast = fcnt.eq(folds - 1);
+  const gLast = gcnt.eq(groups - 1);
+  const ce = m.wire('ce', 1);
+  const issue = m.let('issue', win.valid.and(ce));
+  win.ready.set(ce.and(fLast).and(gLast));
+  const groupTaps = select(
+    m,
+    'group_taps',
+    groups > 1 ? gcnt : null,
+    Array.from({ length: groups }, (_, g) => sliceOf(winData, g, simd * tb)),
+    simd * tb,
+  );
+  let groupMask: Expr | null = null;
+  if (winMask) {
+    // tap t = k*Cin + c is real when its position k is
+    const tapMask = m.let('tap_mask', cat(...Array.from({ length: K * Cin }, (_, t) => winMask.bit(Math.floor((K * Cin - 1 - t) / Cin)))));
+    groupMask = select(m, 'group_mask', groups > 1 ? gcnt : null, Array.from({ length: groups }, (_, g) => sliceOf(tapMask, g, simd)), simd);
+  }
+  m.If(issue, () => {
+    gcnt.set(countUp(gcnt, groups - 1));
+    m.If(gLast, () => fcnt.set(countUp(fcnt, folds - 1)));
+  });
+
+  // ---- weights and the optional ROM stage -------------------------------------------------
+  let weightWord: Expr | null = null;
+  let vF: Expr;
+  let tapsF: Expr;
+  let maskF: Expr | null;
+  let firstF: Expr;
+  let lastGF: Expr;
+  let foldF: Expr;
+  if (romStage) {
+    const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
+    const addr = m.reg('waddr', rom.addrWidth);
+    m.If(issue, () => addr.set(addr.eq(words.length - 1).select(constant(0, addr.width), addr.add(1).trunc(addr.width))));
+    weightWord = rom.read(addr, { enable: ce });
+    const r = (name: string, e: Expr, reset: number | null = null) => {
+      const s = m.reg(name, e.width, { reset, enable: ce });
+      s.set(e);
+      return s;
+    };
+    vF = r('p_valid', issue, 0);
+    tapsF = r('p_taps', groupTaps);
+    maskF = groupMask ? r('p_mask', groupMask) : null;
+    firstF = r('p_first', gcnt.eq(0));
+    lastGF = r('p_last', gLast);
+    foldF = r('p_fold', fcnt);
+  } else {
+    vF = win.valid;
+    tapsF = groupTaps;
+    maskF = groupMask;
+    firstF = gcnt.eq(0);
+    lastGF = gLast;
+    foldF = fcnt;
+  }
+  const constWord = romStage ? null : words[0]!;
+
+  // ---- lanes: partial sums of this group --------------------------------------------------
+  const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
+  const contribs: Expr[] = [];
+  let maskCount: Expr | null = null;
+  if (shape.inputKind === 'binary' && maskF) {
+    const mc = m.instance('mask_count', xnorPopcount({ simd, weights: (1n << BigInt(simd)) - 1n, name: `${tag}_maskcount` }));
+    mc.bind('x', maskF);
+    maskCount = mc.out('count');
+  }
+  for (let l = 0; l < pe; l++) {
+    const laneWeights = constWord !== null ? (constWord >> BigInt(l * simd)) & ((1n << BigInt(simd)) - 1n) : undefined;
+    if (shape.inputKind === 'binary') {
+      const pc = m.instance(`lane${l}`, xnorPopcount({ simd, mask: !!maskF, weights: laneWeights, name: `${tag}_pc${l}` }));
+      pc.bind('x', tapsF);
+      if (laneWeights === undefined) pc.bind('w', sliceOf(weightWord!, l, simd));
+      if (maskF) pc.bind('mask', maskF);
+      const count = pc.out('count');
+      const twice = count.zext(count.width + 1).shl(1).trunc(count.width + 1);
+      const sub = maskCount ? twice.sub(maskCount) : twice.sub(constant(simd, count.width + 1));
+      contribs.push(m.let(`contrib${l}`, sub.trunc(contribW)));
+    } else {
+      const dot = m.instance(`lane${l}`, intDot({ simd, bits: tb, weights: laneWeights, name: `${tag}_dot${l}` }));
+      dot.bind('x', tapsF);
+      if (laneWeights === undefined) dot.bind('w', sliceOf(weightWord!, l, simd));
+      contribs.push(dot.out('sum'));
+    }
+  }
+
+  // ---- accumulator ----------------------------------------------------------------------
+  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, name: `${tag}_acc` }));
+  acc.bind('ce', ce.and(vF));
+  acc.bind('first', firstF);
+  contribs.forEach((c, l) => acc.bind(`in${l}`, c));
+  const sums = Array.from({ length: pe }, (_, l) => acc.out(`sum${l}`));
+
+  // ---- position assembly --------------------------------------------------------------------
+  const laneBits = mode === 'bitpool' ? 1 : accW;
+  let laneValues: Expr[];
+  if (mode === 'bitpool') {
+    const fns = layer.out.kind === 'binary' ? layer.out.fns : [];
+    const th = m.instance('threshold', thresholdUnit({ fns, pe, accWidth: accW, reachable: shape.channelPreact, name: `${tag}_threshold` }));
+    if (folds > 1) th.bind('fold', foldF);
+    sums.forEach((s, l) => th.bind(`a${l}`, s));
+    const bits = th.out('bits');
+    laneValues = Array.from({ length: pe }, (_, l) => bits.bit(l));
+  } else {
+    laneValues = sums.map((s) => s.asUnsigned());
+  }
+  const foldWord = m.let('fold_word', pe === 1 ? laneValues[0]! : cat(...laneValues.slice().reverse()));
+  const posW = shape.outChannels * laneBits;
+  const foldW = pe * laneBits;
+  const cv: Stream = m.stream('conv', posW);
+  const cvValid = m.reg('cv_valid_q', 1);
+  const cvData = m.reg('cv_data_q', posW, { reset: null });
+  cv.valid.set(cvValid);
+  cv.payload.set(cvData);
+  const complete = m.let('complete', vF.and(lastGF).and(folds > 1 ? foldF.eq(folds - 1) : constant(1, 1)));
+  ce.set(complete.and(cvValid).and(cv.ready.not()).not());
+  let fullWord: Expr = foldWord;
+  if (folds > 1) {
+    const asm = m.reg('assembly', (folds - 1) * foldW, { reset: null });
+    m.If(ce.and(vF).and(lastGF).and(complete.not()), () => {
+      m.Switch(foldF, (sw) => {
+        for (let f = 0; f < folds - 1; f++) {
+          sw.Case(f, () => {
+            const parts: Expr[] = [];
+            if (f < folds - 2) parts.push(asm.slice((folds - 1) * foldW - 1, (f + 1) * foldW));
+            parts.push(foldWord);
+            if (f > 0) parts.push(asm.slice(f * foldW - 1, 0));
+            asm.set(parts.length === 1 ? parts[0]! : cat(...parts));
+          });
+        }
+      });
+    });
+    fullWord = cat(foldWord, asm);
+  }
+  m.If(cv.fire, () => cvValid.set(0));
+  m.If(ce.and(complete), () => {
+    cvValid.set(1);
+    cvData.set(fullWord);
+  });
+
+  // ---- pool and output ----------------------------------------------------------------------
+  const pool = layer.kind === 'conv' ? layer.pool : null;
+  let pooled: Stream = cv;
+  if (pool && (pool.size > 1 || pool.stride > 1)) {
+    const poolMode =
+      mode === 'bitpool'
+        ? { kind: 'bits' as const, ops: (layer.out.kind === 'binary' ? layer.out.fns : []).map((f) => (f.kind === 'le' ? ('and' as const) : ('or' as const))) }
+        : { kind: 'max' as const, width: accW };
+    const pu = m.instance('pool', poolUnit({ channels: shape.outChannels, size: pool.size, stride: pool.stride, outputs: shape.outLength, mode: poolMode, name: `${tag}_pool` }));
+    m.connect(cv, pu.stream('in'));
+    pooled = pu.stream('out');
+  }
+
+  if (mode === 'logits') {
+    const fns = layer.out.kind === 'logits' ? layer.out.fns : [];
+    const lu = m.instance('logits', logitUnit({ fns, accWidth: accW, positions: shape.outLength, name: `${tag}_logits` }));
+    m.connect(pooled, lu.stream('in'));
+    const lw = logitWidth({ fns, accWidth: accW, positions: shape.outLength });
+    const am = m.instance('argmax', argmaxUnit({ classes: fns.length, width: lw, name: `${tag}_argmax` }));
+    const logits = lu.stream('out');
+    m.connect(logits, am.stream('in'));
+    const cb = counterBits(fns.length);
+    const out = m.streamOut('out', cb);
+    m.connect(am.stream('out'), out);
+    if (o.trace) {
+      m.output('logit_valid', 1).set(logits.fire);
+      m.output('logit_data', lw, { signed: true }).set(logits.payload);
+    }
+    return { module: m, mode, inWidth, outWidth: cb, logitWidth: lw };
+  }
+  const out = m.streamOut('out', shape.outChannels);
+  if (mode === 'intpool') {
+    const fns = layer.out.kind === 'binary' ? layer.out.fns : [];
+    const th = m.instance('threshold', thresholdUnit({ fns, pe: shape.outChannels, accWidth: accW, reachable: shape.channelPreact, name: `${tag}_threshold_pooled` }));
+    for (let c = 0; c < shape.outChannels; c++) th.bind(`a${c}`, sliceOf(pooled.payload, c, accW).asSigned());
+    out.payload.set(th.out('bits'));
+    out.valid.set(pooled.valid);
+    pooled.ready.set(out.ready);
+  } else {
+    m.connect(pooled, out);
+  }
+  void unsignedBits;
+  return { module: m, mode, inWidth, outWidth: shape.outChannels };
+}

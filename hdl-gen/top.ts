@@ -1,0 +1,114 @@
+/**
+ * The accelerator's top level: the narrow streaming interface of the design manifest
+ *   clk, rst, s_valid, s_ready, s_data[sampleBits-1:0] (raw signed samples),
+ *   m_valid, m_ready, m_class[classBits-1:0]           (one class per window)
+ * and, in between, normalizer -> engine per layer, joined by valid/ready streams (each
+ * engine's output is a register, each input a line buffer, so no FIFO is needed).
+ *
+ * Trace option (simulation builds): every stage's output stream is also driven onto
+ * `trace_<stream>_valid` (high on each transfer) and `trace_<stream>_data`, described in the
+ * manifest's `trace` list (src/design/manifest.ts): the normalizer's z (1 element per beat),
+ * each binary layer's pooled bits (one position, all channels, per beat: the reference's
+ * position-major order), and the logits layer's logits (one channel per beat, channel order).
+ * Trace ports only observe; they never stall the design.
+ */
+import { Module, type Stream } from '../src/hdl/index.ts';
+import type { TracePort } from '../src/design/manifest.ts';
+import type { Target } from '../src/design/targets.ts';
+import type { QModel } from '../src/model/qmodel.ts';
+import type { LayerShape } from '../src/model/shapes.ts';
+import type { ResolvedFolding, WeightStorage } from './folding.ts';
+import { buildEngine } from './engine.ts';
+import { buildNormalizer } from './blocks/normalizer.ts';
+import { counterBits } from './widths.ts';
+
+export interface TopOptions {
+  model: QModel;
+  shapes: LayerShape[];
+  folding: ResolvedFolding;
+  /** per layer, resolved */
+  weightStorage: WeightStorage[];
+  normalizerBuffers: 1 | 2;
+  normalizerStorage: 'spram' | 'bram';
+  target: Target;
+  /** Verilog identifier used as the top module's name and every module's prefix */
+  name: string;
+  trace: boolean;
+}
+
+/** A Verilog-safe identifier from any name. */
+export function identifier(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(s) ? s : `d_${s}`;
+}
+
+export function classBits(model: QModel): number {
+  return counterBits(model.classes.length);
+}
+
+export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } {
+  const { model } = o;
+  const B = model.input.sampleBits;
+  const top = new Module(o.name, {
+    description: `bitbeat accelerator for model '${model.name}' on ${o.target.name}`,
+    source: `bitbeat generate (model ${model.name})`,
+    params: { target: o.target.name, folding: o.folding.layers.map((f) => `${f.layer}:${f.pe}x${f.simd}`).join(' '), trace: o.trace },
+  });
+  const sValid = top.input('s_valid', 1);
+  const sReady = top.output('s_ready', 1);
+  const sData = top.input('s_data', B, { signed: true });
+  const mValid = top.output('m_valid', 1);
+  const mReady = top.input('m_ready', 1);
+  const mClass = top.output('m_class', classBits(model));
+  const trace: TracePort[] = [];
+  const tap = (stream: Stream, name: string, kind: TracePort['kind'], elementBits: number, elementsPerBeat: number, beatsPerWindow: number) => {
+    if (!o.trace) return;
+    const id = identifier(name);
+    top.output(`trace_${id}_valid`, 1).set(stream.fire);
+    top.output(`trace_${id}_data`, stream.width).set(stream.payload.asUnsigned());
+    trace.push({ stream: name, kind, validPort: `trace_${id}_valid`, dataPort: `trace_${id}_data`, elementBits, elementsPerBeat, beatsPerWindow });
+  };
+
+  const norm = top.instance(
+    'normalizer',
+    buildNormalizer({
+      normalizer: model.normalizer,
+      n: model.input.length,
+      sampleBits: B,
+      buffers: o.normalizerBuffers,
+      bufferStorage: o.normalizerStorage,
+      name: `${o.name}_normalizer`,
+    }),
+  );
+  const nin = norm.stream('in');
+  nin.payload.set(sData);
+  nin.valid.set(sValid);
+  sReady.set(nin.ready);
+  let prev: Stream = norm.stream('out');
+  tap(prev, 'normalizer', 'z', model.normalizer.outBits, 1, model.input.length);
+
+  o.shapes.forEach((shape, i) => {
+    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, trace: o.trace, prefix: o.name });
+    const inst = top.instance(`l${i}_${identifier(shape.name)}`, engine.module);
+    const sink = inst.stream('in');
+    sink.payload.set(prev.payload.asUnsigned());
+    sink.valid.set(prev.valid);
+    prev.ready.set(sink.ready);
+    const out = inst.stream('out');
+    if (engine.mode === 'logits') {
+      if (o.trace) {
+        const id = identifier(shape.name);
+        top.output(`trace_${id}_valid`, 1).set(inst.out('logit_valid'));
+        top.output(`trace_${id}_data`, engine.logitWidth!).set(inst.out('logit_data').asUnsigned());
+        trace.push({ stream: shape.name, kind: 'logits', validPort: `trace_${id}_valid`, dataPort: `trace_${id}_data`, elementBits: engine.logitWidth!, elementsPerBeat: 1, beatsPerWindow: shape.outChannels });
+      }
+    } else {
+      tap(out, shape.name, 'bits', 1, shape.outChannels, shape.outLength);
+    }
+    prev = out;
+  });
+  mValid.set(prev.valid);
+  mClass.set(prev.payload);
+  prev.ready.set(mReady);
+  return { module: top, trace };
+}

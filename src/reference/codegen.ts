@@ -1,24 +1,20 @@
 /**
- * Per-model specialized kernels. The weights are constants of a model, so the reference
- * writes each layer's inner loops out as JavaScript source with the weights inlined (taps as
- * fixed offsets, weight words as literals) and compiles it once with `new Function`. V8 then
- * runs straight-line adds and XOR-popcounts with no weight loads and no data-dependent
- * branches: about 4x the generic loops of kernels.ts on layer 1 of BTPN. The generic loops
- * stay as the readable definition and the fallback for very large layers; a test checks the
- * two agree.
+ * Per-model specialized JavaScript for layer 1 and the output stages. The weights and the
+ * folded functions are constants of a model, so the reference writes those loops out as
+ * source with the constants inlined (taps as fixed offsets, thresholds as literals) and
+ * compiles it once with `new Function`; V8 then runs straight-line code without
+ * data-dependent branches. (The binary layers' XNOR-popcount runs in WebAssembly instead,
+ * wasm.ts, which has a popcount instruction.) The generic loops of kernels.ts and output.ts
+ * stay as the readable definition and the fallback for very large layers; tests check they
+ * agree.
  *
  * Only integers derived from the validated model reach the generated source.
  */
 import { hexBit, hexToBits, type BitFunction } from '../model/qmodel.ts';
-import { packHex, wordsFor } from './bits.ts';
 import type { KernelGeometry } from './kernels.ts';
 
 /** Above this many generated terms per position the generic loops are used instead. */
 export const MAX_GENERATED_TERMS = 1024;
-
-function int32Literal(v: number): string {
-  return `${v | 0}`;
-}
 
 /**
  * Layer 1: conv[p*cout + c] = 2 * (sum of + taps) - all, or all - 2 * (sum of - taps), where
@@ -51,61 +47,6 @@ export function generateIntKernel(g: KernelGeometry, input: Int32Array, conv: In
 ${body}    }
   };`;
   return new Function('x', 'conv', src)(input, conv) as () => void;
-}
-
-/**
- * Binary layers: per position, the window's W words are read (unaligned) into locals, then
- * conv[p*cout + c] = base[p*cout + c] - 2 * sum_j popcount(w_j XOR weight_{c,j}).
- * The word loop is unrolled (W is a constant of the layer); the channel loop is not, which
- * keeps the function small enough for V8's optimizing compiler at any channel count.
- */
-export function generateBinaryKernel(g: KernelGeometry, input: Int32Array, base: Int32Array, conv: Int32Array): (() => void) | null {
-  const T = g.kernel * g.inChannels;
-  const W = wordsFor(T);
-  if (W > MAX_GENERATED_TERMS) return null;
-  const tailMask = (T & 31) === 0 ? -1 : (1 << (T & 31)) - 1;
-  const weightWords = new Int32Array(W * g.outChannels);
-  g.weights.forEach((hex, c) => packHex(hex, T, weightWords, c * W));
-  const decl = Array.from({ length: W }, (_, j) => `w${j}`).join(', ');
-  const aligned = Array.from({ length: W }, (_, j) => `        w${j} = x[q + ${j}];`).join('\n');
-  const shifted = Array.from({ length: W }, (_, j) => `        w${j} = (x[q + ${j}] >>> sh) | (x[q + ${j + 1}] << back);`).join('\n');
-  // Popcounts are written out inline (V8 stops inlining a helper in functions this large).
-  // SWAR per word up to 4-bit counts (each <= 4); three words' 4-bit counts add in place
-  // (<= 12 < 16); the sum widens to bytes (<= 24), and up to ten such groups add without a
-  // byte overflowing (240 < 256) before one horizontal byte sum. About 10 operations per word.
-  // Every step is truncated with | 0: the counts live in bit fields, and without the
-  // truncation a sum past 2^31 leaves V8's int32 fast path for doubles (about 2x slower).
-  let sum = '        m = 0;\n';
-  for (let chunk = 0; chunk < W; chunk += 30) {
-    sum += '        s = 0;\n';
-    for (let group = chunk; group < Math.min(W, chunk + 30); group += 3) {
-      for (let j = group; j < Math.min(W, chunk + 30, group + 3); j++) {
-        const acc = j === group ? '' : 'u + ';
-        sum += `        v = w${j} ^ wt[k + ${j}]; v = (v - ((v >>> 1) & 0x55555555)) | 0; u = (${acc}(v & 0x33333333) + ((v >>> 2) & 0x33333333)) | 0;\n`;
-      }
-      sum += '        s = (s + (u & 0x0f0f0f0f) + ((u >>> 4) & 0x0f0f0f0f)) | 0;\n';
-    }
-    sum += '        s = (s & 0x00ff00ff) + ((s >>> 8) & 0x00ff00ff); m += (s & 0xffff) + (s >>> 16);\n';
-  }
-  const src = `
-  return function binaryConv_layer${g.layerIndex}() {
-    let ${decl}, v, u, s, m;
-    for (let p = 0, bit = 0, o = 0; p < ${g.convLength}; p++, bit += ${g.stride * g.inChannels}, o += ${g.outChannels}) {
-      const q = bit >>> 5;
-      const sh = bit & 31;
-      if (sh === 0) {
-${aligned}
-      } else {
-        const back = 32 - sh;
-${shifted}
-      }
-      w${W - 1} &= ${int32Literal(tailMask)};
-      for (let c = 0, k = 0; c < ${g.outChannels}; c++, k += ${W}) {
-${sum}        conv[o + c] = base[o + c] - 2 * m;
-      }
-    }
-  };`;
-  return new Function('x', 'wt', 'base', 'conv', src)(input, weightWords, base, conv) as () => void;
 }
 
 /**

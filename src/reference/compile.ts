@@ -26,8 +26,9 @@ export interface ReferenceOptions {
    */
   pooling?: 'int' | 'bits';
   /**
-   * true (default): run per-model generated code (codegen.ts); false: the generic loops.
-   * Both give identical results (tested); false exists to check that.
+   * true (default): run the fast kernels (per-model generated JavaScript, codegen.ts, and the
+   * WebAssembly popcount kernel, wasm.ts); false: the generic loops. Both give identical
+   * results (tested); false exists to check that.
    */
   specialize?: boolean;
 }

@@ -6,7 +6,8 @@
  */
 import { hexBit } from '../model/qmodel.ts';
 import { packHex, wordsFor } from './bits.ts';
-import { generateBinaryKernel, generateIntKernel } from './codegen.ts';
+import { generateIntKernel } from './codegen.ts';
+import { instantiateBinconv } from './wasm.ts';
 
 /** Geometry of a kernel: a dense layer is a conv whose kernel covers the whole input. */
 export interface KernelGeometry {
@@ -38,7 +39,7 @@ export class IntConvKernel {
   private readonly tapOffsets: Int32Array;
   private readonly tapStart: Int32Array;
   private readonly useNegative: Uint8Array;
-  private readonly generated: (() => void) | null;
+  private readonly fast: (() => void) | null;
 
   /** `specialize`: run model-specialized generated code (codegen.ts) instead of the generic loops. */
   constructor(
@@ -63,7 +64,7 @@ export class IntConvKernel {
     });
     this.tapStart[g.outChannels] = offsets.length;
     this.tapOffsets = Int32Array.from(offsets);
-    this.generated = specialize ? generateIntKernel(g, this.input, this.conv) : null;
+    this.fast = specialize ? generateIntKernel(g, this.input, this.conv) : null;
   }
 
   /** The real (unpadded) part of the input, where the normalizer writes z. */
@@ -72,7 +73,7 @@ export class IntConvKernel {
   }
 
   run(): void {
-    if (this.generated) this.generated();
+    if (this.fast) this.fast();
     else this.runGeneric();
   }
 
@@ -102,7 +103,7 @@ export class IntConvKernel {
  * padding tap wrongly contributed, so edge positions sum over real taps only.
  */
 export class BinaryConvKernel {
-  /** packed padded input (2 spare words so the unaligned window read never leaves the array) */
+  /** packed padded input (spare words so the unaligned window reads never leave the array) */
   readonly input: Int32Array;
   /** the input's reset state: padding bits set for pad value +1, everything else 0 */
   readonly template: Int32Array;
@@ -113,9 +114,13 @@ export class BinaryConvKernel {
   private readonly base: Int32Array;
   private readonly window: Int32Array;
   private readonly tailMask: number;
-  private readonly generated: (() => void) | null;
+  private readonly fast: (() => void) | null;
 
-  /** `specialize`: run model-specialized generated code (codegen.ts) instead of the generic loops. */
+  /**
+   * `specialize`: run the WebAssembly popcount kernel of wasm.ts (about 1.5x the whole
+   * reference's speed over generated JavaScript) instead of the loops of runGeneric, the
+   * readable definition. Tests check both agree.
+   */
   constructor(
     readonly g: KernelGeometry,
     specialize = true,
@@ -123,19 +128,33 @@ export class BinaryConvKernel {
     const { inChannels: cin, kernel: K, outChannels: cout, convLength } = g;
     const T = K * cin;
     const paddedBits = (g.padLeft + g.inLength + g.padRight) * cin;
-    this.input = new Int32Array(wordsFor(paddedBits) + 2);
+    const w64 = Math.ceil(T / 64);
+    // The buffers the kernel reads and writes live in one WebAssembly memory (plain
+    // ArrayBuffer-backed views otherwise); regions are 8-byte aligned for the i64 loads.
+    const inputWords = wordsFor(paddedBits) + 2 * w64 + 4;
+    const regions = { input: inputWords, weights: cout * w64 * 2, mask: w64 * 2, scratch: w64 * 2, base: convLength * cout, conv: convLength * cout };
+    const offsets: Record<string, number> = {};
+    let bytes = 0;
+    for (const [name, words] of Object.entries(regions)) {
+      offsets[name] = bytes;
+      bytes += Math.ceil(words / 2) * 8;
+    }
+    const memory = specialize ? new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) }) : null;
+    const buffer = memory ? memory.buffer : new ArrayBuffer(bytes);
+    const view = (name: keyof typeof regions) => new Int32Array(buffer, offsets[name], regions[name]);
+    this.input = view('input');
     this.template = new Int32Array(this.input.length);
     if (g.padValue === 1) {
       for (let i = 0; i < g.padLeft * cin; i++) this.template[i >>> 5]! |= 1 << (i & 31);
       for (let i = (g.padLeft + g.inLength) * cin; i < paddedBits; i++) this.template[i >>> 5]! |= 1 << (i & 31);
     }
+    this.conv = view('conv');
+    this.base = view('base').fill(T);
     this.words = wordsFor(T);
     this.weightWords = new Int32Array(cout * this.words);
     g.weights.forEach((hex, c) => packHex(hex, T, this.weightWords, c * this.words));
     this.window = new Int32Array(this.words);
     this.tailMask = (T & 31) === 0 ? -1 : (1 << (T & 31)) - 1;
-    this.conv = new Int32Array(convLength * cout);
-    this.base = new Int32Array(convLength * cout).fill(T);
     if (g.padValue === 0) {
       for (let p = 0; p < convLength; p++) {
         for (let k = 0; k < K; k++) {
@@ -149,7 +168,18 @@ export class BinaryConvKernel {
         }
       }
     }
-    this.generated = specialize ? generateBinaryKernel(g, this.input, this.base, this.conv) : null;
+    if (memory) {
+      const weights = view('weights');
+      g.weights.forEach((hex, c) => packHex(hex, T, weights, c * w64 * 2));
+      const mask = view('mask');
+      for (let i = 0; i < T; i++) mask[i >>> 5]! |= 1 << (i & 31);
+      const binconv = instantiateBinconv(memory);
+      const o = offsets as Record<keyof typeof regions, number>;
+      const step = g.stride * cin;
+      this.fast = () => binconv(o.input, o.weights, o.base, o.conv, convLength, cout, w64, step, o.scratch, o.mask);
+    } else {
+      this.fast = null;
+    }
   }
 
   reset(): void {
@@ -157,7 +187,7 @@ export class BinaryConvKernel {
   }
 
   run(): void {
-    if (this.generated) this.generated();
+    if (this.fast) this.fast();
     else this.runGeneric();
   }
 

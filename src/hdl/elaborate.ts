@@ -47,6 +47,9 @@ export function elaborate(m: Module, cache = new Map<Module, Elaboration>()): El
     if (mem.readPorts.length === 0 && mem.asyncReads === 0) {
       throw new HdlError(`memory ${mem.name} of module ${m.name} is never read`);
     }
+    if (mem.kind === 'ram' && mem.writePorts.length === 0) {
+      throw new HdlError(`RAM ${mem.name} of module ${m.name} is never written; give it a write port (or make it a ROM)`);
+    }
   }
 
   const combSignals = m.signals.filter((s) => m.drivers.get(s) === 'comb');

@@ -186,7 +186,11 @@ export class Expr {
     const b = this.operand(other, kind);
     sameSignedness(this, b, kind);
     const w = Math.max(this.width, b.width);
-    return new Expr(1, false, { op: 'compare', kind, a: this.extend(w), b: b.extend(w), signed: this.signed });
+    const ea = this.extend(w);
+    const eb = b.extend(w);
+    const folded = foldCompare(kind, ea, eb, this.signed);
+    if (folded !== undefined) return constant(folded, 1);
+    return new Expr(1, false, { op: 'compare', kind, a: ea, b: eb, signed: this.signed });
   }
 
   // ---- bit selection and assembly --------------------------------------------------------
@@ -310,6 +314,42 @@ export class Expr {
     if (other instanceof Expr) return other;
     return constant(other, this.width, this.signed, `${what} with ${this.describe()}`);
   }
+}
+
+/**
+ * The value of a comparison that does not depend on its variable operand: both constant, or
+ * a constant at the end of the other operand's range (`x <= 255` for 8 bits, `x >= 0`
+ * unsigned). Folding them keeps the Verilog free of Verilator's CMPCONST/UNSIGNED warnings.
+ */
+function foldCompare(kind: CompareOp, a: Expr, b: Expr, signed: boolean): boolean | undefined {
+  const w = a.width;
+  const value = (e: Expr): bigint | undefined => {
+    if (e.node.op !== 'const') return undefined;
+    const v = e.node.value;
+    return signed && v >> BigInt(w - 1) === 1n ? v - (1n << BigInt(w)) : v;
+  };
+  const lo = signed ? -(1n << BigInt(w - 1)) : 0n;
+  const hi = signed ? (1n << BigInt(w - 1)) - 1n : mask(w);
+  const va = value(a);
+  const vb = value(b);
+  const ops: Record<CompareOp, (x: bigint, y: bigint) => boolean> = {
+    eq: (x, y) => x === y,
+    ne: (x, y) => x !== y,
+    lt: (x, y) => x < y,
+    le: (x, y) => x <= y,
+    gt: (x, y) => x > y,
+    ge: (x, y) => x >= y,
+  };
+  if (va !== undefined && vb !== undefined) return ops[kind](va, vb);
+  // Normalise to `x <op> c` with the constant on the right.
+  const mirror: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+  const [op, c] = vb !== undefined ? [kind, vb] : va !== undefined ? [mirror[kind], va] : [kind, undefined];
+  if (c === undefined) return undefined;
+  if (op === 'lt' && c === lo) return false;
+  if (op === 'ge' && c === lo) return true;
+  if (op === 'le' && c === hi) return true;
+  if (op === 'gt' && c === hi) return false;
+  return undefined;
 }
 
 function checkShift(n: number): void {

@@ -157,6 +157,8 @@ export function operators(): Module {
   out('lt_u', ua.lt(ub));
   out('ge_u', ua.ge(ub));
   out('eq', ua.eq(ub));
+  // comparisons that are constant by range fold to constants (no CMPCONST/UNSIGNED lint)
+  out('const_cmp', cat(ua.le(255), ua.ge(0), ua.lt(0), ua.gt(255), constant(0, 8).le(ua), a.ge(-128), a.lt(-128), a.le(127), a.gt(127)));
   out('ne', a.ne(b));
   out('and_u', ua.and(ub));
   out('or_u', ua.or(ub));
@@ -222,6 +224,7 @@ export function operatorsModel(i: { a: number; b: number; ua: number; ub: number
     lt_u: bit(ua < ub),
     ge_u: bit(ua >= ub),
     eq: bit(ua === ub),
+    const_cmp: 0b110011010,
     ne: bit(a !== b),
     and_u: ua & ub,
     or_u: ua | ub,

@@ -106,5 +106,13 @@ describe('HDL errors', () => {
     expect(() => m.wire('w', 4).set(o)).toThrow(/o belongs to module other, not misc/);
     expect(() => a.slice(4, 0)).toThrow(/slice \[4:0\] is out of range for a \(4 bits\)/);
     expect(() => m.wire('k', 3).set(9)).toThrow(/constant 9 does not fit in 3 unsigned bits/);
+
+    const mem = new Module('mem_errors');
+    const addr = mem.input('addr', 4);
+    const ram = mem.ram('store', { width: 8, depth: 16 });
+    mem.output('q', 8).set(ram.read(addr));
+    expect(() => emitDesignFiles(mem)).toThrow(/RAM store of module mem_errors is never written/);
+    expect(() => ram.read(mem.input('short', 3))).toThrow(/memory store \(16 words\): read address short must be 4 bits unsigned, is 3 bits/);
+    expect(() => mem.rom('table', { width: 4, data: [1, 2] }).readAsync(addr.slice(0, 0))).toThrow(/readAsync needs a ROM with style 'lut'/);
   });
 });

@@ -113,6 +113,6 @@ describe('HDL errors', () => {
     mem.output('q', 8).set(ram.read(addr));
     expect(() => emitDesignFiles(mem)).toThrow(/RAM store of module mem_errors is never written/);
     expect(() => ram.read(mem.input('addr3', 3))).toThrow(/memory store \(16 words\): read address addr3 must be 4 bits unsigned, is 3 bits/);
-    expect(() => mem.rom('table', { width: 4, data: [1, 2] }).readAsync(addr.slice(0, 0))).toThrow(/readAsync needs a ROM with style 'lut'/);
+    expect(() => mem.rom('coefs', { width: 4, data: [1, 2] }).readAsync(addr.slice(0, 0))).toThrow(/readAsync needs a ROM with style 'lut'/);
   });
 });

@@ -22,7 +22,7 @@ const OP = {
   i32Load: 0x28, i64Load: 0x29, i64Load32U: 0x35, i32Store: 0x36, i64Store: 0x37,
   i32Const: 0x41, i64Const: 0x42,
   i32Add: 0x6a, i32Sub: 0x6b, i32Shl: 0x74, i32ShrU: 0x76, i32And: 0x71, i32LtU: 0x49,
-  i64And: 0x83, i64Or: 0x84, i64Xor: 0x85, i64Shl: 0x86, i64ShrU: 0x88, i64Popcnt: 0x7b,
+  i64Sub: 0x7d, i64And: 0x83, i64Or: 0x84, i64Xor: 0x85, i64Shl: 0x86, i64ShrU: 0x88, i64Popcnt: 0x7b,
   i32WrapI64: 0xa7, i64ExtendI32U: 0xad,
 } as const;
 const I32 = 0x7f;
@@ -77,11 +77,13 @@ function code(): number[] {
     ...g(P_IN), ...g(L_BIT), ...c32(5), OP.i32ShrU, ...c32(2), OP.i32Shl, OP.i32Add, ...s(L_SRC),
     ...g(L_BIT), ...c32(31), OP.i32And, OP.i64ExtendI32U, ...s(L_SH),
     //   j = 0; loop: scratch[j] = ((load64(src) >>> sh) | ((load32u(src + 8) << 1) << (63 - sh))) & mask[j]
+    //   (the next word shifted left by 64 - sh, written as two shifts because a wasm shift by
+    //   64 is a shift by 0: with sh = 0 the double shift correctly contributes nothing)
     ...c32(0), ...s(L_J),
     OP.loop, VOID_BLOCK,
     ...g(P_SCRATCH), ...g(L_J), ...c32(3), OP.i32Shl, OP.i32Add,
     ...g(L_SRC), ...mem(OP.i64Load, 2), ...g(L_SH), OP.i64ShrU,
-    ...g(L_SRC), ...mem(OP.i64Load32U, 2, 8), OP.i64Const, 1, OP.i64Shl, OP.i64Const, 63, ...g(L_SH), 0x7d /* i64.sub */, OP.i64Shl,
+    ...g(L_SRC), ...mem(OP.i64Load32U, 2, 8), OP.i64Const, 1, OP.i64Shl, OP.i64Const, 63, ...g(L_SH), OP.i64Sub, OP.i64Shl,
     OP.i64Or,
     ...g(P_MASK), ...g(L_J), ...c32(3), OP.i32Shl, OP.i32Add, ...mem(OP.i64Load, 3),
     OP.i64And,

@@ -43,10 +43,15 @@ class ModuleEmitter {
   private readonly localNames = new Set<string>();
   private hint = 'expr';
 
+  /** compound expressions referenced more than once: emitted once, as a named wire */
+  private readonly shared: Set<Expr>;
+
   constructor(
     private readonly m: Module,
     private readonly el: Elaboration,
-  ) {}
+  ) {
+    this.shared = sharedExpressions(m);
+  }
 
   emit(): EmittedFile[] {
     const m = this.m;
@@ -278,11 +283,16 @@ class ModuleEmitter {
 
   /** Verilog text of `e`; `top` = no enclosing parentheses needed. */
   private expr(e: Expr, top = false): string {
-    const t = this.temps.get(e);
+    const t = this.temps.get(e) ?? (this.shared.has(e) ? this.temp(e) : undefined);
     if (t) {
       t.bits.fill(1);
       return t.name;
     }
+    return this.exprNode(e, top);
+  }
+
+  /** Verilog text of the node itself (no temporary lookup for `e`, only for its operands). */
+  private exprNode(e: Expr, top: boolean): string {
     const n = e.node;
     const p = (s: string) => (top ? s : `(${s})`);
     switch (n.op) {
@@ -342,7 +352,7 @@ class ModuleEmitter {
     const existing = this.temps.get(e);
     if (existing) return existing;
     const name = this.fresh(`${this.hint}_part`);
-    const text = this.expr(e, true); // before registering: the text is the expression itself
+    const text = this.exprNode(e, true); // before registering: the text is the expression itself
     const t = { name, width: e.width, text, bits: new Uint8Array(e.width) };
     this.temps.set(e, t);
     return t;
@@ -386,6 +396,94 @@ function describeUnused(bits: Uint8Array): string {
     }
     return ranges.length === 0 ? '' : `bits ${ranges.join(', ')} not read`;
   }
+}
+
+/**
+ * Compound expression objects used in more than one place of a module (as an operand of
+ * several nodes, or by several statements). Inlining them at each use repeats the text, and
+ * an expression DAG (`d` used twice in `mux(d.lt(0), d.neg(), d)`, nested) grows exponentially.
+ */
+function sharedExpressions(m: Module): Set<Expr> {
+  const uses = new Map<Expr, number>();
+  const visit = (e: Expr): void => {
+    const n = uses.get(e) ?? 0;
+    uses.set(e, n + 1);
+    if (n > 0) return; // children already counted once for this node
+    const x = e.node;
+    switch (x.op) {
+      case 'sig':
+      case 'const':
+        return;
+      case 'binary':
+      case 'compare':
+        visit(x.a);
+        visit(x.b);
+        return;
+      case 'not':
+      case 'slice':
+      case 'repl':
+      case 'reduce':
+      case 'cast':
+        visit(x.a);
+        return;
+      case 'concat':
+        x.parts.forEach(visit);
+        return;
+      case 'mux':
+        visit(x.sel);
+        visit(x.a);
+        visit(x.b);
+        return;
+      case 'shift':
+        visit(x.a);
+        visit(x.amount);
+        return;
+      case 'memread':
+        visit(x.addr);
+        return;
+    }
+  };
+  const stmts = (list: Stmt[]): void => {
+    for (const st of list) {
+      if (st.kind === 'assign') visit(st.value);
+      else if (st.kind === 'if') {
+        for (const b of st.branches) {
+          visit(b.cond);
+          stmts(b.body);
+        }
+        if (st.orelse) stmts(st.orelse);
+      } else {
+        visit(st.sel);
+        for (const c of st.cases) stmts(c.body);
+        if (st.fallback) stmts(st.fallback);
+      }
+    }
+  };
+  stmts(m.body);
+  for (const mem of m.memories) {
+    for (const r of mem.readPorts) {
+      visit(r.addr);
+      if (r.enable) visit(r.enable);
+    }
+    for (const w of mem.writePorts) {
+      visit(w.addr);
+      visit(w.data);
+      visit(w.enable);
+    }
+  }
+  for (const inst of m.instances) for (const e of inst.inputs.values()) visit(e);
+  for (const s of m.signals) if (s.enable) visit(s.enable);
+  const shared = new Set<Expr>();
+  for (const [e, n] of uses) if (n > 1 && !isCheap(e)) shared.add(e);
+  return shared;
+}
+
+/** Cheap enough to repeat: a name, a constant, or a bit range / reinterpretation of a name. */
+function isCheap(e: Expr): boolean {
+  const n = e.node;
+  if (n.op === 'sig' || n.op === 'const') return true;
+  if (n.op === 'slice' || n.op === 'cast') return n.a.node.op === 'sig';
+  return false;
 }
 
 /** Whether Verilog itself treats `e` as signed (only matters for ordering comparisons). */

@@ -301,9 +301,21 @@ export function boundaryWidths(): Module {
   return m;
 }
 
+/**
+ * An expression DAG: `d` is used three times per level, twelve levels deep. Inlined, the
+ * Verilog would hold 3^12 copies; the emitter names each shared node once instead.
+ */
+export function sharedAbs(levels = 12): Module {
+  const m = new Module('shared_abs', { description: 'repeated absolute value of a - b (expression sharing)' });
+  let d = m.input('a', 8, { signed: true }).sub(m.input('b', 8, { signed: true }));
+  for (let i = 0; i < levels; i++) d = mux(d.lt(0), d.neg().trunc(d.width), d);
+  m.output('y', d.width, { signed: true }).set(d);
+  return m;
+}
+
 /** Every design the lint, synthesis and determinism tests cover. */
 export function allDesigns(): Module[] {
   const data = Array.from({ length: 256 }, (_, i) => (i * 2654435761) % 4096);
   const lut = Array.from({ length: 32 }, (_, i) => (i * 7 + 3) % 32);
-  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), ramDelay(16, 8), xnorPopcount(100), operators(), registerFeatures(), boundaryWidths()];
+  return [counter(8), adderTree(5, 6, true), adderTree(8, 4, false), fifo(4, 8), fifoChain(4, 8), romReader(data, lut), ramDelay(16, 8), xnorPopcount(100), operators(), registerFeatures(), boundaryWidths(), sharedAbs()];
 }

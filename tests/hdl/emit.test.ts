@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitDesign, emitDesignFiles } from '../../src/hdl/index.ts';
 import { BITBEAT_VERSION } from '../../src/version.ts';
-import { allDesigns, fifoChain, romReader } from './designs.ts';
+import { allDesigns, fifoChain, romReader, sharedAbs } from './designs.ts';
 
 describe('Verilog emitter', () => {
   it('emitting the same design twice gives byte-identical files', () => {
@@ -41,6 +41,12 @@ describe('Verilog emitter', () => {
     expect(chain).toContain('assign mid_payload = u_first_pop_payload;');
     expect(chain).toContain('assign u_second_push_payload = mid_payload;');
     expect(files[0]!.text).toContain('// Generation parameters: depth=4, width=8');
+  });
+
+  it('a shared subexpression is emitted once, as a named wire', () => {
+    const text = emitDesignFiles(sharedAbs(12))[0]!.text;
+    expect(text.length).toBeLessThan(4000); // inlined it would be millions of characters
+    expect(text.match(/\{a\[7\], a\} - \{b\[7\], b\}/g)).toHaveLength(1);
   });
 
   it('ROM contents go to a $readmemh file with the chosen style', () => {

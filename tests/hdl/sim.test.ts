@@ -19,6 +19,7 @@ import {
   operators,
   operatorsModel,
   ramDelay,
+  sharedAbs,
   boundaryWidths,
   BOUNDARY_WIDTHS,
   registerFeatures,
@@ -289,6 +290,14 @@ describe('Verilator simulation against TypeScript models', () => {
     expect(() => stuck.runStreams({ inputs: { in: [1, 2, 3] }, expect: { out: 3 }, watchdog: 100 })).toThrow(
       /stuck_stream stopped: nothing moved for 100 cycles \(received out 0\/3; sent in 0\/3\)/,
     );
+  });
+
+  it('shared subexpressions (an expression DAG) compute |a - b|', async () => {
+    const sim = await Simulator.build(sharedAbs());
+    const cycles: Array<{ a: number; b: number }> = [];
+    for (let a = -128; a < 128; a += 3) for (let b = -128; b < 128; b += 5) cycles.push({ a, b });
+    const got = sim.run(cycles);
+    cycles.forEach((c, t) => expect(got[t]!.y, JSON.stringify(c)).toBe(BigInt(Math.abs(c.a - c.b))));
   });
 
   it('interactive session: a reactive testbench drains the FIFO only when it is full', async () => {

@@ -91,9 +91,11 @@ function makeWindow(kind: (typeof WINDOW_KINDS)[number], n: number, rng: Rng): n
   return w;
 }
 
-function randomWindows(count: number, n: number, seed: number): number[][] {
+/** Windows of every kind; narrower samples are the 12-bit ones shifted down (floor). */
+function randomWindows(count: number, n: number, seed: number, sampleBits = B): number[][] {
   const rng = makeRng(seed);
-  return Array.from({ length: count }, (_, k) => makeWindow(WINDOW_KINDS[k % WINDOW_KINDS.length]!, n, rng));
+  const shift = B - sampleBits;
+  return Array.from({ length: count }, (_, k) => makeWindow(WINDOW_KINDS[k % WINDOW_KINDS.length]!, n, rng).map((x) => x >> shift));
 }
 
 // ---- streaming driver ------------------------------------------------------------------
@@ -304,6 +306,25 @@ describe('z-score normalizer block vs normalizeWindow', () => {
       for (let k = 1; k + 2 < windows.length; k++) expect(lastIn(k + 2) - lastIn(k), `windows ${k}..${k + 2}`).toBe(2 * t.cyclesPerWindow);
       // pass 2 streams one z per cycle
       for (let k = 0; k < windows.length; k++) expect(run.outCycles[(k + 1) * n - 1]! - run.outCycles[k * n]!).toBe(n - 1);
+    });
+  }
+
+  // other parameter sets: no final shift (recipBits = fracBits) with wide z; and a reciprocal
+  // that always saturates (T = N * 2^12 exceeds every sdN), with 4-bit z
+  for (const [n, sampleBits, nz, buffers] of [
+    [40, 10, { kind: 'zscore', recipBits: 8, recipWidth: 12, fracBits: 8, outBits: 12 }, 1],
+    [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 3, outBits: 4 }, 2],
+  ] as const) {
+    it(`N=${n}, ${sampleBits}-bit samples, recipBits ${nz.recipBits} recipWidth ${nz.recipWidth} fracBits ${nz.fracBits} outBits ${nz.outBits}: random windows`, async () => {
+      const sim = await simOf({ normalizer: nz, n, sampleBits, buffers, exposeStats: true });
+      const windows = randomWindows(27, n, n, sampleBits);
+      const run = await stream(sim, windows.flat(), 0.7, 0.7, n);
+      expectWindowsMatch(run, windows, nz, n);
+      run.stats.forEach((st, k) => {
+        const want = zscoreStats(windows[k]!, nz);
+        expect({ mean: st.mean, sdn: st.sdn, recip: st.recip }, `window ${k}`).toEqual({ mean: want.mean, sdn: want.sdN, recip: want.recip });
+      });
+      expect(run.stats.length).toBe(windows.length);
     });
   }
 

@@ -124,7 +124,12 @@ export class Simulator {
       if (!this.buildOptions.trace) throw new Error(`run with vcd needs Simulator.build(module, { trace: true })`);
       args.push('--vcd', resolve(opts.vcd));
     }
-    if (this.buildOptions.randomInit) args.push('+verilator+rand+reset+2', `+verilator+seed+${opts.seed ?? 1}`);
+    if (this.buildOptions.randomInit) {
+      const seed = opts.seed ?? 1;
+      // Verilator takes seed 0 as "pick one from the clock": never reproducible, so refused.
+      if (!Number.isInteger(seed) || seed < 1 || seed >= 2 ** 31) throw new Error(`seed must be an integer in [1, 2^31), got ${seed}`);
+      args.push('+verilator+rand+reset+2', `+verilator+seed+${seed}`);
+    }
     return args;
   }
 

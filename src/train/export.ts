@@ -119,10 +119,14 @@ function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
+/** Fractional bits added beyond the calibration's need: unseen windows have smaller margins. */
+const LOGIT_GUARD_BITS = 3;
+
 /**
  * Picks the logit fixed-point fraction: the smallest fracBits (0..20) whose integer argmax
  * agrees with the float argmax (computed from the same exact pre-activations) on at least
- * `minAgreement` of the calibration windows.
+ * `minAgreement` of the calibration windows, plus LOGIT_GUARD_BITS (test windows sit closer to
+ * the decision boundaries than the training windows the calibration sees).
  */
 function chooseLogitFracBits(
   float: FloatLogit[],
@@ -144,8 +148,7 @@ function chooseLogitFracBits(
     }
     floatArg[w] = argmax(acc);
   }
-  let last: { fracBits: number; agreement: number; fns: LogitOutput['fns'] } | null = null;
-  for (let fb = 0; fb <= 20; fb++) {
+  const agreementAt = (fb: number) => {
     const k = 2 ** fb;
     const fns = float.map((l) => ({ pos: Math.round(l.pos * k), neg: Math.round(l.neg * k), bias: Math.round(l.bias * k) }));
     let agree = 0;
@@ -159,10 +162,17 @@ function chooseLogitFracBits(
       }
       if (argmax(acc) === floatArg[w]) agree++;
     }
-    last = { fracBits: fb, agreement: windows > 0 ? agree / windows : 1, fns };
-    if (last.agreement >= minAgreement) return last;
+    return { fracBits: fb, agreement: windows > 0 ? agree / windows : 1, fns };
+  };
+  const MAX = 20;
+  let need = MAX;
+  for (let fb = 0; fb <= MAX; fb++) {
+    if (agreementAt(fb).agreement >= minAgreement) {
+      need = fb;
+      break;
+    }
   }
-  return last!;
+  return agreementAt(Math.min(MAX, need + LOGIT_GUARD_BITS));
 }
 
 /** Exact integer pre-activations of the head for the calibration windows (rounded: they are integers up to float error). */

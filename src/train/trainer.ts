@@ -129,7 +129,13 @@ export function restoreSnapshot(net: Network, snap: Record<string, Float32Array>
 
 function runKey(net: Network, data: NormalizedInputs, trainIdx: readonly number[], valIdx: readonly number[], o: TrainOptions): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ arch: net.spec, len: data.length, classes: data.classes, seed: o.seed, epochs: o.epochs, batch: o.batchSize, lr: o.lr, schedule: o.schedule, lrFinal: o.lrFinal, cw: o.classWeights, aug: o.augment }));
+  // Options at their default are left out, so adding an option keeps existing checkpoints valid.
+  const { augment, ...train } = net.spec.train;
+  const arch = { ...net.spec, train: augment === 'none' ? train : net.spec.train };
+  h.update(JSON.stringify({
+    arch, len: data.length, classes: data.classes, seed: o.seed, epochs: o.epochs, batch: o.batchSize, lr: o.lr, schedule: o.schedule,
+    lrFinal: o.lrFinal, cw: o.classWeights, ...(o.augment !== 'none' ? { aug: o.augment } : {}),
+  }));
   h.update(Int32Array.from(trainIdx));
   h.update(Int32Array.from(valIdx));
   h.update(data.labels);

@@ -15,7 +15,7 @@ A5="$DATASETS/mitdb-aami5.bbds"
 prepare() {
   if [ ! -f "$DATASETS/$1-$2.bbds" ]; then
     mkdir -p "$DATASETS"
-    node bin/bitbeat.js data prepare --source "$1" --task "$2" --out "$DATASETS/$1-$2.bbds" >&2
+    node bin/bitbeat.js data prepare --source "$1" --task "$2" --data "${BITBEAT_DATA:-../shared/data}" --out "$DATASETS/$1-$2.bbds" >&2
   fi
 }
 prepare plawiak17 rhythm17
@@ -29,10 +29,10 @@ run() {
 train_one() {
   case "$1" in
     ecgbnn-s-rhythm17) run "$1" --arch ecgbnn-s --dataset "$R17" --epochs 120 --seed 1 --fp-epochs 40 ;;
-    btpn-aami5) run "$1" --arch btpn --dataset "$A5" --epochs 100 --seed 1 --fp-epochs 20 ;;
-    ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 40 --seed 1 ;;
+    btpn-aami5) run "$1" --arch btpn --dataset "$A5" --epochs 40 --seed 1 ;;
+    ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 30 --seed 1 ;;
     btpn-aami5-interpatient) run "$1" --arch btpn --dataset "$A5" --split interpatient --epochs 100 --seed 1 ;;
-    ecgbnn-s-aami5-interpatient) run "$1" --arch ecgbnn-s --dataset "$A5" --split interpatient --epochs 40 --seed 1 ;;
+    ecgbnn-s-aami5-interpatient) run "$1" --arch ecgbnn-s --dataset "$A5" --split interpatient --epochs 20 --seed 1 ;;
     *) echo "unknown model $1" >&2; exit 2 ;;
   esac
 }

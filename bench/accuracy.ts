@@ -84,13 +84,13 @@ for (const e of ENTRIES) {
     model: e.name, task: e.task, stratifiedPercent: acc, interPatientPercent: inter === null ? null : 100 * inter,
     floatPercent: metrics?.accuracy?.floatPercent ?? null, fullPrecisionPercent: metrics?.accuracy?.fullPrecisionPercent ?? null,
     storage: strat.storage, kilobytes: kb, epochs: t.epochsRun ?? null, minutes: t.minutes ?? null, secondsPerEpoch: t.secondsPerEpoch ?? null,
-    testWindows: strat.metrics.total, macroF1Percent: 100 * strat.metrics.macroF1, evalSeconds, paper: e.paper, targetMet: met,
+    testWindows: strat.metrics.total, macroF1Percent: 100 * strat.metrics.macroF1, paper: e.paper, targetMet: met,
     shortBy: met ? 0 : Math.max(0, e.target - acc),
   });
   md.push(
     `| ${e.name} | ${e.task} | ${pct(acc)} (${strat.metrics.correct}/${strat.metrics.total}) | ${pct(metrics?.accuracy?.floatPercent)} | ${pct(metrics?.accuracy?.fullPrecisionPercent)} | ${pct(inter === null ? null : 100 * inter)} | ${kb.toFixed(2)} | ${t.epochsRun ?? 'n/a'} | ${t.minutes ?? 'n/a'} | ${t.secondsPerEpoch ?? 'n/a'} | ${e.paper.accuracy} (${e.paper.fullPrecision}) @ ${e.paper.kb ?? 'n/a'} | ${met ? 'yes' : `no (${(e.target - acc).toFixed(2)} points short)`} |`,
   );
-  console.error(`${e.name}: stratified ${acc.toFixed(2)} %, inter-patient ${pct(inter === null ? null : 100 * inter)} %, ${kb.toFixed(2)} KB (eval ${evalSeconds.toFixed(1)} s)`);
+  console.error(`${e.name}: stratified ${acc.toFixed(2)} %, inter-patient ${inter === null ? 'n/a' : `${(100 * inter).toFixed(2)} %`}, ${kb.toFixed(2)} KB (eval ${evalSeconds.toFixed(1)} s)`);
 }
 md.push('');
 md.push('Storage = weight bits + per-channel parameter bits of the folded model (thresholds at the width of the');

@@ -73,10 +73,22 @@ export function engineMode(model: QModel, index: number): EngineMode {
   return 'intpool';
 }
 
+/**
+ * Bits of one input tap: 1 for binary layers; for layer 1 the normalizer's z width, widened
+ * when the padding value lies outside the z range (padding taps carry it exactly).
+ */
+export function tapBits(model: QModel, shape: LayerShape): number {
+  if (shape.inputKind === 'binary') return 1;
+  const zb = model.normalizer.outBits;
+  const layer = model.layers[shape.index]!;
+  const pv = layer.kind === 'conv' ? layer.pad.value : 0;
+  return signedBits(Math.min(-(2 ** (zb - 1)), pv), Math.max(2 ** (zb - 1) - 1, pv));
+}
+
 /** Line-buffer geometry of a layer (a dense layer is one window over its whole input). */
 export function lineBufferOptions(model: QModel, shape: LayerShape, name: string): LineBufferOptions {
   const layer = model.layers[shape.index]!;
-  const bits = shape.inputKind === 'int' ? model.normalizer.outBits : 1;
+  const bits = tapBits(model, shape);
   if (layer.kind === 'dense') {
     return { length: shape.inLength, channels: shape.inChannels, bits, kernel: shape.inLength, stride: 1, padLeft: 0, padRight: 0, pad: { kind: 'const', value: 0 }, positions: 1, name };
   }
@@ -148,7 +160,7 @@ export function buildEngine(o: EngineOptions): Engine {
   const tag = `${o.prefix}_${shape.name}`;
   const folds = shape.outChannels / pe;
   const groups = shape.taps / simd;
-  const tb = shape.inputKind === 'int' ? model.normalizer.outBits : 1;
+  const tb = tapBits(model, shape);
   const accW = accumulatorWidth(model, shape);
   const lbo = lineBufferOptions(model, shape, `${tag}_window`);
   const masked = lbo.pad.kind === 'zero';

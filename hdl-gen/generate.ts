@@ -55,12 +55,6 @@ export function planDesign(model: QModel, folding: ResolvedFolding, target: Targ
     const last = i === model.layers.length - 1;
     if (last && layer.out.kind !== 'logits') throw new UserError(`model '${model.name}': the last layer '${layer.name}' must produce logits for the generator; re-export the model with a logits head`);
     if (!last && layer.out.kind !== 'binary') throw new UserError(`model '${model.name}': layer ${i} '${layer.name}' produces logits but is not the last layer; the generator supports logits only at the end`);
-    if (layer.kind === 'conv' && layer.inputKind === 'int') {
-      const zb = model.normalizer.outBits;
-      if (layer.pad.value < -(2 ** (zb - 1)) || layer.pad.value > 2 ** (zb - 1) - 1) {
-        throw new UserError(`model '${model.name}': layer ${i} '${layer.name}' pads with ${layer.pad.value}, outside the ${zb}-bit z range the generator streams; re-export with a pad value in range`);
-      }
-    }
   });
   const estimate = estimateDesign(model, folding, target, shapes);
   if (!opts.allowOverBudget) {

@@ -91,7 +91,8 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
     const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, trace: o.trace, prefix: o.name });
     const inst = top.instance(`l${i}_${identifier(shape.name)}`, engine.module);
     const sink = inst.stream('in');
-    sink.payload.set(prev.payload.asUnsigned());
+    // layer 1's taps may be wider than z (an out-of-range padding value): sign-extend
+    sink.payload.set(engine.inWidth > prev.width ? prev.payload.sext(engine.inWidth).asUnsigned() : prev.payload.asUnsigned());
     sink.valid.set(prev.valid);
     prev.ready.set(sink.ready);
     const out = inst.stream('out');

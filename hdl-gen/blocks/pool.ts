@@ -75,8 +75,7 @@ export function poolUnit(o: PoolOptions): Module {
 
   // the window ending at this position: an active slot that has seen size-1 positions, or a
   // window of size 1 starting here
-  const endsTerms: Expr[] = fed.map((f) => f.eq(o.size - 1));
-  if (o.size === 1) endsTerms.push(startsHere);
+  const endsTerms: Expr[] = o.size === 1 ? [startsHere] : fed.map((f) => f.eq(o.size - 1));
   let result: Expr = x;
   if (o.size > 1) {
     // priority does not matter: exactly one slot ends when any does

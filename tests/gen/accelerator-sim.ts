@@ -48,8 +48,12 @@ export async function runAccelerator(
   let next = 0;
   let idle = 0;
   let cycle = 0;
+  // A class may legitimately come out before earlier stages have finished a window's tail
+  // (positions no later output reads), so run until every traced stream is complete too.
+  const complete = () =>
+    classes.length >= windows.length && trace.every((t) => streams.get(t.stream)!.length >= t.elementsPerBeat * t.beatsPerWindow * windows.length);
   try {
-    while (classes.length < windows.length) {
+    while (!complete()) {
       const valid = next < samples.length && rng() < pValid ? 1 : 0;
       const ready = rng() < pReady ? 1 : 0;
       const out = await session.step({ s_valid: valid, s_data: next < samples.length ? samples[next]! : 0, m_ready: ready });

@@ -26,3 +26,22 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
     await runAccelerator(model, f, up5k, windows, makeRng(3));
   });
 });
+
+describe('random models, random foldings (Verilator vs reference)', () => {
+  // Every feature of the format is drawn by randomModel: both normalizers, integer and ±1/0
+  // padding, strides (also larger than the kernel), pools (or none), every bit-function kind
+  // (so bit pooling and integer pooling), hidden dense layers, dense and global-sum heads.
+  for (let seed = 1; seed <= 12; seed++) {
+    it(`seed ${seed}`, async () => {
+      const rng = makeRng(seed);
+      const model = randomModel(rng, { inputLength: [24, 48], maxChannels: 6, binaryConvLayers: [0, 2] });
+      const frng = makeRng(100 + seed);
+      const pick = (xs: number[]) => xs[Math.floor(frng() * xs.length)]!;
+      const divs = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+      const shapes = (await import('../../src/model/shapes.ts')).layerShapes(model);
+      const folding = validateFolding(model, { layers: shapes.map((s) => ({ layer: s.name, pe: pick(divs(s.outChannels)), simd: pick(divs(s.taps)) })) });
+      const windows = randomWindows(makeRng(200 + seed), model, 3);
+      await runAccelerator(model, folding, up5k, windows, makeRng(300 + seed), { name: `rand${seed}` });
+    });
+  }
+});

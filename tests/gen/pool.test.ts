@@ -11,6 +11,8 @@ const CASES: PoolOptions[] = [
   { channels: 2, size: 2, stride: 3, outputs: 5, mode: { kind: 'bits', ops: ['or', 'and'] } },
   { channels: 4, size: 1, stride: 1, outputs: 4, mode: { kind: 'max', width: 4 } },
   { channels: 1, size: 3, stride: 1, outputs: 9, mode: { kind: 'bits', ops: ['and'] } },
+  // size 1, stride 3: subsampling only (found by the random-model end-to-end test)
+  { channels: 3, size: 1, stride: 3, outputs: 4, mode: { kind: 'max', width: 5 } },
 ];
 
 describe('pool unit', () => {

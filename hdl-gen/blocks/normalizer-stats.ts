@@ -106,8 +106,10 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const dvRem = m.reg('dv_rem', nW, { reset: null });
   const dv = m.reg('dv', w.mulSteps, { reset: null });
   const dvTrial = cat(dvRem, dv.bit(w.mulSteps - 1)); // nW + 1 bits, < 2N
-  const dvFits = dvTrial.ge(constant(BigInt(n), nW + 1));
-  const dvRemNext = m.let('dv_rem_next', dvFits.select(dvTrial.sub(constant(BigInt(n), nW + 1)).trunc(nW).asUnsigned(), dvTrial.trunc(nW)));
+  // one subtraction serves as the comparison too: its sign says whether the divisor fits
+  const dvDiff = m.let('dv_diff', dvTrial.sub(constant(BigInt(n), nW + 1)));
+  const dvFits = dvDiff.bit(nW + 1).not();
+  const dvRemNext = m.let('dv_rem_next', dvFits.select(dvDiff.trunc(nW).asUnsigned(), dvTrial.trunc(nW)));
   const dvNext = w.mulSteps > 1 ? cat(dv.slice(w.mulSteps - 2, 0), dvFits) : dvFits;
 
   // SQRT: D's bit pairs come out of the top of acc's low 2*sd bits
@@ -117,8 +119,9 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const dPair = acc.slice(2 * sdW - 1, 2 * sdW - 2);
   const sqShifted = cat(sqRem.slice(sdW - 1, 0), dPair); // 4*rem + pair; rem <= 2*root < 2^sd
   const sqTrial = cat(sqRoot.slice(sdW - 2 >= 0 ? sdW - 2 : 0, 0), constant(1, 2)).zext(sdW + 2); // 4*root + 1
-  const sqFits = sqShifted.ge(sqTrial);
-  const sqRemNext = m.let('sq_rem_next', sqFits.select(sqShifted.sub(sqTrial).trunc(sdW + 2).asUnsigned(), sqShifted));
+  const sqDiff = m.let('sq_diff', sqShifted.sub(sqTrial));
+  const sqFits = sqDiff.bit(sdW + 2).not();
+  const sqRemNext = m.let('sq_rem_next', sqFits.select(sqDiff.trunc(sdW + 2).asUnsigned(), sqShifted));
   const sqRootNext = sdW > 1 ? cat(sqRoot.slice(sdW - 2, 0), sqFits) : sqFits;
   const accShift2 = cat(acc.slice(w.acc - 3, 0), constant(0, 2)).asSigned();
 
@@ -131,8 +134,9 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const rcRem = m.reg('rc_rem', sdW, { reset: null });
   const rcQ = m.reg('rc_q', W, { reset: null });
   const rcTrial = cat(rcRem, rcQ.bit(W - 1)); // < 2 * divisor
-  const rcFits = rcTrial.ge(divisor.zext(sdW + 1));
-  const rcRemNext = m.let('rc_rem_next', rcFits.select(rcTrial.sub(divisor.zext(sdW + 1)).trunc(sdW).asUnsigned(), rcTrial.trunc(sdW)));
+  const rcDiff = m.let('rc_diff', rcTrial.sub(divisor.zext(sdW + 1)));
+  const rcFits = rcDiff.bit(sdW + 1).not();
+  const rcRemNext = m.let('rc_rem_next', rcFits.select(rcDiff.trunc(sdW).asUnsigned(), rcTrial.trunc(sdW)));
   const rcQNext = W > 1 ? cat(rcQ.slice(W - 2, 0), rcFits) : rcFits;
   const recipMax = constant((1n << BigInt(W)) - 1n, W);
 

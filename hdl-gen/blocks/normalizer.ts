@@ -9,7 +9,8 @@
  *           accumulators restart for the next window.
  *   stats   mean_u, sdN, r one bit per cycle (statsWidths(...).steps cycles).
  *   pass 2  once the unit is done and pass 2 is idle, mean_u and r move into pass 2's
- *           registers and the buffer is re-read through a stall-able pipeline
+ *           registers (with 3r and -r for the radix-4 product) and the buffer is re-read
+ *           through a stall-able pipeline
  *             read (registered) -> diff = u - mean_u -> prod = diff * r
  *             -> z = clamp(prod >>> (recipBits - fracBits))   (output register)
  *           Every stage loads when `adv = !out_valid | out_ready`. u - mean_u = x - mean
@@ -26,7 +27,7 @@
 import { constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
 import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { signedBits } from '../widths.ts';
-import { multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
+import { multiplyRadix4, multiplyRadix4Luts, multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
 import { buildStatsUnit, statsWidths } from './normalizer-stats.ts';
 
 export type NormalizerBufferStorage = 'spram' | 'bram';
@@ -172,6 +173,9 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const rcnt = m.reg('rcnt', aw, { reset: 0 });
   const meanU = m.reg('mean_u', B, { reset: null });
   const recip = m.reg('recip', W, { reset: null });
+  // 3r and -r for the radix-4 product, computed once per window when pass 2 takes r
+  const recip3 = m.reg('recip3', W + 2, { reset: null });
+  const recipNeg = m.reg('recip_neg', W + 1, { signed: true, reset: null });
   const aValid = m.reg('a_valid', 1, { reset: 0, enable: adv });
   const bValid = m.reg('b_valid', 1, { reset: 0, enable: adv });
   const cValid = m.reg('c_valid', 1, { reset: 0, enable: adv });
@@ -181,7 +185,10 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   m.If(take, () => {
     p2Active.set(1);
     meanU.set(stats.out('mean_u'));
-    recip.set(stats.out('recip'));
+    const r = stats.out('recip');
+    recip.set(r);
+    recip3.set(r.add(r.shl(1)).trunc(W + 2));
+    recipNeg.set(r.neg());
     if (rsel) rsel.set(statsBuf!);
   });
   const issue = m.let('issue', p2Active.and(adv));
@@ -220,7 +227,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   bValid.set(aValid);
   cValid.set(bValid);
   bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU.zext(B + 1).asSigned()).trunc(B + 1));
-  cProd.set(multiplyShiftAdd(m, 'c_mul', bDiff, recip, B + 1 + W));
+  cProd.set(multiplyRadix4(m, 'c_mul', bDiff, recip, recip3, recipNeg, B + 1 + W));
   const z = m.let('z', clampSigned(cProd.ashr(nz.recipBits - nz.fracBits), nz.outBits));
   m.If(adv, () => {
     out.valid.set(cValid);
@@ -312,17 +319,17 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const aw = addrBits(n);
   const sh = nz.recipBits - nz.fracBits;
   const cnt = Math.ceil(Math.log2(Math.max(s.mulSteps, s.sd, W)));
-  // statistics unit: Horner adders and the divider/isqrt compare-subtract-mux datapaths grow
+  // statistics unit: Horner adders and the divider/isqrt subtract-and-mux datapaths grow
   // with the accumulator and root widths (fitted to Yosys 0.23 synth_ice40 over four
-  // parameter sets, within 7 %)
+  // parameter sets, within 4 %)
   const statsFf = 3 + cnt + s.u1 + s.u2 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W;
-  const statsLut = 5.5 * (s.acc + 2 * s.sd) + W;
+  const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
   const p1Ff = B + s.u1 + s.u2;
-  const p2Ff = B + W + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
-  // pass 1: u^2 and the two accumulators; pass 2: buffer mux, diff, product, clamp
+  const p2Ff = B + W + (W + 2) + (W + 1) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
+  // pass 1: u^2 and the two accumulators; pass 2: 3r and -r, buffer mux, diff, product, clamp
   const p1Lut = multiplyShiftAddLuts(B, B, 2 * B) + s.u1 + s.u2;
-  const p2Lut = (nb - 1) * B + (B + 1) + multiplyShiftAddLuts(B + 1, W, B + 1 + W) + (B + 1 + W - sh) + 2 * nz.outBits;
+  const p2Lut = (W + 2) + (W + 1) + (nb - 1) * B + (B + 1) + multiplyRadix4Luts(B + 1, B + 1 + W) + (B + 1 + W - sh) + 2 * nz.outBits;
   // counters (add, compare, wrap), buffer address muxes, handshakes
   const ctrlLut = 4 * aw + nb * aw + 12;
   const storage = opts.bufferStorage ?? 'bram';

@@ -85,6 +85,8 @@ export function registerTrain(program: Command): void {
       const checkpointDir = resolve(o.checkpointDir ?? `.cache/train/${name}`);
       if (o.fresh) rmSync(checkpointDir, { recursive: true, force: true });
       const tty = process.stderr.isTTY;
+      // Logs (nohup) get a progress line at most once a minute between epoch lines.
+      let lastLogged = Date.now();
       const result = await runTraining({
         arch,
         archSource: o.arch,
@@ -99,7 +101,10 @@ export function registerTrain(program: Command): void {
         stopAtCheckpoint: o.stop ?? false,
         log: (line, final) => {
           if (tty) process.stderr.write(`\r\x1b[K${line}${final ? '\n' : ''}`);
-          else if (final) process.stderr.write(`${line}\n`);
+          else if (final || Date.now() - lastLogged > 60_000) {
+            process.stderr.write(`${line}\n`);
+            lastLogged = Date.now();
+          }
         },
       });
       const out = resolve(o.out);

@@ -13,6 +13,7 @@
  * Trace ports only observe; they never stall the design.
  */
 import { Module, type Stream } from '../src/hdl/index.ts';
+import { checkIdentifier } from '../src/hdl/names.ts';
 import type { TracePort } from '../src/design/manifest.ts';
 import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
@@ -36,10 +37,16 @@ export interface TopOptions {
   trace: boolean;
 }
 
-/** A Verilog-safe identifier from any name. */
+/** A Verilog-safe identifier from any name (no reserved word, no '__', which Verilator reserves). */
 export function identifier(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[A-Za-z_]/.test(s) ? s : `d_${s}`;
+  let s = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_');
+  if (!/^[A-Za-z]/.test(s)) s = `d_${s}`.replace(/_+/g, '_');
+  try {
+    checkIdentifier(s, 'name');
+  } catch {
+    s = `bb_${s}`;
+  }
+  return s;
 }
 
 export function classBits(model: QModel): number {

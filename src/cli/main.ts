@@ -10,6 +10,7 @@ import { registerReport } from './commands/report.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerInfer } from './commands/infer.ts';
 import { registerCosim } from './commands/cosim.ts';
+import { registerGenerate } from './commands/generate.ts';
 
 /** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSweep(program);
   registerInfer(program);
   registerCosim(program);
+  registerGenerate(program);
   return program;
 }
 

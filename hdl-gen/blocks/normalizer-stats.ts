@@ -10,6 +10,8 @@
  * exactly as src/model/normalizer.ts (zscoreStats) does in bigints.
  *
  * Phases (a down counter `cnt` steps through each):
+ *   PREP  (1 cycle): registers U2 - U1 and -U1, so that each Horner step below adds one of
+ *         0, U2, -U1, U2 - U1 (a 4:1 mux and one adder instead of two adders in series).
  *   MUL   (L = max(bits(N), bits(U1)) cycles): Horner over bit i from the top,
  *         acc = 2*acc + N_i*U2 - U1_i*U1 (after the last step acc = N*U2 - U1^2); in the same
  *         cycles a restoring division of U1 by the constant N shifts U1's bits through `dv`
@@ -50,7 +52,7 @@ export interface StatsWidths {
   /** T = floor(num / 2^recipWidth): the saturation threshold on max(sdN, 1) */
   satT: bigint;
   recip: number;
-  /** MUL + SQRT + RECIP steps */
+  /** PREP + MUL + SQRT + RECIP steps */
   steps: number;
 }
 
@@ -68,10 +70,10 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number)
   const sd = Math.ceil(d / 2);
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
-  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: mulSteps + sd + nz.recipWidth };
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 1 + mulSteps + sd + nz.recipWidth };
 }
 
-const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4 } as const;
+const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5 } as const;
 
 export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string): Module {
   const w = statsWidths(nz, n, sampleBits);
@@ -95,16 +97,26 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const u1 = m.reg('u1_hold', w.u1, { reset: null });
   const u2 = m.reg('u2_hold', w.u2, { reset: null });
   const acc = m.reg('acc', w.acc, { signed: true, reset: null });
-  const nBit = constant(BigInt(n), w.mulSteps).shr(cnt).bit(0);
-  const u1Bit = u1.zext(w.mulSteps).shr(cnt).bit(0);
-  const addend = nBit.select(u2.zext(w.acc).asSigned(), constant(0, w.acc, true));
-  const subtrahend = u1Bit.select(u1.zext(w.acc).asSigned(), constant(0, w.acc, true));
-  const accDouble = acc.slice(w.acc - 2, 0).shl(1).asSigned(); // 2*acc, modular (the next value fits)
-  const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc).sub(subtrahend).trunc(w.acc));
-
+  // the bits of N and U1 come out of the top of shift registers (U1's is the mean divider's
+  // `dv`, below), not from a mux indexed by the counter, which was the critical path
+  const nShift = m.reg('n_shift', w.mulSteps, { reset: null });
   const nW = w.nBits;
   const dvRem = m.reg('dv_rem', nW, { reset: null });
   const dv = m.reg('dv', w.mulSteps, { reset: null });
+  const nBit = nShift.bit(w.mulSteps - 1);
+  const u1Bit = dv.bit(w.mulSteps - 1);
+
+  // N_i*U2 - U1_i*U1 is one of 0, U2, -U1, U2 - U1: the last two are registered in PREP, so
+  // each Horner step is a single adder behind a 4:1 mux
+  const u2MinusU1 = m.reg('u2_minus_u1', w.u2 + 1, { signed: true, reset: null });
+  const negU1 = m.reg('neg_u1', w.u1 + 1, { signed: true, reset: null });
+  const addend = m.let(
+    'horner_addend',
+    nBit.select(u1Bit.select(u2MinusU1.extend(w.acc), u2.zext(w.acc).asSigned()), u1Bit.select(negU1.extend(w.acc), constant(0, w.acc, true))),
+  );
+  const accDouble = acc.slice(w.acc - 2, 0).shl(1).asSigned(); // 2*acc, modular (the next value fits)
+  const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc));
+
   const dvTrial = cat(dvRem, dv.bit(w.mulSteps - 1)); // nW + 1 bits, < 2N
   // one subtraction serves as the comparison too: its sign says whether the divisor fits
   const dvDiff = m.let('dv_diff', dvTrial.sub(constant(BigInt(n), nW + 1)));
@@ -125,8 +137,12 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const sqRootNext = sdW > 1 ? cat(sqRoot.slice(sdW - 2, 0), sqFits) : sqFits;
   const accShift2 = cat(acc.slice(w.acc - 3, 0), constant(0, 2)).asSigned();
 
-  // RECIP: divisor max(sdN, 1); remainder < divisor
-  const divisor = m.let('rc_divisor', sqRoot.eq(0).select(constant(1, sdW), sqRoot));
+  // RECIP: divisor max(sdN, 1), registered when the root is complete so that no zero test
+  // sits in the division's carry path; sdN = 0 exactly when D = 0, which a sticky OR of the
+  // bit pairs leaving acc tells without a wide comparison
+  const dNonZero = m.reg('d_nonzero', 1, { reset: null });
+  const dNonZeroNext = dNonZero.or(dPair.reduceOr());
+  const divisor = m.reg('rc_divisor', sdW, { reset: null });
   const tWidth = Math.max(sdW, unsignedBits(w.satT));
   const saturate = m.let('rc_saturate', divisor.zext(tWidth).le(constant(w.satT, tWidth)));
   const remInit = w.satT < 1n << BigInt(sdW) ? w.satT : 0n; // unused when saturating
@@ -148,14 +164,22 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
         acc.set(constant(0, w.acc, true));
         dvRem.set(constant(0, nW));
         dv.set(u1In.zext(w.mulSteps));
+        nShift.set(constant(BigInt(n), w.mulSteps));
         cnt.set(constant(w.mulSteps - 1, cnt.width));
-        phase.set(constant(PHASE.MUL, 3));
+        phase.set(constant(PHASE.PREP, 3));
       });
     });
+    sw.Case(PHASE.PREP, () => {
+      u2MinusU1.set(u2.zext(w.u2 + 1).asSigned().sub(u1.zext(w.u2 + 1).asSigned()).trunc(w.u2 + 1));
+      negU1.set(u1.neg());
+      phase.set(constant(PHASE.MUL, 3));
+    });
     sw.Case(PHASE.MUL, () => {
+      dNonZero.set(0);
       acc.set(hornerNext);
       dvRem.set(dvRemNext);
       dv.set(dvNext);
+      nShift.set(nShift.shl(1).trunc(w.mulSteps));
       cnt.set(cntNext);
       m.If(cntLast, () => {
         sqRoot.set(constant(0, sdW));
@@ -167,9 +191,11 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     sw.Case(PHASE.SQRT, () => {
       sqRem.set(sqRemNext);
       sqRoot.set(sqRootNext);
+      dNonZero.set(dNonZeroNext);
       acc.set(accShift2);
       cnt.set(cntNext);
       m.If(cntLast, () => {
+        divisor.set(dNonZeroNext.select(sqRootNext, constant(1, sdW)));
         rcRem.set(constant(remInit, sdW));
         rcQ.set(constant(numLow, W));
         cnt.set(constant(W - 1, cnt.width));

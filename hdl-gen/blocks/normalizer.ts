@@ -3,8 +3,8 @@
  * feeds layer 1 out (valid/ready), one z per sample, bit-exact with src/model/normalizer.ts.
  *
  * z-score kind (two passes over a buffered window):
- *   pass 1  each accepted sample x is written to the window buffer and, one cycle later (a
- *           register stage), u = x + 2^(B-1) and u^2 are added to U1, U2. After the N-th
+ *   pass 1  each accepted sample x is written to the window buffer and, two register stages
+ *           later (u = x + 2^(B-1), then u^2), u and u^2 are added to U1, U2. After the N-th
  *           sample the sums go to the statistics unit (normalizer-stats.ts) and the
  *           accumulators restart for the next window.
  *   stats   mean_u, sdN, r one bit per cycle (statsWidths(...).steps cycles).
@@ -47,6 +47,8 @@ export interface NormalizerOptions {
   name?: string;
 }
 
+/** Pass 1's register stages before the accumulators: sample, square. */
+export const PASS1_STAGES = 2;
 /** Pass 2's pipeline depth: issue -> memory data -> diff -> product -> output register. */
 export const PASS2_STAGES = 4;
 
@@ -142,11 +144,22 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   m.If(inFire, () => p1U.set(bias(inp.payload)));
   const acc1 = m.reg('acc1', sw.u1, { reset: 0 });
   const acc2 = m.reg('acc2', sw.u2, { reset: 0 });
-  const sq = multiplyShiftAdd(m, 'p1_sq', p1U, p1U, 2 * B);
-  const sum1 = m.let('sum1', acc1.add(p1U.zext(sw.u1)).trunc(sw.u1));
-  const sum2 = m.let('sum2', acc2.add(sq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
+  // u^2 gets its own register stage: squarer and accumulator in one cycle were the block's
+  // critical path on the UP5K (about 24 MHz)
+  const p2sValid = m.reg('p1_sq_valid', 1, { reset: 0 });
+  const p2sLast = m.reg('p1_sq_last', 1, { reset: 0 });
+  const p2sU = m.reg('p1_sq_u', B, { reset: null });
+  const p2sSq = m.reg('p1_sq_reg', 2 * B, { reset: null });
+  p2sValid.set(p1Valid);
+  p2sLast.set(p1Valid.and(p1Last));
   m.If(p1Valid, () => {
-    m.If(p1Last, () => {
+    p2sU.set(p1U);
+    p2sSq.set(multiplyShiftAdd(m, 'p1_sq', p1U, p1U, 2 * B));
+  });
+  const sum1 = m.let('sum1', acc1.add(p2sU.zext(sw.u1)).trunc(sw.u1));
+  const sum2 = m.let('sum2', acc2.add(p2sSq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
+  m.If(p2sValid, () => {
+    m.If(p2sLast, () => {
       acc1.set(constant(0, sw.u1));
       acc2.set(constant(0, sw.u2));
     }).Else(() => {
@@ -154,7 +167,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
       acc2.set(sum2);
     });
   });
-  stats.bind('start', p1Valid.and(p1Last));
+  stats.bind('start', p2sValid.and(p2sLast));
   stats.bind('u1', sum1);
   stats.bind('u2', sum2);
   m.If(inFire, () => {
@@ -260,15 +273,16 @@ export interface NormalizerTiming {
 /**
  * Cycle-level timing, derived from the block's structure (and checked against Verilator in
  * tests/gen/normalizer.test.ts). z-score: the last sample is accepted at cycle t; the sums
- * reach the statistics unit at t+1; its results are ready at t+2+S (S = statsSteps); pass 2
- * takes them in that cycle when idle, issues reads from t+3+S, and the first z leaves its
- * output register at t+7+S (read, diff, product, clamp). Pass 2 then issues one read per cycle
- * (N cycles) and needs its pipeline empty (4 more cycles) before taking the next window's
- * statistics; the last sample of the next window waits until the unit is free.
- *   one buffer:  pass 1 -> stats -> pass 2 -> pass 1 ...: 2N + S + 2 per window
+ * reach the statistics unit at t+2 (sample and square registers); its results are ready at
+ * t+3+S (S = statsSteps); pass 2 takes them in that cycle when idle, issues reads from t+4+S,
+ * and the first z leaves its output register at t+8+S (read, diff, product, clamp). Pass 2
+ * then issues one read per cycle (N cycles) and needs its pipeline empty (4 more cycles)
+ * before taking the next window's statistics; the last sample of the next window waits until
+ * the unit is free.
+ *   one buffer:  pass 1 -> stats -> pass 2 -> pass 1 ...: 2N + S + 3 per window
  *   two buffers: window k+2 writes the buffer window k is read from, so two windows take
- *                2N + S + 2 (an average of N + (S+2)/2 each), and never less than the
- *                unit's own pace S + 3 or pass 2's N + 4.
+ *                2N + S + 3 (an average of N + (S+3)/2 each), and never less than the
+ *                unit's own pace S + 4 or pass 2's N + 4.
  * offset: one z per cycle; the z of a sample is valid the cycle after it is accepted.
  */
 export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
@@ -277,8 +291,9 @@ export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
   if (nz.kind === 'offset') return { cyclesPerWindow: opts.n, latencyAfterLastSample: 1, statsSteps: 0 };
   const S = statsWidths(nz, opts.n, opts.sampleBits).steps;
   const n = opts.n;
-  const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? 2 * n + S + 2 : Math.max(n + (S + 2) / 2, n + 4, S + 3);
-  return { cyclesPerWindow, latencyAfterLastSample: S + 3 + PASS2_STAGES, statsSteps: S };
+  const toDone = PASS1_STAGES + 1 + S; // last sample accepted -> statistics ready
+  const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? 2 * n + toDone : Math.max(n + toDone / 2, n + PASS2_STAGES, toDone + 1);
+  return { cyclesPerWindow, latencyAfterLastSample: toDone + 1 + PASS2_STAGES, statsSteps: S };
 }
 
 export interface NormalizerResources {
@@ -322,10 +337,10 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   // statistics unit: Horner adders and the divider/isqrt subtract-and-mux datapaths grow
   // with the accumulator and root widths (fitted to Yosys 0.23 synth_ice40 over four
   // parameter sets, within 4 %)
-  const statsFf = 3 + cnt + s.u1 + s.u2 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W;
+  const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + (s.u1 + 1) + s.mulSteps + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W + (s.sd + 1);
   const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
-  const p1Ff = B + s.u1 + s.u2;
+  const p1Ff = B + (B + 2 * B) + s.u1 + s.u2;
   const p2Ff = B + W + (W + 2) + (W + 1) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
   // pass 1: u^2 and the two accumulators; pass 2: 3r and -r, buffer mux, diff, product, clamp
   const p1Lut = multiplyShiftAddLuts(B, B, 2 * B) + s.u1 + s.u2;

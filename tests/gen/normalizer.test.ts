@@ -408,7 +408,7 @@ describe('normalizer lint and synthesis', () => {
     const ffs = ['SB_DFF', 'SB_DFFE', 'SB_DFFSR', 'SB_DFFESR', 'SB_DFFR', 'SB_DFFER', 'SB_DFFS', 'SB_DFFES', 'SB_DFFSS', 'SB_DFFESS'].reduce((a, c) => a + cellCount(stat, c), 0);
     const est = estimateNormalizerResources(opts);
     expect(est.spram).toBe(2);
-    expect(Math.abs(est.lut4 - luts) / luts, `estimated ${est.lut4} LUT4, Yosys ${luts}`).toBeLessThan(0.3);
+    expect(Math.abs(est.lut4 - luts) / luts, `estimated ${est.lut4} LUT4, Yosys ${luts}`).toBeLessThan(0.15);
     expect(Math.abs(est.ff - ffs) / ffs, `estimated ${est.ff} FF, Yosys ${ffs}`).toBeLessThan(0.15);
   });
 

@@ -56,21 +56,14 @@ function layerChoices(model: QModel, shapes: LayerShape[], target: Target, budge
 }
 
 /** The cheapest choice per layer within `bound` cycles, or null when some layer cannot make it. */
-function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number, layer1Bound: number): LayerFold[] | null {
+function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number): LayerFold[] | null {
   const out: LayerFold[] = [];
   for (let i = 0; i < choices.length; i++) {
-    const limit = i === 0 ? Math.min(bound, layer1Bound) : bound;
-    const c = choices[i]!.find((x) => x.cycles <= limit);
+    const c = choices[i]!.find((x) => x.cycles <= bound);
     if (!c) return null;
     out.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd });
   }
   return out;
-}
-
-/** Bound on layer 1's cycles so the normalizer's interval (which waits for pass 2 at layer 1's pace) stays within `bound`. */
-function layer1Limit(model: QModel, bound: number, buffers: 1 | 2, statsCycles: number): number {
-  if (model.normalizer.kind !== 'zscore') return bound;
-  return buffers === 2 ? bound - statsCycles : bound - model.input.length - statsCycles;
 }
 
 function describe(r: Resources): string {
@@ -88,17 +81,26 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
   const choices = layerChoices(model, shapes, target, budget);
   const zscore = model.normalizer.kind === 'zscore';
   const bufferOptions: (1 | 2)[] = zscore ? (defaultNormalizerBuffers(model, target) === 2 ? [2, 1] : [1, 2]) : [1];
-  const stats = estimateDesign(model, { layers: shapes.map((s) => ({ layer: s.name, pe: 1, simd: 1 })) }, target, shapes).normalizer.statsCycles;
   const memo = new Map<string, AutoResult | null>();
+  // The normalizer's interval grows when layer 1 is slower than a sample per cycle (pass 2
+  // runs at its pace), so when the cheapest layer-1 choice makes the normalizer miss the
+  // bound, faster layer-1 choices are tried in cost order.
   const attempt = (bound: number, buffers: 1 | 2): AutoResult | null => {
     const key = `${bound},${buffers}`;
     if (memo.has(key)) return memo.get(key)!;
     let result: AutoResult | null = null;
-    const layers = cheapestWithin(shapes, choices, bound, layer1Limit(model, bound, buffers, stats));
+    const layers = cheapestWithin(shapes, choices, bound);
     if (layers) {
-      const folding: ResolvedFolding = zscore ? { layers, normalizerBuffers: buffers } : { layers };
-      const estimate = estimateDesign(model, folding, target, shapes);
-      if (estimate.cyclesPerWindow <= bound) result = { folding, estimate };
+      for (const c of choices[0]!) {
+        if (c.cycles > bound) continue;
+        const tryLayers = [{ layer: shapes[0]!.name, pe: c.pe, simd: c.simd }, ...layers.slice(1)];
+        const folding: ResolvedFolding = zscore ? { layers: tryLayers, normalizerBuffers: buffers } : { layers: tryLayers };
+        const estimate = estimateDesign(model, folding, target, shapes);
+        if (estimate.cyclesPerWindow <= bound) {
+          result = { folding, estimate };
+          break;
+        }
+      }
     }
     memo.set(key, result);
     return result;
@@ -123,12 +125,13 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
 
   const margin = goal.margin ?? DEFAULT_FIT_MARGIN;
   const device = goal.device;
-  // Candidate bounds: every engine cycle count, and the normalizer's interval over each of layer 1's.
+  // Candidate bounds: every engine cycle count, and the normalizer's interval with each of
+  // layer 1's choices.
   const cand = new Set(choices.flatMap((cs) => cs.map((c) => c.cycles)));
-  if (zscore) {
+  for (const buffers of bufferOptions) {
     for (const c of choices[0]!) {
-      cand.add(stats + Math.max(model.input.length, c.cycles));
-      cand.add(model.input.length + stats + Math.max(model.input.length, c.cycles));
+      const layers = shapes.map((s, i) => (i === 0 ? { layer: s.name, pe: c.pe, simd: c.simd } : { layer: s.name, pe: s.outChannels, simd: s.taps }));
+      cand.add(estimateDesign(model, zscore ? { layers, normalizerBuffers: buffers } : { layers }, target, shapes).normalizer.cycles);
     }
   }
   const all = [...cand].sort((a, b) => a - b);
@@ -160,9 +163,14 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
     }
   }
   if (best) return best;
-  const smallest = estimateDesign(model, { layers: shapes.map((s) => ({ layer: s.name, pe: 1, simd: 1 })), normalizerBuffers: zscore ? 1 : undefined }, target, shapes);
+  // the cheapest design the search knows: the loosest bound
+  let cheapest: DesignEstimate | null = null;
+  for (const buffers of bufferOptions) {
+    const r = attempt(all[all.length - 1]!, buffers);
+    if (r && (!cheapest || costOf(r.estimate.total, device) < costOf(cheapest.total, device))) cheapest = r.estimate;
+  }
   const m = Math.round(margin * 100);
   throw new UserError(
-    `--fit ${device.name}: model '${model.name}' does not fit even fully folded: it needs about ${describe(smallest.total)}; the device has ${describe({ ...device.resources })} (LUT/FF at ${m} %); choose a larger device or a smaller model`,
+    `--fit ${device.name}: no folding of model '${model.name}' fits: the smallest needs about ${describe(cheapest!.total)}; the device has ${describe({ ...device.resources })} (LUT/FF at ${m} %); choose a larger device or a smaller model`,
   );
 }

@@ -8,12 +8,11 @@
  * pipeline depth (weight ROM read when in block RAM, popcount register stages, accumulator,
  * output function). The last engine adds the logit tail (a sequential multiply per channel
  * and the argmax).
- * The z-score normalizer buffers a window while accumulating S1 and S2 (pass 1, one sample per
- * cycle as it arrives), computes mean and reciprocal in `statsCycles` sequential steps, then
- * re-streams the buffer through (x - mean) * r >> shift into layer 1 (pass 2, which runs at
- * layer 1's pace: max(N, cycles of layer 1)). With two (ping-pong) buffers pass 1 of the next
- * window overlaps pass 2 of this one, and the stats step runs at the swap while both are
- * idle: interval = S + max(N, C1). With one buffer nothing overlaps: N + S + max(N, C1).
+ * The z-score normalizer buffers a window while accumulating its sums (pass 1, one sample per
+ * cycle as it arrives), computes mean and reciprocal in S sequential steps, then re-streams
+ * the buffer into layer 1 (pass 2). Its interval is the block's own timing model
+ * (normalizerTiming: one buffer 2N + S + 2; two ping-pong buffers about N + (S+2)/2), made
+ * longer when layer 1 takes more than N cycles, since pass 2 then runs at layer 1's pace.
  * The offset normalizer is a pure stream: N.
  * Steady-state cycles per window = the slowest stage. Latency (last sample accepted -> class
  * valid, for a window entering an idle pipeline) comes from a position-level schedule: each
@@ -47,15 +46,16 @@
  * - logits: pos/neg sums per channel (2*C_out*Ws FFs, 2*PE*Ws LUTs), one sequential
  *   multiplier, an argmax comparator;
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
- * - normalizer: x^2 and (x-mean)*r in DSPs when the device has them (else a*b LUTs each),
- *   accumulators, a shared sequential divide/isqrt datapath, window buffers in SPRAM on the
- *   UP5K and block RAM elsewhere.
+ * - normalizer: blocks/normalizer.ts's own structural model (normalizerTiming,
+ *   estimateNormalizerResources): buffers in SPRAM on the UP5K and block RAM elsewhere,
+ *   shift-add multipliers in LUTs (the HDL library has no multiply operator, so no DSPs).
  */
 import type { QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import type { Family, Target } from '../src/design/targets.ts';
 import type { ResolvedFolding, WeightStorage } from './folding.ts';
-import { counterBits, signedBits, unsignedBits, zscoreWidths } from './widths.ts';
+import { counterBits, signedBits, unsignedBits } from './widths.ts';
+import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 
 export interface Resources {
   lut4: number;
@@ -153,6 +153,8 @@ export interface NormalizerEstimate {
   buffers: 0 | 1 | 2;
   bufferStorage: 'spram' | 'bram' | 'none';
   statsCycles: number;
+  /** cycles from the last sample accepted to the first z (the block's latency) */
+  firstZ: number;
   /** the normalizer's own steady-state interval (includes pass 2 at layer 1's pace) */
   cycles: number;
   resources: Resources;
@@ -228,41 +230,36 @@ function shapeText(model: QModel, shape: LayerShape): string {
 function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer1Cycles: number): NormalizerEstimate {
   const n = model.input.length;
   const nz = model.normalizer;
+  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(model.input.sampleBits / SPRAM_WIDTH);
+  const useSpram = nz.kind === 'zscore' && target.resources.spram >= buffers * spramPer;
+  // The block's own structural model (blocks/normalizer.ts), checked there against Verilator
+  // and Yosys: one source of truth for its cycles and resources.
+  const opts = {
+    normalizer: nz,
+    n,
+    sampleBits: model.input.sampleBits,
+    buffers,
+    bufferStorage: useSpram ? ('spram' as const) : ('bram' as const),
+    family: target.family,
+  };
+  const timing = normalizerTiming(opts);
+  const r = estimateNormalizerResources(opts);
+  const resources = res(r.lut4, r.ff, { bram: r.bram, spram: r.spram, dsp: r.dsp });
   if (nz.kind === 'offset') {
-    return {
-      kind: 'offset',
-      buffers: 0,
-      bufferStorage: 'none',
-      statsCycles: 0,
-      cycles: n,
-      resources: res(model.input.sampleBits + 2 * nz.outBits, nz.outBits + 2),
-    };
+    return { kind: 'offset', buffers: 0, bufferStorage: 'none', statsCycles: 0, firstZ: timing.latencyAfterLastSample, cycles: n, resources };
   }
-  const w = zscoreWidths(nz, n, model.input.sampleBits);
-  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(w.sampleBits / SPRAM_WIDTH);
-  const useSpram = target.resources.spram >= buffers * spramPer;
-  const memory = useSpram
-    ? res(0, 0, { spram: buffers * spramPer })
-    : res(0, 0, { bram: buffers * bramBlocks(n, w.sampleBits, target.family) });
-  const square = multiplier(w.sampleBits, w.sampleBits, target);
-  const scale = multiplier(w.diff, w.recip + 1, target);
-  const nBits = counterBits(n);
-  const pass1 = res(w.s1 + 1 + w.s2 + 1 + nBits * 2, w.s1 + w.s2 + w.sampleBits + nBits);
-  // shared sequential datapath: D, root, remainder, quotient, mean, recip registers and their
-  // subtract/shift/mux logic
-  const statsFf = w.d + w.sd + (w.d + 2) + w.num + w.s1 + w.recip + 6;
-  const stats = res(2 * (w.d + 2) + 2 * w.num + 2 * w.s1, statsFf);
-  const pass2 = res(w.diff + 1 + 2 * nz.outBits + nBits * 2, w.diff + w.product + nz.outBits + nBits + 2);
-  const statsCycles = w.statsCycles;
-  const p2 = Math.max(n, layer1Cycles);
-  const cycles = buffers === 2 ? statsCycles + p2 : n + statsCycles + p2;
+  // pass 2 runs at layer 1's pace when layer 1 is slower than one sample per cycle
+  const S = timing.statsSteps;
+  const slowPass2 = Math.max(0, layer1Cycles - n);
+  const cycles = Math.ceil(buffers === 1 ? timing.cyclesPerWindow + slowPass2 : Math.max(timing.cyclesPerWindow, layer1Cycles + S / 2 + 1));
   return {
     kind: 'zscore',
     buffers,
     bufferStorage: useSpram ? 'spram' : 'bram',
-    statsCycles,
+    statsCycles: S,
+    firstZ: timing.latencyAfterLastSample,
     cycles,
-    resources: addResources(memory, square, scale, pass1, stats, pass2),
+    resources,
   };
 }
 
@@ -343,7 +340,8 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
-  const fill = (weightStorage === 'bram' ? 1 : 0) + 2;
+  // pipeline: ROM read register (more than one word), conv position register, pool output
+  const fill = (weightWords > 1 ? 1 : 0) + 1 + (pool && (pool.size > 1 || pool.stride > 1) ? 1 : 0);
   const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
   return {
     index: shape.index,
@@ -382,7 +380,7 @@ function lastInputOf(model: QModel, shape: LayerShape, convPos: number): number 
 function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEstimate, engines: EngineEstimate[]): number {
   const n = model.input.length;
   // arrival[i]: cycle input position i of the current engine is available
-  let arrival: number[] = Array.from({ length: n }, (_, i) => (norm.kind === 'zscore' ? norm.statsCycles + 2 + i : i - (n - 1) + 1));
+  let arrival: number[] = Array.from({ length: n }, (_, i) => (norm.kind === 'zscore' ? norm.firstZ + i : i - (n - 1) + norm.firstZ));
   let done = 0;
   engines.forEach((e, li) => {
     const shape = shapes[li]!;

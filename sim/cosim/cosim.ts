@@ -31,6 +31,8 @@ export interface CosimOptions {
   cacheDir?: string;
   /** a reference compiled earlier for the same model (saves the compile when cosimulating many designs of one model) */
   reference?: Reference;
+  /** windows of the timing run (default TIMING_WINDOWS = 7; at least 3): fewer saves time on very slow designs */
+  timingWindows?: number;
 }
 
 export interface CosimRun {
@@ -68,7 +70,9 @@ export async function cosimulate(o: CosimOptions): Promise<CosimRun> {
   t = performance.now();
   // The timing run: the first windows again (repeated when there are fewer), back to back,
   // no back-pressure. It is short and runs beside the main run (two processes).
-  const timingWindows = Array.from({ length: TIMING_WINDOWS }, (_, i) => o.windows[i % o.windows.length]!);
+  const timingCount = o.timingWindows ?? TIMING_WINDOWS;
+  if (!Number.isInteger(timingCount) || timingCount < 3) throw new RangeError(`cosim: timingWindows must be an integer >= 3, got ${timingCount}`);
+  const timingWindows = Array.from({ length: timingCount }, (_, i) => o.windows[i % o.windows.length]!);
   const [main, timing] = await Promise.all([
     runHarness(build, design, o.windows, n, { backpressure: o.backpressure, seed: o.seed, watchdogCycles, vcdPath: o.vcdPath }),
     runHarness(build, design, timingWindows, n, { backpressure: 0, seed: o.seed, watchdogCycles }),
@@ -103,7 +107,7 @@ export async function cosimulate(o: CosimOptions): Promise<CosimRun> {
     latencyCycles: measured.latencyCycles,
     estimate: { cyclesPerWindow: est.cyclesPerWindow, latencyCycles: est.latencyCycles },
     diffPercent: { cyclesPerWindow: percentDiff(measured.cyclesPerWindow, est.cyclesPerWindow), latencyCycles: percentDiff(measured.latencyCycles, est.latencyCycles) },
-    timingWindows: TIMING_WINDOWS,
+    timingWindows: timingCount,
     backpressure: o.backpressure,
     seed: o.seed,
     cycles: main.cycles,

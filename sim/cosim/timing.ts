@@ -21,6 +21,7 @@ export interface CycleMeasurement {
 
 export function measureCycles(timing: readonly WindowTiming[]): CycleMeasurement {
   if (timing.length < 2) throw new RangeError(`cosim timing: need at least 2 windows, got ${timing.length}`);
+  // With fewer than SKIP_INTERVALS + 2 windows, fewer fill intervals are skipped (at least one interval is measured).
   const skip = Math.min(SKIP_INTERVALS, timing.length - 2);
   const first = timing[skip]!.classFire;
   const last = timing[timing.length - 1]!.classFire;

@@ -1,0 +1,64 @@
+/**
+ * The three foldings a shipped model is cosimulated at (issue: fully folded, auto, highly
+ * parallel), shared by the shipped-model tests and bench:cosim.
+ */
+import { autoFolding } from '../../hdl-gen/auto.ts';
+import { estimateDesign } from '../../hdl-gen/estimate.ts';
+import { fullyFolded, fullyParallel, type ResolvedFolding } from '../../hdl-gen/folding.ts';
+import { UserError } from '../../src/cli/errors.ts';
+import { getTarget, type Target } from '../../src/design/targets.ts';
+import type { QModel } from '../../src/model/qmodel.ts';
+
+/** Targets tried in order for the auto folding: the first the model fits (--fit) is used. */
+export const AUTO_TARGETS = ['ice40-up5k', 'ecp5-25f', 'ecp5-85f'] as const;
+
+export interface StandardFolding {
+  label: 'auto' | 'fully folded' | 'highly parallel' | 'fully parallel';
+  folding: ResolvedFolding;
+  target: Target;
+}
+
+const key = (f: ResolvedFolding): string => JSON.stringify([f.layers.map((l) => [l.pe, l.simd]), f.normalizerBuffers ?? null]);
+
+/** PE x SIMD per layer, e.g. "8x7 4x56 1x224". */
+export function foldingLabel(f: ResolvedFolding): string {
+  return f.layers.map((l) => `${l.pe}x${l.simd}`).join(' ');
+}
+
+/**
+ * auto: --fit on the first of AUTO_TARGETS the model fits; fully folded: PE = SIMD = 1;
+ * highly parallel: the cheapest folding as fast as fully parallel (autoFolding with that
+ * cycle target). When that equals the auto folding (auto already reached the fastest interval)
+ * or autoFolding cannot find it, `whenParallelIsAuto` decides: 'skip' leaves it out (CI: a fully
+ * parallel build takes minutes), 'fully-parallel' uses PE = all channels, SIMD = all taps
+ * instead (large; simulation only).
+ */
+export function standardFoldings(model: QModel, whenParallelIsAuto: 'skip' | 'fully-parallel'): StandardFolding[] {
+  let auto: { folding: ResolvedFolding; target: Target } | undefined;
+  for (const name of AUTO_TARGETS) {
+    const target = getTarget(name);
+    try {
+      auto = { folding: autoFolding(model, target, { kind: 'fit', device: target }).folding, target };
+      break;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+    }
+  }
+  if (!auto) throw new UserError(`model '${model.name}' fits none of ${AUTO_TARGETS.join(', ')} even fully folded`);
+  const { target } = auto;
+  const out: StandardFolding[] = [
+    { label: 'auto', folding: auto.folding, target },
+    { label: 'fully folded', folding: fullyFolded(model), target },
+  ];
+  const fastest = estimateDesign(model, fullyParallel(model), target).cyclesPerWindow;
+  let parallel: ResolvedFolding | null = null;
+  try {
+    parallel = autoFolding(model, target, { kind: 'cycles', targetCycles: fastest }).folding;
+  } catch (e) {
+    // autoFolding may not reach the fully parallel interval by its own search; fall back below
+    if (!(e instanceof UserError)) throw e;
+  }
+  if (parallel && key(parallel) !== key(auto.folding)) out.push({ label: 'highly parallel', folding: parallel, target });
+  else if (whenParallelIsAuto === 'fully-parallel') out.push({ label: 'fully parallel', folding: fullyParallel(model), target });
+  return out;
+}

@@ -310,10 +310,10 @@ describe('z-score normalizer block vs normalizeWindow', () => {
   }
 
   // other parameter sets: no final shift (recipBits = fracBits) with wide z; and a reciprocal
-  // that always saturates (T = N * 2^12 exceeds every sdN), with 4-bit z
+  // that always saturates (T = N * 2^12 exceeds every sdN), with 6-bit z (z ~ x - mean, clamped)
   for (const [n, sampleBits, nz, buffers] of [
     [40, 10, { kind: 'zscore', recipBits: 8, recipWidth: 12, fracBits: 8, outBits: 12 }, 1],
-    [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 3, outBits: 4 }, 2],
+    [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 12, outBits: 6 }, 2],
   ] as const) {
     it(`N=${n}, ${sampleBits}-bit samples, recipBits ${nz.recipBits} recipWidth ${nz.recipWidth} fracBits ${nz.fracBits} outBits ${nz.outBits}: random windows`, async () => {
       const sim = await simOf({ normalizer: nz, n, sampleBits, buffers, exposeStats: true });

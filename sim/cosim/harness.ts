@@ -20,7 +20,7 @@
 import type { DesignManifest } from '../../src/design/manifest.ts';
 
 /** Bumped whenever the generated C++ changes, so cached builds are rebuilt. */
-export const COSIM_HARNESS_VERSION = 1;
+export const COSIM_HARNESS_VERSION = 2;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -60,7 +60,7 @@ export function cosimHarnessSource(manifest: DesignManifest): string {
 #include <string>
 #include <vector>
 
-static const int kSampleBits = ${manifest.io.sampleBits};
+// s_data is ${manifest.io.sampleBits} bits wide (two's complement)
 static const uint32_t kSampleMask = ${sampleMask};
 
 struct Capture {
@@ -293,7 +293,6 @@ ${capture}
   top->final();
   delete top;
   delete context;
-  (void)kSampleBits;
   return 0;
 }
 `;

@@ -19,12 +19,12 @@
  * reads the other; a buffer is busy from its last write until pass 2 has issued its last read.
  * Each buffer shares one address between its write and read port (it is never written and
  * read in the same cycle), which is what the UP5K's single-port SPRAM needs: Yosys maps it to
- * SB_SPRAM256KA when the memory carries ram_style "huge" (see normalizerYosysAttributes),
+ * SB_SPRAM256KA when the memory carries ram_style "huge" (see normalizerSpramCommands),
  * and to block RAM otherwise.
  *
  * offset kind: z = clamp((x - offset) >>> shift), one register stage, no buffer.
  */
-import { constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
+import { addressWidth, constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
 import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { signedBits } from '../widths.ts';
 import { multiplyRadix4, multiplyRadix4Luts, multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
@@ -113,7 +113,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   });
   const inp = m.streamIn('in', B, { signed: true });
   const out = m.streamOut('out', nz.outBits, { signed: true, reg: true });
-  const aw = addrBits(n);
+  const aw = addressWidth(n);
   const lastAddr = constant(n - 1, aw);
   const bias = (x: Expr) => x.asUnsigned().xor(constant(1n << BigInt(B - 1), B)); // u = x + 2^(B-1)
 
@@ -331,7 +331,7 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const nb = opts.buffers ?? 2;
   const s = statsWidths(nz, n, B);
   const W = nz.recipWidth;
-  const aw = addrBits(n);
+  const aw = addressWidth(n);
   const sh = nz.recipBits - nz.fracBits;
   const cnt = Math.ceil(Math.log2(Math.max(s.mulSteps, s.sd, W)));
   // statistics unit: Horner adders and the divider/isqrt subtract-and-mux datapaths grow
@@ -379,11 +379,4 @@ export function normalizerSpramCommands(top: Module): string[] {
   };
   visit(top);
   return cmds;
-}
-
-/** Address bits of an N-word buffer (as the HDL library's Memory computes them). */
-function addrBits(n: number): number {
-  let w = 1;
-  while (2 ** w < n) w++;
-  return w;
 }

@@ -16,8 +16,11 @@
  * Output modes:
  *   'bitpool': bits are made in the fold loop (PE threshold lanes) and pooled as bits (OR for
  *              increasing functions, AND for decreasing) -- every function monotone, or no pool;
- *   'intpool': integers are assembled, max-pooled, then thresholded all channels at once
- *              (some function is in/out/table and the layer pools);
+ *   'splitpool': some function is in/out/table and the layer pools: the lanes emit, per
+ *              interval k of the function, G = a >= lo_k and L = a <= hi_k; since
+ *              [max a >= lo] = OR [a >= lo] and [max a <= hi] = AND [a <= hi], the pool ORs the
+ *              G bits and ANDs the L bits, and bit = (OR_k G_k & L_k) XOR inv afterwards --
+ *              exact, and 2 bits per interval instead of an integer per channel;
  *   'logits':  integers are assembled, max-pooled, summed into logits, then argmax.
  * Binary pre-activation per group: 2*popcount(agree & real) - popcount(real) (zero padding)
  * or 2*popcount(agree) - SIMD; summed over the groups it is sum_i x_i*w_i over real taps.
@@ -35,9 +38,9 @@ import { lineBuffer, type LineBufferOptions } from './blocks/linebuffer.ts';
 import { logitUnit, logitWidth } from './blocks/logits.ts';
 import { poolUnit } from './blocks/pool.ts';
 import { xnorPopcount } from './blocks/popcount.ts';
-import { thresholdUnit } from './blocks/threshold.ts';
+import { splitCombine, splitSlots, thresholdUnit } from './blocks/threshold.ts';
 
-export type EngineMode = 'bitpool' | 'intpool' | 'logits';
+export type EngineMode = 'bitpool' | 'splitpool' | 'logits';
 
 export interface EngineOptions {
   model: QModel;
@@ -70,7 +73,7 @@ export function engineMode(model: QModel, index: number): EngineMode {
   if (layer.out.kind === 'logits') return 'logits';
   const pool = layer.kind === 'conv' ? layer.pool : null;
   if (!pool || layer.out.fns.every((f) => isMonotone(f.kind))) return 'bitpool';
-  return 'intpool';
+  return 'splitpool';
 }
 
 /**
@@ -280,15 +283,17 @@ export function buildEngine(o: EngineOptions): Engine {
   const sums = Array.from({ length: pe }, (_, l) => acc.out(`sum${l}`));
 
   // ---- position assembly --------------------------------------------------------------------
-  const laneBits = mode === 'bitpool' ? 1 : accW;
+  const bitFns = layer.out.kind === 'binary' ? layer.out.fns : [];
+  const slots = mode === 'splitpool' ? splitSlots(bitFns, shape.channelPreact) : 0;
+  const laneBits = mode === 'bitpool' ? 1 : mode === 'splitpool' ? 2 * slots : accW;
   let laneValues: Expr[];
-  if (mode === 'bitpool') {
-    const fns = layer.out.kind === 'binary' ? layer.out.fns : [];
-    const th = m.instance('threshold', thresholdUnit({ fns, pe, accWidth: accW, reachable: shape.channelPreact, name: `${tag}_threshold` }));
+  if (mode !== 'logits') {
+    const split = mode === 'splitpool';
+    const th = m.instance('threshold', thresholdUnit({ fns: bitFns, pe, accWidth: accW, reachable: shape.channelPreact, split, name: `${tag}_threshold` }));
     if (folds > 1) th.bind('fold', foldF);
     sums.forEach((s, l) => th.bind(`a${l}`, s));
-    const bits = th.out('bits');
-    laneValues = Array.from({ length: pe }, (_, l) => bits.bit(l));
+    const bits = th.out(split ? 'cmp' : 'bits');
+    laneValues = Array.from({ length: pe }, (_, l) => (split ? sliceOf(bits, l, laneBits) : bits.bit(l)));
   } else {
     laneValues = sums.map((s) => s.asUnsigned());
   }
@@ -332,9 +337,12 @@ export function buildEngine(o: EngineOptions): Engine {
   if (pool && (pool.size > 1 || pool.stride > 1)) {
     const poolMode =
       mode === 'bitpool'
-        ? { kind: 'bits' as const, ops: (layer.out.kind === 'binary' ? layer.out.fns : []).map((f) => (f.kind === 'le' ? ('and' as const) : ('or' as const))) }
-        : { kind: 'max' as const, width: accW };
-    const pu = m.instance('pool', poolUnit({ channels: shape.outChannels, size: pool.size, stride: pool.stride, outputs: shape.outLength, mode: poolMode, name: `${tag}_pool` }));
+        ? { kind: 'bits' as const, ops: bitFns.map((f) => (f.kind === 'le' ? ('and' as const) : ('or' as const))) }
+        : mode === 'splitpool'
+          ? { kind: 'bits' as const, ops: bitFns.flatMap(() => Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const)))) }
+          : { kind: 'max' as const, width: accW };
+    const channels = mode === 'splitpool' ? shape.outChannels * 2 * slots : shape.outChannels;
+    const pu = m.instance('pool', poolUnit({ channels, size: pool.size, stride: pool.stride, outputs: shape.outLength, mode: poolMode, name: `${tag}_pool` }));
     m.connect(cv, pu.stream('in'));
     pooled = pu.stream('out');
   }
@@ -357,11 +365,8 @@ export function buildEngine(o: EngineOptions): Engine {
     return { module: m, mode, inWidth, outWidth: cb, logitWidth: lw };
   }
   const out = m.streamOut('out', shape.outChannels);
-  if (mode === 'intpool') {
-    const fns = layer.out.kind === 'binary' ? layer.out.fns : [];
-    const th = m.instance('threshold', thresholdUnit({ fns, pe: shape.outChannels, accWidth: accW, reachable: shape.channelPreact, name: `${tag}_threshold_pooled` }));
-    for (let c = 0; c < shape.outChannels; c++) th.bind(`a${c}`, sliceOf(pooled.payload, c, accW).asSigned());
-    out.payload.set(th.out('bits'));
+  if (mode === 'splitpool') {
+    out.payload.set(m.let('combined', splitCombine(pooled.payload, bitFns, slots)));
     out.valid.set(pooled.valid);
     pooled.ready.set(out.ready);
   } else {

@@ -40,7 +40,9 @@
  *   padding), a (taps/SIMD):1 mux per SIMD tap bit (n-1 LUTs for an n:1 mux);
  * - pool: m = ceil(size/stride) running partial results per channel (a conv position
  *   belongs to at most m pool windows); bit pooling (OR/AND, every function monotone): m FFs
- *   and m LUTs per channel; integer max: m*accW FFs and m*(accW+1) LUTs per channel;
+ *   and m LUTs per channel; split pooling (some in/out/table function): 2 bits per interval
+ *   slot S, so 2*S*m FFs and LUTs per channel plus one combining LUT; integer max (logits
+ *   layers): m*accW FFs and m*(accW+1) LUTs per channel;
  * - per engine: the conv position assembled fold by fold (C_out FFs) and the output stream
  *   register (C_out + 1 FFs), which is the hand-off to the next engine (no extra FIFO);
  * - logits: pos/neg sums per channel (2*C_out*Ws FFs, 2*PE*Ws LUTs), one sequential
@@ -56,6 +58,7 @@ import type { Family, Target } from '../src/design/targets.ts';
 import type { ResolvedFolding, WeightStorage } from './folding.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
+import { splitSlots } from './blocks/threshold.ts';
 
 export interface Resources {
   lut4: number;
@@ -312,9 +315,9 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
     let poolR = ZERO;
     if (pool && pool.size > 1) {
       const partials = Math.ceil(pool.size / pool.stride);
-      poolR = monotone
-        ? res(shape.outChannels * partials, partials * shape.outChannels)
-        : res(shape.outChannels * partials * (accW + 1), partials * shape.outChannels * accW);
+      // split pooling (non-monotone functions): 2 bits per interval slot per channel
+      const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
+      poolR = res(shape.outChannels * partials * bitsPerChannel + (monotone ? 0 : shape.outChannels), partials * shape.outChannels * bitsPerChannel);
     }
     // the conv position being assembled from the folds, and the output stream register
     out = addResources(compare, poolR, res(shape.outChannels + 2, 2 * shape.outChannels + 1));

@@ -64,16 +64,45 @@ export interface ThresholdOptions {
   accWidth: number;
   /** reachable sets per channel (to merge table runs over unreachable values) */
   reachable?: ReachableSet[];
+  /**
+   * Split outputs for pooling before the function (see splitSlots): instead of `bits`, the
+   * unit outputs `cmp`, per lane l and interval slot k the bits G = a >= lo_k at
+   * [l*2S + k] and L = a <= hi_k at [l*2S + S + k]. Max-pooling then ORs the G bits and ANDs
+   * the L bits, and splitCombine finishes: bit = (OR_k G_k & L_k) XOR inv.
+   */
+  split?: boolean;
   name?: string;
+}
+
+/** Interval slots S of a layer's split form: the most intervals any channel needs (at least 1). */
+export function splitSlots(fns: BitFunction[], reachable?: ReachableSet[]): number {
+  return Math.max(1, ...fns.map((f, c) => fnIntervals(f, reachable?.[c]).parts.length));
+}
+
+/**
+ * After pooling the split bits of all channels (channel c's 2S bits at [c*2S, (c+1)*2S)):
+ * bit_c = (OR_k G_k & L_k) XOR inv_c.
+ */
+export function splitCombine(pooled: Expr, fns: BitFunction[], slots: number): Expr {
+  const bits: Expr[] = fns.map((f, c) => {
+    const base = c * 2 * slots;
+    let any: Expr | null = null;
+    for (let k = 0; k < slots; k++) {
+      const t = pooled.bit(base + k).and(pooled.bit(base + slots + k));
+      any = any ? any.or(t) : t;
+    }
+    return fnIntervals(f).inv ? any!.not() : any!;
+  });
+  return bits.length === 1 ? bits[0]! : cat(...bits.slice().reverse());
 }
 
 export function thresholdUnit(opts: ThresholdOptions): Module {
   const { fns, pe, accWidth: W } = opts;
   if (fns.length % pe !== 0) throw new RangeError(`thresholdUnit: PE ${pe} does not divide ${fns.length} channels`);
   const folds = fns.length / pe;
-  const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}`, {
+  const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}${opts.split ? '_split' : ''}`, {
     description: 'threshold unit: per-channel bit functions as intervals with inversion',
-    params: { channels: fns.length, pe, folds, accWidth: W },
+    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split },
   });
   const foldIn = folds > 1 ? m.input('fold', counterBits(folds)) : null;
   const lanesIn = Array.from({ length: pe }, (_, l) => m.input(`a${l}`, W, { signed: true }));
@@ -84,10 +113,12 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const clampHi = (v: number) => (v >= maxA ? maxA : v < minA ? minA - 1 : v);
   const P = W + 1; // parameter width: holds minA - 1 .. maxA + 1
   const bits: Expr[] = [];
+  const splitBits: Expr[] = [];
+  const layerSlots = opts.split ? splitSlots(fns, opts.reachable) : 0;
   for (let l = 0; l < pe; l++) {
     const a = lanesIn[l]!.sext(P);
     const chans = Array.from({ length: folds }, (_, f) => forms[f * pe + l]!);
-    const slots = Math.max(0, ...chans.map((c) => c.parts.length));
+    const slots = opts.split ? layerSlots : Math.max(0, ...chans.map((c) => c.parts.length));
     // per fold, per slot: [lo, hi]; an unused slot is empty (lo > hi)
     const lo = chans.map((c) => Array.from({ length: slots }, (_, k) => (k < c.parts.length ? clampLo(c.parts[k]![0]) : maxA + 1)));
     const hi = chans.map((c) => Array.from({ length: slots }, (_, k) => (k < c.parts.length ? clampHi(c.parts[k]![1]) : minA - 1)));
@@ -102,19 +133,32 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
       return w;
     };
     let any: Expr | null = null;
+    const gs: Expr[] = [];
+    const ls: Expr[] = [];
     for (let k = 0; k < slots; k++) {
       const los = lo.map((x) => x[k]!);
       const his = hi.map((x) => x[k]!);
-      const terms: Expr[] = [];
-      if (!los.every((v) => v === minA)) terms.push(a.ge(param(`lane${l}_lo${k}`, los, P, true)));
-      if (!his.every((v) => v === maxA)) terms.push(a.le(param(`lane${l}_hi${k}`, his, P, true)));
+      const g = los.every((v) => v === minA) ? constant(1, 1) : a.ge(param(`lane${l}_lo${k}`, los, P, true));
+      const le = his.every((v) => v === maxA) ? constant(1, 1) : a.le(param(`lane${l}_hi${k}`, his, P, true));
+      gs.push(g);
+      ls.push(le);
+      const terms = [g, le].filter((t) => !(t.node.op === 'const'));
       const inside = terms.length === 0 ? constant(1, 1) : terms.length === 1 ? terms[0]! : terms[0]!.and(terms[1]!);
       any = any ? any.or(inside) : inside;
+    }
+    if (opts.split) {
+      // lane word: G_0..G_{S-1} then L_0..L_{S-1} (LSB first)
+      splitBits.push(m.let(`cmp${l}`, cat(...[...gs, ...ls].reverse())));
+      continue;
     }
     let bit: Expr = any ?? constant(0, 1);
     const invE = param(`lane${l}_inv`, inv, 1, false);
     bit = bit.xor(invE);
     bits.push(m.let(`bit${l}`, bit));
+  }
+  if (opts.split) {
+    m.output('cmp', pe * 2 * layerSlots).set(pe === 1 ? splitBits[0]! : cat(...splitBits.slice().reverse()));
+    return m;
   }
   m.output('bits', pe).set(pe === 1 ? bits[0]! : cat(...bits.slice().reverse()));
   return m;

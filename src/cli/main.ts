@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { BITBEAT_VERSION } from '../version.ts';
 import { UserError } from './errors.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerFlow } from './commands/flow.ts';
 import { registerData } from './commands/data.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerEval } from './commands/eval.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .version(BITBEAT_VERSION, '-V, --version')
     .showHelpAfterError();
   registerDoctor(program);
+  registerFlow(program);
   registerData(program);
   registerTrain(program);
   registerEval(program);

@@ -1,0 +1,66 @@
+import { isAbsolute, relative } from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+
+/** The shipped default: the README's main job runs this model on this target. */
+export const DEFAULT_FLOW_MODEL = 'models/ecgbnn-s-aami5.json';
+export const DEFAULT_FLOW_TARGET = 'ice40-up5k';
+
+interface FlowCliOptions {
+  model: string;
+  target: string;
+  folding: string;
+  targetCycles?: string;
+  out?: string;
+  dataset?: string;
+  windows: string;
+  backpressure: string;
+  seed: string;
+  pnrSeeds: string;
+}
+
+function wholeNumber(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${text}: expected a whole number >= ${min}`);
+  return n;
+}
+
+/** `bitbeat flow`: generate, cosimulate, synthesize, place and route, and report one design. */
+export function registerFlow(program: Command): void {
+  program
+    .command('flow')
+    .description('one model on one target end to end: analytical model, RTL, Verilator cosimulation against the integer reference, synthesis, place and route, report')
+    .option('--model <file>', 'quantized model JSON', DEFAULT_FLOW_MODEL)
+    .option('--target <device>', 'ice40-up5k, ice40-hx8k, ecp5-25f or ecp5-85f', DEFAULT_FLOW_TARGET)
+    .option('--folding <auto|file>', "'auto' (the fastest folding that fits the target, or see --target-cycles) or a folding JSON file", 'auto')
+    .option('--target-cycles <n>', 'with --folding auto: the smallest design with at most n cycles per window')
+    .option('--out <dir>', 'design directory (default rtl-out/<model>-<target>)')
+    .option('--dataset <file>', "cosimulate real windows: the dataset file's stratified test part (default: synthetic windows)")
+    .option('--windows <n>', 'windows to cosimulate', '8')
+    .option('--backpressure <p>', 'cosimulation back-pressure probability in [0, 1)', '0.3')
+    .option('--seed <n>', 'seed of the synthetic windows and the back-pressure', '1')
+    .option('--pnr-seeds <n>', 'place-and-route seeds (reports the Fmax spread)', '1')
+    .action(async (o: FlowCliOptions) => {
+      // Loaded here, not at start-up: the flow pulls in the generator, Verilator and synthesis code.
+      const [{ loadModel }, { runFlow, formatFlowSummary }] = await Promise.all([import('../../model/load.ts'), import('../../flow/flow.ts')]);
+      const backpressure = Number(o.backpressure);
+      if (!(backpressure >= 0 && backpressure < 1)) throw new UserError(`--backpressure ${o.backpressure}: must be a number in [0, 1)`);
+      const model = loadModel(o.model);
+      const rel = relative(process.cwd(), o.model);
+      const result = await runFlow({
+        model,
+        modelPath: !isAbsolute(rel) && !rel.startsWith('..') ? rel : undefined,
+        target: o.target,
+        folding: o.folding,
+        targetCycles: o.targetCycles === undefined ? undefined : wholeNumber(o.targetCycles, '--target-cycles', 1),
+        out: o.out,
+        dataset: o.dataset,
+        windows: wholeNumber(o.windows, '--windows', 1),
+        backpressure,
+        seed: wholeNumber(o.seed, '--seed', 1),
+        pnrSeeds: wholeNumber(o.pnrSeeds, '--pnr-seeds', 1),
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(formatFlowSummary(result));
+    });
+}

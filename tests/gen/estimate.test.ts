@@ -62,8 +62,8 @@ describe('estimateDesign on a small model', () => {
     expect(e.engines[0]!.cycles).toBe(16 * 4 * 3 + 3);
     // conv1: 8 positions x 6 x 12, + 2 (no pool)
     expect(e.engines[1]!.cycles).toBe(8 * 6 * 12 + 2);
-    // dense: 3 x 48, + 2, + tail 3 * (2*3 + 2) + 2 (constants need 3 bits)
-    expect(e.engines[2]!.cycles).toBe(3 * 48 + 2 + 26);
+    // dense: 3 x 48, + 2, + tail 3 + 2 (one logit per cycle into the argmax)
+    expect(e.engines[2]!.cycles).toBe(3 * 48 + 2 + 5);
     expect(e.normalizer.cycles).toBe(16);
     expect(e.cyclesPerWindow).toBe(578);
     expect(e.bottleneck).toBe('conv1');
@@ -75,9 +75,9 @@ describe('estimateDesign on a small model', () => {
     // constant weights: no ROM stage
     expect(e.engines[1]!.cycles).toBe(8 + 1);
     // dense: one position, but it cannot start before its 8 input positions arrived
-    expect(e.engines[2]!.cycles).toBe(8 + 1 + 26);
-    expect(e.cyclesPerWindow).toBe(35);
-    expect(e.bottleneck).toBe('dense');
+    expect(e.engines[2]!.cycles).toBe(8 + 1 + 5);
+    expect(e.cyclesPerWindow).toBe(18);
+    expect(e.bottleneck).toBe('conv0');
   });
 
   it('more parallelism costs more LUTs and fewer cycles', () => {

@@ -25,6 +25,11 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
     const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 2, simd: 3 }, { layer: 'conv1', pe: 3, simd: 4 }, { layer: 'dense', pe: 1, simd: 16 }] });
     await runAccelerator(model, f, up5k, windows, makeRng(3));
   });
+
+  it('small model, weight ROMs forced into block RAM', async () => {
+    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 3, weights: 'bram' }, { layer: 'conv1', pe: 2, simd: 6, weights: 'bram' }, { layer: 'dense', pe: 3, simd: 8, weights: 'bram' }] });
+    await runAccelerator(model, f, up5k, windows, makeRng(4), { name: 'small_bram' });
+  });
 });
 
 describe('random models, random foldings (Verilator vs reference)', () => {

@@ -19,7 +19,7 @@
  * reads the other; a buffer is busy from its last write until pass 2 has issued its last read.
  * Each buffer shares one address between its write and read port (it is never written and
  * read in the same cycle), which is what the UP5K's single-port SPRAM needs: Yosys maps it to
- * SB_SPRAM256KA when the memory carries ram_style "huge" (see normalizerSpramCommands),
+ * SB_SPRAM256KA because the memory carries ram_style "huge" (RAM style 'huge'),
  * and to block RAM otherwise.
  *
  * offset kind: z = clamp((x - offset) >>> shift), one register stage, no buffer.
@@ -223,7 +223,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const buffers: Memory[] = [];
   const data: Signal[] = [];
   busy.forEach((bz, b) => {
-    const mem = m.ram(`buf${b}`, { width: B, depth: n });
+    const mem = m.ram(`buf${b}`, { width: B, depth: n, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
     const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
     // `busy` in both enables is redundant logically (a buffer is written only while free and
     // read only while busy) but lets Yosys see that reads and writes never coincide, which a
@@ -361,22 +361,3 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   };
 }
 
-/**
- * Yosys commands that put the window buffers of the normalizer modules in `moduleNames` into
- * SPRAM (run after read_verilog, before synth_ice40). Needed until the HDL library can mark a
- * RAM with `(* ram_style = "huge" *)` itself; Yosys 0.23's cost model otherwise picks block RAM.
- */
-export function normalizerSpramCommands(top: Module): string[] {
-  const cmds: string[] = [];
-  const seen = new Set<Module>();
-  const visit = (mod: Module) => {
-    if (seen.has(mod)) return;
-    seen.add(mod);
-    if (mod.generationParams.kind === 'zscore' && mod.generationParams.bufferStorage === 'spram') {
-      for (const mem of mod.memories) cmds.push(`setattr -set ram_style "huge" ${mod.name}/m:${mem.name}`);
-    }
-    for (const inst of mod.instances) visit(inst.child);
-  };
-  visit(top);
-  return cmds;
-}

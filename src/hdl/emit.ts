@@ -220,7 +220,8 @@ class ModuleEmitter {
       const digits = Math.ceil(mem.width / 4);
       hexFiles.push({ name: mem.hexFileName, text: mem.data!.map((w) => w.toString(16).padStart(digits, '0')).join('\n') + '\n' });
     } else {
-      decls.push(`// RAM ${mem.name}: ${mem.depth} x ${mem.width} bits, registered read`);
+      decls.push(`// RAM ${mem.name}: ${mem.depth} x ${mem.width} bits, registered read${mem.style === 'huge' ? ', in SPRAM' : ''}`);
+      if (mem.style === 'huge') decls.push('(* ram_style = "huge" *)');
       decls.push(`reg ${range(mem.width, false)}${mem.name} ${arr};`);
     }
     for (const w of mem.writePorts) {

@@ -5,7 +5,7 @@
 export { Expr, constant, cat, mux, tree, mask, type Operand } from './expr.ts';
 export { Signal, Param, type SignalKind } from './signal.ts';
 export { Module, IfBuilder, SwitchBuilder, type ModuleOptions, type RegOptions, type WireOptions, type OutputOptions, type Stmt } from './module.ts';
-export { Memory, addressWidth, type RomStyle } from './memory.ts';
+export { Memory, addressWidth, type RomStyle, type RamStyle } from './memory.ts';
 export { Instance } from './instance.ts';
 export { Stream } from './stream.ts';
 export { HdlError } from './errors.ts';

@@ -11,6 +11,14 @@ import type { Signal } from './signal.ts';
  */
 export type RomStyle = 'block' | 'lut';
 
+/**
+ * RAM style. Unset lets Yosys choose (block RAM for anything sizeable); 'huge' adds
+ * `(* ram_style = "huge" *)`, which maps a single-port RAM to the iCE40 UltraPlus's SPRAM
+ * (SB_SPRAM256KA): Yosys 0.23's cost model picks block RAM without it. Only for UP5K targets:
+ * other devices have no huge RAM and Yosys rejects the attribute there.
+ */
+export type RamStyle = 'huge';
+
 export interface ReadPort {
   addr: Expr;
   enable: Expr | undefined;
@@ -51,7 +59,7 @@ export class Memory {
     readonly depth: number,
     /** ROM contents (bit patterns, length = depth) */
     readonly data: bigint[] | undefined,
-    readonly style: RomStyle | undefined,
+    readonly style: RomStyle | RamStyle | undefined,
   ) {
     if (!Number.isInteger(depth) || depth < 2) throw new HdlError(`memory ${name}: depth must be an integer >= 2, got ${depth}`);
     this.addrWidth = addressWidth(depth);

@@ -1,7 +1,7 @@
 import { constant, Expr, type Operand } from './expr.ts';
 import { HdlError } from './errors.ts';
 import { Instance } from './instance.ts';
-import { Memory, type RomStyle } from './memory.ts';
+import { Memory, type RamStyle, type RomStyle } from './memory.ts';
 import { Param, Signal, type SignalKind } from './signal.ts';
 import { Stream, type StreamDirection } from './stream.ts';
 import { checkIdentifier } from './names.ts';
@@ -239,9 +239,9 @@ export class Module {
     return this.declareMemory(name, 'rom', opts.width, depth, words, opts.style ?? 'block');
   }
 
-  /** A RAM with one write port and registered reads (infers block RAM). */
-  ram(name: string, opts: { width: number; depth: number }): Memory {
-    return this.declareMemory(name, 'ram', opts.width, opts.depth, undefined, undefined);
+  /** A RAM with one write port and registered reads (infers block RAM; SPRAM with style 'huge'). */
+  ram(name: string, opts: { width: number; depth: number; style?: RamStyle }): Memory {
+    return this.declareMemory(name, 'ram', opts.width, opts.depth, undefined, opts.style);
   }
 
   /** An instance of `child`; `connections` binds ports now (more with `bind`, `in`, `out`). */
@@ -405,7 +405,7 @@ export class Module {
     return new Stream(n, payload, valid, ready);
   }
 
-  private declareMemory(name: string, kind: 'rom' | 'ram', width: number, depth: number, data: bigint[] | undefined, style: RomStyle | undefined): Memory {
+  private declareMemory(name: string, kind: 'rom' | 'ram', width: number, depth: number, data: bigint[] | undefined, style: RomStyle | RamStyle | undefined): Memory {
     const n = this.prefixed(name);
     this.reserve(n, `a ${kind}`);
     const mem = new Memory(this, n, kind, width, depth, data, style);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emitDesign, emitDesignFiles } from '../../src/hdl/index.ts';
+import { cat, emitDesign, emitDesignFiles, Module } from '../../src/hdl/index.ts';
 import { BITBEAT_VERSION } from '../../src/version.ts';
 import { allDesigns, fifoChain, romReader, sharedAbs } from './designs.ts';
 
@@ -59,5 +59,22 @@ describe('Verilog emitter', () => {
     expect(coef.startsWith('001\n002\nabc\n000\n')).toBe(true); // padded with zeros to the depth
     expect(coef.split('\n').length).toBe(257);
     expect(files.find((f) => f.name === 'rom_reader_gain.hex')!.text.startsWith('1f\n00\n00\n')).toBe(true);
+  });
+
+  it("a RAM with style 'huge' carries the SPRAM attribute; other RAMs carry none", () => {
+    const m = new Module('two_rams');
+    const addr = m.input('addr', 4);
+    const d = m.input('d', 8);
+    const we = m.input('we', 1);
+    const q = m.output('q', 16);
+    const big = m.ram('big', { width: 8, depth: 16, style: 'huge' });
+    const plain = m.ram('plain', { width: 8, depth: 16 });
+    big.write(addr, d, we);
+    plain.write(addr, d, we);
+    q.set(cat(big.read(addr), plain.read(addr)));
+    const v = emitDesignFiles(m).find((f) => f.name === 'two_rams.v')!.text;
+    expect(v).toMatch(/\(\* ram_style = "huge" \*\)\nreg \[7:0\] big \[0:15\];/);
+    expect(v).toMatch(/in SPRAM\n\(\* ram_style = "huge" \*\)\nreg \[7:0\] big/);
+    expect(v.match(/ram_style/g)).toHaveLength(1);
   });
 });

@@ -10,6 +10,9 @@
  * --p-in: probability that the source inserts an idle cycle before a sample;
  * --p-out: probability that the sink holds m_ready low in a cycle.
  *
+ * After the last class the harness keeps clocking (m_ready high, no input) for --drain cycles
+ * and until every trace port has delivered all its beats, at most --watchdog cycles.
+ *
  * Cycle convention: in cycle t the harness drives inputs with clk low, evaluates, samples the
  * outputs (a handshake in cycle t is valid && ready seen here), then raises clk (edge t).
  * Cycle 0 is the first cycle after reset. Exit codes: 0 done, 2 usage or file error,
@@ -20,7 +23,7 @@
 import type { DesignManifest } from '../../src/design/manifest.ts';
 
 /** Bumped whenever the generated C++ changes, so cached builds are rebuilt. */
-export const COSIM_HARNESS_VERSION = 2;
+export const COSIM_HARNESS_VERSION = 3;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -193,7 +196,16 @@ int main(int argc, char** argv) {
   uint64_t cycle = 0, lastProgress = 0, lastInFire = 0, lastOutFire = 0;
   bool anyIn = false, anyOut = false;
   uint64_t drained = 0;
-  while (outWin < windows || drained < drain) {
+  // After the last class: clock at least 'drain' cycles (extra classes or beats show up), and
+  // on until every trace port has all its beats, for up to 'watchdog' cycles. A layer may
+  // still be computing output positions no later layer reads when the class is already out.
+  auto tracesComplete = [&]() {
+    for (int p = 0; p < kPorts; p++) {
+      if (cap[p].data.size() / cap[p].bytes < windows * cap[p].beatsPerWindow) return false;
+    }
+    return true;
+  };
+  while (outWin < windows || drained < drain || (drained < watchdog && !tracesComplete())) {
     const bool draining = outWin >= windows;
     if (!offering && next < total) offering = !chance(pIn);
     top->clk = 0;

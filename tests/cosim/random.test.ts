@@ -35,21 +35,22 @@ const skip = await verilatorMissing();
 const root = mkdtempSync(join(tmpdir(), 'bb-cosim-rand-'));
 
 interface Case {
+  seed: number;
   index: number;
   model: QModel;
   folding: FoldingConfig;
   target: TargetName;
 }
 
-function drawCase(index: number): Case {
-  const rng = makeRng((SEED * 7919 + index) >>> 0);
+function drawCase(index: number, seed = SEED): Case {
+  const rng = makeRng((seed * 7919 + index) >>> 0);
   const model = randomModel(rng, { inputLength: [24, 72], maxChannels: 6, binaryConvLayers: [0, 2], maxDenseInputs: 160 });
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
   const folding: FoldingConfig = {
     layers: layerShapes(model).map((s) => ({ layer: s.name, pe: pick(divisors(s.outChannels)), simd: pick(divisors(s.taps)), ...(rng() < 0.3 ? { weights: pick(['lut', 'bram'] as const) } : {}) })),
     ...(model.normalizer.kind === 'zscore' ? { normalizerBuffers: pick([1, 2] as const) } : {}),
   };
-  return { index, model, folding, target: pick(['ice40-up5k', 'ecp5-25f'] as const) };
+  return { seed, index, model, folding, target: pick(['ice40-up5k', 'ecp5-25f'] as const) };
 }
 
 /** The features one case exercises (names as reported when coverage is incomplete). */
@@ -99,11 +100,18 @@ for (let i = 0; i < MAX_MODELS && (i < MIN_MODELS || REQUIRED.some((r) => !cover
   cases.push(c);
   for (const f of features(c)) covered.add(f);
 }
+/**
+ * Cases that once failed, kept whatever the seed: [seed, index].
+ * 7/13: conv0's last output position feeds no later layer, so its trace beat comes after the
+ * class (the harness must keep clocking until every trace port is complete).
+ */
+const REGRESSIONS: [number, number][] = [[7, 13]];
+for (const [seed, index] of REGRESSIONS) if (seed !== SEED) cases.push(drawCase(index, seed));
 
 function summary(c: Case): string {
   const layers = c.model.layers.map((l) => (l.kind === 'conv' ? `${l.name} k${l.kernel}s${l.stride} ${l.inChannels}->${l.outChannels}${l.pool ? ` pool${l.pool.size}/${l.pool.stride}` : ''} pad${l.pad.left},${l.pad.right}=${l.pad.value}` : `${l.name} dense ${l.inFeatures}->${l.outFeatures}`));
   const fold = c.folding.layers.map((f) => `${f.layer}:${f.pe}x${f.simd}${f.weights ? `/${f.weights}` : ''}`).join(' ');
-  return `model ${c.index} (seed ${SEED}): ${c.model.normalizer.kind}, L=${c.model.input.length}; ${layers.join('; ')}; folding ${fold}; ${c.target}`;
+  return `model ${c.index} (seed ${c.seed}): ${c.model.normalizer.kind}, L=${c.model.input.length}; ${layers.join('; ')}; folding ${fold}; ${c.target}`;
 }
 
 describe.skipIf(skip)(`random models x random foldings, cosimulated (seed ${SEED})`, () => {
@@ -113,12 +121,12 @@ describe.skipIf(skip)(`random models x random foldings, cosimulated (seed ${SEED
   });
 
   for (const c of cases) {
-    it(`model ${c.index}`, async () => {
-      const dir = join(root, `rand${c.index}`);
+    it(`model ${c.index}${c.seed !== SEED ? ` of seed ${c.seed}` : ''}`, async () => {
+      const dir = join(root, `rand${c.seed}_${c.index}`);
       const target = getTarget(c.target);
       generateDesign(c.model, validateFolding(c.model, c.folding), target, dir, { trace: true, allowOverBudget: true });
-      const windows = randomWindows(makeRng((SEED ^ 0x5eed) + c.index), c.model, WINDOWS);
-      const { result } = await cosimulate({ design: readDesignDir(dir), model: c.model, windows, input: { kind: 'windows', description: `randomWindows, seed ${SEED}` }, backpressure: 0.3, seed: SEED + c.index });
+      const windows = randomWindows(makeRng((c.seed ^ 0x5eed) + c.index), c.model, WINDOWS);
+      const { result } = await cosimulate({ design: readDesignDir(dir), model: c.model, windows, input: { kind: 'windows', description: `randomWindows, seed ${c.seed}` }, backpressure: 0.3, seed: c.seed + c.index });
       const what = `${summary(c)}\n${result.firstMismatch ? describeMismatch(result.firstMismatch) : ''}`;
       expect(result.classOnly, what).toBe(false);
       expect(result.streams.length, what).toBe(c.model.layers.length + 1);

@@ -2,13 +2,29 @@
  * Logit unit (qmodel LogitOutput): per output channel c and (pooled) position value a,
  *   v = (a >= 0 ? pos_c * a : neg_c * a) + bias_c, logit_c = sum of v over the positions.
  * Being linear on each side of zero, the sum is pos_c * Spos_c + neg_c * Sneg_c + P * bias_c
- * with Spos = sum of the non-negative a and Sneg = sum of the negative a, so the unit only
- * accumulates two sums per channel as positions arrive (all channels of a position in one
- * word) and, after the image's P-th position, multiplies by the constants (shift-add trees:
- * the constants are fixed at generation time) and streams the C logits out in channel order.
+ * with Spos = sum of the non-negative a and Sneg = sum of the negative a. The unit keeps
+ *   S_c = sum of all a  and  N_c = Sneg_c,  logit_c = pos_c * S_c + (neg_c - pos_c) * N_c + bias_c * P
+ * so the accumulators are plain adders (N_c only adds when a < 0; no operand gating).
+ *
+ * Why serial. Positions arrive one word per position with all C channels in it, possibly one
+ * per cycle, so the accumulation stays parallel (one adder per sum). The multiply happens once
+ * per window; an earlier version multiplied all C channels at once with constant shift-add
+ * trees and multiplexed the C results out, which cost ~6.5k LUT4 on ECP5 for 17 channels.
+ * Here one Horner loop of the logit width does it channel by channel: over the K bits of the
+ * three constants (two's complement, MSB first, K = the widest of them),
+ *   acc <- 2 acc + x_j,  x_j = k1_j S_0 + k2_j N_0 + kb_j P,
+ * with the MSB step subtracting (acc <- -x_0). The constants' bits come from a case-statement
+ * ROM indexed by (channel, step). The sums are read out through their own registers: after a
+ * channel's logit is taken, S and N shift down one channel (S_c <- S_c+1, zero into the top),
+ * so channel 0 always holds the one being multiplied, no C:1 multiplexer is needed, and after
+ * C shifts every sum is zero, ready for the next window. Intermediate Horner values may wrap;
+ * arithmetic is modulo 2^logitWidth and the final logit fits, so it is exact.
+ * Timing: while multiplying the unit takes no input; channel c's logit is loaded into the
+ * output register at its K-th step (held there while the output register is full), so with
+ * the output always ready the C logits leave K cycles apart (logitTailCycles: C * K + 1).
  * Logits are integers in units of 2^-fracBits, exactly the reference's values.
  */
-import { constant, Module, tree, type Expr } from '../../src/hdl/index.ts';
+import { cat, constant, Module, type Expr } from '../../src/hdl/index.ts';
 import type { LogitOutput } from '../../src/model/qmodel.ts';
 import { counterBits, signedBits } from '../widths.ts';
 
@@ -29,59 +45,132 @@ export function logitWidth(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions
   return signedBits(-b, b);
 }
 
-/** e * k for a constant k, as a shift-add tree, `width` bits signed. */
-export function mulConst(e: Expr, k: number, width: number): Expr {
-  const mag = Math.abs(k);
-  if (mag === 0) return constant(0, width, true);
-  const terms: Expr[] = [];
-  for (let bit = 0; 2 ** bit <= mag; bit++) if (Math.floor(mag / 2 ** bit) % 2 === 1) terms.push(e.sext(width).shl(bit).trunc(width));
-  const sum = tree(terms, (a, b) => a.add(b).trunc(width));
-  return k < 0 ? sum.neg().trunc(width) : sum;
+/** The three per-channel constants the Horner loop multiplies S, N and P by. */
+export function logitConstants(f: LogitOutput['fns'][number]): [number, number, number] {
+  return [f.pos, f.neg - f.pos, f.bias];
+}
+
+/** Horner steps per channel: bits of the widest two's-complement constant. */
+export function logitSteps(fns: LogitOutput['fns']): number {
+  let k = 2;
+  for (const f of fns) for (const v of logitConstants(f)) k = Math.max(k, signedBits(v, v));
+  return k;
+}
+
+/** Width of the S and N sums. */
+function sumWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
+  return signedBits(-o.positions * 2 ** (o.accWidth - 1), o.positions * 2 ** (o.accWidth - 1));
+}
+
+/**
+ * Cycles from the last position's input handshake to the last logit's output handshake, with
+ * the output always ready: C channels of K Horner steps each (the first step runs in the
+ * cycle after that handshake; each channel's K-th step loads the output register, which the
+ * consumer takes in the next cycle): C * K + 1. The old parallel unit took C + 1.
+ */
+export function logitTailCycles(fns: LogitOutput['fns']): number {
+  return fns.length * logitSteps(fns) + 1;
 }
 
 export function logitUnit(o: LogitOptions): Module {
   const C = o.fns.length;
   const W = o.accWidth;
   const LW = logitWidth(o);
-  const SW = signedBits(-o.positions * 2 ** (W - 1), o.positions * 2 ** (W - 1));
-  const m = new Module(o.name ?? `logits_${C}ch_a${W}_n${o.positions}`, {
-    description: 'logits: sums of positive and negative parts, constant multiply, channel-order stream',
-    params: { channels: C, accWidth: W, positions: o.positions, logitWidth: LW },
+  const SW = sumWidth(o);
+  const K = logitSteps(o.fns);
+  const P = o.positions;
+  const m = new Module(o.name ?? `logits_${C}ch_a${W}_n${P}`, {
+    description: 'logits: sums of all and of negative values per channel, serial Horner multiply, channel-order stream',
+    params: { channels: C, accWidth: W, positions: P, logitWidth: LW, steps: K },
   });
   const inp = m.streamIn('in', C * W);
   const out = m.streamOut('out', LW, { signed: true, reg: true });
-  const pos = m.reg('pos', counterBits(o.positions));
+  const pos = m.reg('pos', counterBits(P));
   const emitting = m.reg('emitting', 1);
   const ch = m.reg('ch', counterBits(C));
-  const spos = o.fns.map((_, c) => m.reg(`spos${c}`, SW, { signed: true, reset: null }));
-  const sneg = o.fns.map((_, c) => m.reg(`sneg${c}`, SW, { signed: true, reset: null }));
-  inp.ready.set(emitting.not());
-  const fire = m.let('fire', inp.valid.and(emitting.not()));
-  const first = pos.eq(0);
+  const step = m.reg('step', counterBits(K));
+  const acc = m.reg('acc', LW, { reset: null });
+  // No reset on the sums (a reset over a clock enable costs a LUT per bit on iCE40): after
+  // reset the unit shifts zeros through them for C cycles (`clearing`), and after that the
+  // read-out shift leaves them at zero for the next window.
+  const clearing = m.reg('clearing', 1, { reset: 1 });
+  const busy = m.let('busy', emitting.or(clearing));
+  inp.ready.set(busy.not());
+  const fire = m.let('fire', inp.valid.and(busy.not()));
+  const canLoad = out.valid.not().or(out.ready);
+  const lastStep = m.let('last_step', step.eq(K - 1));
+  // the sums move down one channel: while clearing, and when a logit enters the output register
+  const shift = m.let('shift', clearing.or(emitting.and(lastStep).and(canLoad)));
+  const values = o.fns.map((_, c) => inp.payload.slice(c * W + W - 1, c * W).asSigned());
+  // explicit clock enables, so each sum bit is an adder bit plus a 2:1 shift/add choice
+  const sAll = o.fns.map((_, c) => m.reg(`s${c}`, SW, { signed: true, reset: null, enable: m.let(`s${c}_en`, fire.or(shift)) }));
+  const sNeg = o.fns.map((_, c) => m.reg(`n${c}`, SW, { signed: true, reset: null, enable: m.let(`n${c}_en`, fire.and(values[c]!.bit(W - 1)).or(shift)) }));
+
+  // ---- accumulation: one position (all channels) per cycle ---------------------------------
+  const zero = constant(0, SW, true);
+  for (let c = 0; c < C; c++) {
+    const a = values[c]!.sext(SW);
+    sAll[c]!.set(shift.select(c + 1 < C ? sAll[c + 1]! : zero, sAll[c]!.add(a).trunc(SW)));
+    sNeg[c]!.set(shift.select(c + 1 < C ? sNeg[c + 1]! : zero, sNeg[c]!.add(a).trunc(SW)));
+  }
   m.If(fire, () => {
-    for (let c = 0; c < C; c++) {
-      const a = inp.payload.slice(c * W + W - 1, c * W).asSigned().sext(SW);
-      const neg = a.lt(constant(0, SW, true));
-      spos[c]!.set(first.select(neg.select(constant(0, SW, true), a), neg.select(spos[c]!, spos[c]!.add(a).trunc(SW))));
-      sneg[c]!.set(first.select(neg.select(a, constant(0, SW, true)), neg.select(sneg[c]!.add(a).trunc(SW), sneg[c]!)));
-    }
-    m.If(pos.eq(o.positions - 1), () => {
+    m.If(pos.eq(P - 1), () => {
       pos.set(0);
       emitting.set(1);
     }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
   });
-  const logits = o.fns.map((f, c) =>
-    m.let(`logit${c}`, mulConst(spos[c]!, f.pos, LW).add(mulConst(sneg[c]!, f.neg, LW)).trunc(LW).add(constant(o.positions * f.bias, LW, true)).trunc(LW)),
-  );
-  const canLoad = out.valid.not().or(out.ready);
-  m.If(out.valid.and(out.ready), () => out.valid.set(0));
-  m.If(emitting.and(canLoad), () => {
-    out.valid.set(1);
-    m.Switch(ch, (sw) => logits.forEach((l, c) => sw.Case(c, () => out.payload.set(l))));
+
+  // ---- constants' bits for (channel, step): step 0 is the MSB ------------------------------
+  const stepBits = step.width;
+  const bitsByValue = new Map<number, number[]>();
+  o.fns.forEach((f, c) => {
+    const ks = logitConstants(f);
+    for (let s = 0; s < K; s++) {
+      const bitOf = (v: number) => Number((BigInt.asUintN(K, BigInt(v)) >> BigInt(K - 1 - s)) & 1n);
+      const value = bitOf(ks[0]) | (bitOf(ks[1]) << 1) | (bitOf(ks[2]) << 2);
+      if (value === 0) continue;
+      const list = bitsByValue.get(value) ?? [];
+      list.push(c * 2 ** stepBits + s);
+      bitsByValue.set(value, list);
+    }
+  });
+  const kbits = m.wire('kbits', 3);
+  const romAddr = m.let('rom_addr', cat(ch, step));
+  m.Switch(romAddr, (sw) => {
+    for (const [value, addrs] of [...bitsByValue.entries()].sort((a, b) => a[0] - b[0])) sw.Case(addrs, () => kbits.set(constant(value, 3)));
+  });
+
+  // ---- Horner step: acc <- 2 acc + x (step 0: acc <- -x) -----------------------------------
+  const XW = signedBits(-(2 * P * 2 ** (W - 1) + P), 2 * P * 2 ** (W - 1) + P);
+  const partial = m.let('partial', kbits.bit(0).select(sAll[0]!, zero).add(kbits.bit(1).select(sNeg[0]!, zero)));
+  const x = m.let('x', partial.sext(XW).add(kbits.bit(2).select(constant(P, XW, true), constant(0, XW, true))).trunc(XW));
+  const xl = (XW >= LW ? x.trunc(LW) : x.sext(LW)).asUnsigned();
+  const msb = m.let('msb_step', step.eq(0));
+  const base = msb.select(constant(0, LW), acc.shl(1).trunc(LW));
+  const next = m.let('horner', base.add(xl.xor(msb.replicate(LW))).trunc(LW).add(msb.zext(LW)).trunc(LW));
+
+  m.If(clearing, () => {
     m.If(ch.eq(C - 1), () => {
       ch.set(0);
-      emitting.set(0);
+      clearing.set(0);
     }).Else(() => ch.set(ch.add(1).trunc(ch.width)));
+  });
+
+  m.If(out.valid.and(out.ready), () => out.valid.set(0));
+  m.If(emitting, () => {
+    m.If(lastStep.not(), () => {
+      acc.set(next);
+      step.set(step.add(1).trunc(stepBits));
+    }).Elif(canLoad, () => {
+      // the channel's last step goes straight to the output register; then the sums move down
+      out.valid.set(1);
+      out.payload.set(next.asSigned());
+      step.set(0);
+      m.If(ch.eq(C - 1), () => {
+        ch.set(0);
+        emitting.set(0);
+      }).Else(() => ch.set(ch.add(1).trunc(ch.width)));
+    });
   });
   return m;
 }

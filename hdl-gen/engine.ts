@@ -174,7 +174,7 @@ export function buildEngine(o: EngineOptions): Engine {
 
   const m = new Module(`${tag}_engine`, {
     description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
-    params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant' },
+    params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant', pipeline: o.fold.pipeline ?? 0 },
   });
   const inWidth = Cin * tb;
   const inp = m.streamIn('in', inWidth);
@@ -246,21 +246,39 @@ export function buildEngine(o: EngineOptions): Engine {
     foldF = fcnt;
   }
   const constWord = romStage ? null : words[0]!;
+  // popcount pipeline registers: the tree's result arrives `stages` enabled cycles later, so
+  // the control signals travel through as many registers
+  const stages = shape.inputKind === 'binary' ? (o.fold.pipeline ?? 0) : 0;
+  const delay = (name: string, e: Expr, reset: number | null): Expr => {
+    let x = e;
+    for (let i = 0; i < stages; i++) {
+      const r = m.reg(`${name}_d${i}`, e.width, { reset, enable: ce });
+      r.set(x);
+      x = r;
+    }
+    return x;
+  };
+  const vD = delay('c_valid', vF, 0);
+  const firstD = delay('c_first', firstF, null);
+  const lastGD = delay('c_last', lastGF, null);
+  const foldD = delay('c_fold', foldF, null);
 
   // ---- lanes: partial sums of this group --------------------------------------------------
   const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
   const contribs: Expr[] = [];
   let maskCount: Expr | null = null;
   if (shape.inputKind === 'binary' && maskF) {
-    const mc = m.instance('mask_count', xnorPopcount({ simd, weights: (1n << BigInt(simd)) - 1n, name: `${tag}_maskcount` }));
+    const mc = m.instance('mask_count', xnorPopcount({ simd, weights: (1n << BigInt(simd)) - 1n, stages, name: `${tag}_maskcount` }));
     mc.bind('x', maskF);
+    if (stages > 0) mc.bind('ce', ce);
     maskCount = mc.out('count');
   }
   for (let l = 0; l < pe; l++) {
     const laneWeights = constWord !== null ? (constWord >> BigInt(l * simd)) & ((1n << BigInt(simd)) - 1n) : undefined;
     if (shape.inputKind === 'binary') {
-      const pc = m.instance(`lane${l}`, xnorPopcount({ simd, mask: !!maskF, weights: laneWeights, name: `${tag}_pc${l}` }));
+      const pc = m.instance(`lane${l}`, xnorPopcount({ simd, mask: !!maskF, weights: laneWeights, stages, name: `${tag}_pc${l}` }));
       pc.bind('x', tapsF);
+      if (stages > 0) pc.bind('ce', ce);
       if (laneWeights === undefined) pc.bind('w', sliceOf(weightWord!, l, simd));
       if (maskF) pc.bind('mask', maskF);
       const count = pc.out('count');
@@ -277,8 +295,8 @@ export function buildEngine(o: EngineOptions): Engine {
 
   // ---- accumulator ----------------------------------------------------------------------
   const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, name: `${tag}_acc` }));
-  acc.bind('ce', ce.and(vF));
-  acc.bind('first', firstF);
+  acc.bind('ce', ce.and(vD));
+  acc.bind('first', firstD);
   contribs.forEach((c, l) => acc.bind(`in${l}`, c));
   const sums = Array.from({ length: pe }, (_, l) => acc.out(`sum${l}`));
 
@@ -290,7 +308,7 @@ export function buildEngine(o: EngineOptions): Engine {
   if (mode !== 'logits') {
     const split = mode === 'splitpool';
     const th = m.instance('threshold', thresholdUnit({ fns: bitFns, pe, accWidth: accW, reachable: shape.channelPreact, split, name: `${tag}_threshold` }));
-    if (folds > 1) th.bind('fold', foldF);
+    if (folds > 1) th.bind('fold', foldD);
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');
     laneValues = Array.from({ length: pe }, (_, l) => (split ? sliceOf(bits, l, laneBits) : bits.bit(l)));
@@ -305,13 +323,13 @@ export function buildEngine(o: EngineOptions): Engine {
   const cvData = m.reg('cv_data_q', posW, { reset: null });
   cv.valid.set(cvValid);
   cv.payload.set(cvData);
-  const complete = m.let('complete', vF.and(lastGF).and(folds > 1 ? foldF.eq(folds - 1) : constant(1, 1)));
+  const complete = m.let('complete', vD.and(lastGD).and(folds > 1 ? foldD.eq(folds - 1) : constant(1, 1)));
   ce.set(complete.and(cvValid).and(cv.ready.not()).not());
   let fullWord: Expr = foldWord;
   if (folds > 1) {
     const asm = m.reg('assembly', (folds - 1) * foldW, { reset: null });
-    m.If(ce.and(vF).and(lastGF).and(complete.not()), () => {
-      m.Switch(foldF, (sw) => {
+    m.If(ce.and(vD).and(lastGD).and(complete.not()), () => {
+      m.Switch(foldD, (sw) => {
         for (let f = 0; f < folds - 1; f++) {
           sw.Case(f, () => {
             const parts: Expr[] = [];

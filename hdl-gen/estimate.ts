@@ -267,7 +267,7 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
 }
 
 /** One engine's estimate (exported for the auto-folding search, which tries each choice alone). */
-export function estimateEngine(model: QModel, shape: LayerShape, pe: number, simd: number, storageOverride: WeightStorage | undefined, target: Target): EngineEstimate {
+export function estimateEngine(model: QModel, shape: LayerShape, pe: number, simd: number, storageOverride: WeightStorage | undefined, target: Target, pipeline = 0): EngineEstimate {
   const layer = model.layers[shape.index]!;
   const folds = shape.outChannels / pe;
   const groups = shape.taps / simd;
@@ -296,7 +296,8 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   // datapath per lane
   let lane: Resources;
   if (shape.inputKind === 'binary') {
-    lane = res((constWeights ? 0 : simd) + adderTreeLuts(simd, 1) + (padZero ? accW : 0) + accW + 1, accW);
+    // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
+    lane = res((constWeights ? 0 : simd) + adderTreeLuts(simd, 1) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
   } else {
     lane = res((constWeights ? 0 : simd * zb) + adderTreeLuts(simd, zb + 1) + accW + 1, accW);
   }
@@ -349,7 +350,7 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
   // pipeline: ROM read register (more than one word), conv position register, pool output
-  const fill = (weightWords > 1 ? 1 : 0) + 1 + (pool && (pool.size > 1 || pool.stride > 1) ? 1 : 0);
+  const fill = (weightWords > 1 ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) ? 1 : 0);
   const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
   return {
     index: shape.index,
@@ -416,7 +417,7 @@ function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEs
 export function estimateDesign(model: QModel, folding: ResolvedFolding, target: Target, shapes: LayerShape[] = layerShapes(model)): DesignEstimate {
   const engines = shapes.map((s, i) => {
     const f = folding.layers[i]!;
-    return estimateEngine(model, s, f.pe, f.simd, f.weights, target);
+    return estimateEngine(model, s, f.pe, f.simd, f.weights, target, f.pipeline ?? 0);
   });
   const buffers = folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target);
   const normalizer = estimateNormalizer(model, target, buffers, engines[0]!.cycles);

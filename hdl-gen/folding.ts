@@ -13,6 +13,8 @@
  *   least the choices 1 and "all", so the divisor rule never leaves a layer without options.
  * - `weights` (optional) overrides where the layer's weight ROM lives ('lut' or 'bram');
  *   without it estimate.ts's size rule decides.
+ * - `pipeline` (optional, binary layers) puts that many register stages into the XNOR +
+ *   popcount trees: a higher clock for `pipeline` more cycles of latency per window.
  * - `normalizerBuffers` (optional, z-score normalizer only): 2 = ping-pong window buffers,
  *   so pass 1 of the next window overlaps pass 2 of this one; 1 = a single buffer (half the
  *   RAM, about twice the cycles per window). Default: estimate.ts's rule per target.
@@ -31,6 +33,8 @@ export const LayerFoldSchema = z
     pe: z.number().int().positive(),
     simd: z.number().int().positive(),
     weights: z.enum(['lut', 'bram']).optional(),
+    /** register stages inside the XNOR + popcount trees (binary layers; default 0) */
+    pipeline: z.number().int().min(0).max(8).optional(),
   })
   .strict();
 
@@ -107,6 +111,9 @@ export function validateFolding(model: QModel, cfg: FoldingConfig, source = 'fol
       throw new UserError(
         `${source}: ${layerLabel(shape)}: SIMD ${f.simd} does not divide its ${shape.taps} ${what}; choose one of ${divisors(shape.taps).join(', ')}`,
       );
+    }
+    if (f.pipeline && shape.inputKind !== 'binary') {
+      throw new UserError(`${source}: ${layerLabel(shape)}: pipeline applies to binary layers (XNOR + popcount); remove it from this integer-input layer`);
     }
     return { ...f };
   });

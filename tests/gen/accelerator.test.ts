@@ -26,6 +26,11 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
     await runAccelerator(model, f, up5k, windows, makeRng(3));
   });
 
+  it('small model, popcount pipeline registers (2 and 1 stages) under back-pressure', async () => {
+    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 2, simd: 1 }, { layer: 'conv1', pe: 3, simd: 6, pipeline: 2 }, { layer: 'dense', pe: 1, simd: 48, pipeline: 1 }] });
+    await runAccelerator(model, f, up5k, windows, makeRng(6), { name: 'small_pipe', pReady: 0.4 });
+  });
+
   it('small model, weight ROMs forced into block RAM', async () => {
     const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 3, weights: 'bram' }, { layer: 'conv1', pe: 2, simd: 6, weights: 'bram' }, { layer: 'dense', pe: 3, simd: 8, weights: 'bram' }] });
     await runAccelerator(model, f, up5k, windows, makeRng(4), { name: 'small_bram' });
@@ -44,7 +49,10 @@ describe('random models, random foldings (Verilator vs reference)', () => {
       const pick = (xs: number[]) => xs[Math.floor(frng() * xs.length)]!;
       const divs = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
       const shapes = (await import('../../src/model/shapes.ts')).layerShapes(model);
-      const folding = validateFolding(model, { layers: shapes.map((s) => ({ layer: s.name, pe: pick(divs(s.outChannels)), simd: pick(divs(s.taps)) })) });
+      // odd seeds also pipeline the binary layers' popcount trees
+      const folding = validateFolding(model, {
+        layers: shapes.map((s) => ({ layer: s.name, pe: pick(divs(s.outChannels)), simd: pick(divs(s.taps)), ...(seed % 2 === 1 && s.inputKind === 'binary' ? { pipeline: 1 + (seed % 3) } : {}) })),
+      });
       const windows = randomWindows(makeRng(200 + seed), model, 3);
       await runAccelerator(model, folding, up5k, windows, makeRng(300 + seed), { name: `rand${seed}` });
     });

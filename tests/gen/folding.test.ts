@@ -43,6 +43,11 @@ describe('validateFolding', () => {
     expect(() => validateFolding(model, { layers: [...ok.layers, { layer: 'conv0', pe: 1, simd: 1 }] })).toThrow("layer 'conv0' is listed twice");
   });
 
+  it('accepts popcount pipelining on binary layers only', () => {
+    expect(validateFolding(model, { layers: ok.layers.map((l) => (l.layer === 'conv1' ? { ...l, pipeline: 2 } : l)) }).layers[1]!.pipeline).toBe(2);
+    expect(() => validateFolding(model, { layers: ok.layers.map((l) => (l.layer === 'conv0' ? { ...l, pipeline: 1 } : l)) })).toThrow("layer 0 'conv0': pipeline applies to binary layers");
+  });
+
   it('rejects two normalizer buffers without a z-score normalizer', () => {
     expect(() => validateFolding(model, { ...ok, normalizerBuffers: 2 })).toThrow('normalizerBuffers 2 needs a z-score normalizer');
   });

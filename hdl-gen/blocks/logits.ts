@@ -72,6 +72,36 @@ export function logitTailCycles(fns: LogitOutput['fns']): number {
   return fns.length * logitSteps(fns) + 1;
 }
 
+/** Width of the Horner addend x = k1 S + k2 N + kb P (before wrapping to the logit width). */
+function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
+  const b = 2 * o.positions * 2 ** (o.accWidth - 1) + o.positions;
+  return signedBits(-b, b);
+}
+
+/**
+ * LUT4 and FF estimate of this unit (iCE40 cells; on ECP5 the adders go to CCU2C, so LUT4 is
+ * about half). Structure, C channels, SW sum bits, XW addend bits, LW logit bits, K steps:
+ * - FF: the 2C sums (2 C SW), Horner accumulator (LW), output register (LW + 1), counters of
+ *   positions, channels and steps, two state bits;
+ * - LUT4: per sum bit an adder LUT and the shift/add choice (4 C SW); the Horner datapath,
+ *   gated S + N, + P, xor and the logit-wide adder (1.25 (SW + XW + 2 LW), fitted); the
+ *   case ROM of 3 C K constant bits (one LUT4 per 6 bits, fitted).
+ * Calibrated with yosys 0.23 synth_ice40 on the unit alone: C = 17 (rhythm17: accWidth 10,
+ * 27 positions, K = 14) 1,239 LUT4 / 574 FF, estimate 1,238 / 575; C = 5 (accWidth 9,
+ * 1 position, K = 4) 268 / 134, estimate 269 / 135; C = 5 (rhythm17's first five channels)
+ * 433 / 210, estimate 431 / 211.
+ */
+export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions'>): { lut4: number; ff: number } {
+  const C = o.fns.length;
+  const SW = sumWidth(o);
+  const XW = addendWidth(o);
+  const LW = logitWidth(o);
+  const K = logitSteps(o.fns);
+  const ff = 2 * C * SW + LW + (LW + 1) + counterBits(o.positions) + counterBits(C) + counterBits(K) + 2;
+  const lut4 = 4 * C * SW + Math.round(1.25 * (SW + XW + 2 * LW)) + Math.ceil((3 * C * K) / 6);
+  return { lut4, ff };
+}
+
 export function logitUnit(o: LogitOptions): Module {
   const C = o.fns.length;
   const W = o.accWidth;
@@ -141,7 +171,7 @@ export function logitUnit(o: LogitOptions): Module {
   });
 
   // ---- Horner step: acc <- 2 acc + x (step 0: acc <- -x) -----------------------------------
-  const XW = signedBits(-(2 * P * 2 ** (W - 1) + P), 2 * P * 2 ** (W - 1) + P);
+  const XW = addendWidth(o);
   const partial = m.let('partial', kbits.bit(0).select(sAll[0]!, zero).add(kbits.bit(1).select(sNeg[0]!, zero)));
   const x = m.let('x', partial.sext(XW).add(kbits.bit(2).select(constant(P, XW, true), constant(0, XW, true))).trunc(XW));
   const xl = (XW >= LW ? x.trunc(LW) : x.sext(LW)).asUnsigned();

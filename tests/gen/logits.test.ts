@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { logitModel, logitTailCycles, logitUnit, logitWidth, type LogitOptions } from '../../hdl-gen/blocks/logits.ts';
+import { logitModel, logitTailCycles, logitUnit, logitUnitResources, logitWidth, type LogitOptions } from '../../hdl-gen/blocks/logits.ts';
 import { driveStream, packLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
 
@@ -75,8 +75,16 @@ describe('logit unit (global sum / dense logits)', () => {
     }
   });
 
-  it('is lint-clean and passes yosys check -assert', async () => {
-    await lintAndCheck(logitUnit(CASES[0]!));
-    await lintAndCheck(logitUnit(CASES[2]!));
+  it('is lint-clean, passes yosys check -assert, and logitUnitResources is within 10 % of synth_ice40 (C = 5, 17)', async () => {
+    for (const o of [CASES[1]!, CASES[2]!]) {
+      const log = await lintAndCheck(logitUnit(o));
+      const stat = log.slice(log.lastIndexOf('Number of cells'));
+      const count = (re: RegExp) => [...stat.matchAll(re)].reduce((t, x) => t + Number(x[1]), 0);
+      const lut4 = count(/SB_LUT4\s+(\d+)/g);
+      const ff = count(/SB_DFF\w*\s+(\d+)/g);
+      const est = logitUnitResources(o);
+      expect(Math.abs(est.lut4 - lut4) / lut4).toBeLessThan(0.1);
+      expect(Math.abs(est.ff - ff) / ff).toBeLessThan(0.1);
+    }
   });
 });

@@ -6,8 +6,8 @@
  * c = (C_out / PE) * (taps / SIMD) cycles, and cannot run faster than its input arrives (one
  * input position per cycle): cycles = max(P * c, L_in) + fill, where fill is the engine's
  * pipeline depth (weight ROM read when in block RAM, popcount register stages, accumulator,
- * output function). The last engine adds the logit tail (one logit per cycle into the
- * argmax, then its output register: C_out + 2).
+ * output function). The last engine adds the logit tail (blocks/logits.ts's
+ * logitTailCycles, then the argmax's output register).
  * The z-score normalizer buffers a window while accumulating its sums (pass 1, one sample per
  * cycle as it arrives), computes mean and reciprocal in S sequential steps, then re-streams
  * the buffer into layer 1 (pass 2). Its interval is the block's own timing model
@@ -45,8 +45,8 @@
  *   layers): m*accW FFs and m*(accW+1) LUTs per channel;
  * - per engine: the conv position assembled fold by fold (C_out FFs) and the output stream
  *   register (C_out + 1 FFs), which is the hand-off to the next engine (no extra FIFO);
- * - logits: pos/neg sums per channel (2*C_out*Ws FFs and LUTs), constant multiplies as
- *   shift-add trees (a logit-wide adder per set bit of each constant), a streaming argmax;
+ * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, a serial
+ *   Horner multiply), and a streaming argmax comparator;
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
  * - normalizer: blocks/normalizer.ts's own structural model (normalizerTiming,
  *   estimateNormalizerResources): buffers in SPRAM on the UP5K and block RAM elsewhere,
@@ -59,6 +59,7 @@ import type { ResolvedFolding, WeightStorage } from './folding.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { splitSlots } from './blocks/threshold.ts';
+import { logitTailCycles, logitUnitResources } from './blocks/logits.ts';
 
 export interface Resources {
   lut4: number;
@@ -332,16 +333,14 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
       const partials = Math.ceil(pool.size / pool.stride);
       poolR = res(shape.outChannels * partials * (accW + 1), partials * shape.outChannels * accW);
     }
-    // all channels' sums update in parallel as positions arrive (the logit unit takes whole positions)
-    const sums = res(2 * shape.outChannels * (sumW + 1), 2 * shape.outChannels * sumW);
-    // constant multiplies as shift-add trees: one logit-wide adder per set bit of |pos|, |neg|
-    const setBits = (k: number) => Math.abs(k).toString(2).split('1').length - 1;
-    const mult = res(fns.reduce((t, f) => t + (setBits(f.pos) + setBits(f.neg) + 1) * logitW, 0), 0);
-    const argmax = res(2 * logitW + logitW * shape.outChannels / 2, 2 * logitW + unsignedBits(shape.outChannels));
-    out = addResources(poolR, sums, mult, argmax);
-    // one logit per cycle into the argmax, then its output register
-    tail = shape.outChannels + 2;
+    // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
+    const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength });
+    const argmax = res(2 * logitW, 2 * logitW + unsignedBits(shape.outChannels));
+    out = addResources(poolR, res(lu.lut4, lu.ff), argmax);
+    // the unit's multiply tail, then the argmax's output register
+    tail = logitTailCycles(fns) + 1;
     void constW;
+    void sumW;
   }
 
   const ctrlBits = counterBits(positions) + counterBits(folds) + counterBits(groups) + counterBits(inBeats) + 4;

@@ -13,6 +13,7 @@ import {
   lutRomLuts,
 } from '../../hdl-gen/estimate.ts';
 import { fullyFolded, fullyParallel, validateFolding } from '../../hdl-gen/folding.ts';
+import { logitTailCycles } from '../../hdl-gen/blocks/logits.ts';
 import { layerShapes } from '../../src/model/shapes.ts';
 import { btpnShapedModel, smallModel } from './fixtures.ts';
 
@@ -62,8 +63,9 @@ describe('estimateDesign on a small model', () => {
     expect(e.engines[0]!.cycles).toBe(16 * 4 * 3 + 3);
     // conv1: 8 positions x 6 x 12, + 2 (no pool)
     expect(e.engines[1]!.cycles).toBe(8 * 6 * 12 + 2);
-    // dense: 3 x 48, + 2, + tail 3 + 2 (one logit per cycle into the argmax)
-    expect(e.engines[2]!.cycles).toBe(3 * 48 + 2 + 5);
+    // dense: 3 x 48, + 2, + the logit unit's serial multiply tail + the argmax register
+    const fns = model.layers[2]!.out.kind === 'logits' ? model.layers[2]!.out.fns : [];
+    expect(e.engines[2]!.cycles).toBe(3 * 48 + 2 + logitTailCycles(fns) + 1);
     expect(e.normalizer.cycles).toBe(16);
     expect(e.cyclesPerWindow).toBe(578);
     expect(e.bottleneck).toBe('conv1');
@@ -75,9 +77,11 @@ describe('estimateDesign on a small model', () => {
     // constant weights: no ROM stage
     expect(e.engines[1]!.cycles).toBe(8 + 1);
     // dense: one position, but it cannot start before its 8 input positions arrived
-    expect(e.engines[2]!.cycles).toBe(8 + 1 + 5);
-    expect(e.cyclesPerWindow).toBe(18);
-    expect(e.bottleneck).toBe('conv0');
+    const fns = model.layers[2]!.out.kind === 'logits' ? model.layers[2]!.out.fns : [];
+    expect(e.engines[2]!.cycles).toBe(8 + 1 + logitTailCycles(fns) + 1);
+    // 20: the interval measured in Verilator with input and output always ready
+    expect(e.cyclesPerWindow).toBe(20);
+    expect(e.bottleneck).toBe('dense');
   });
 
   it('more parallelism costs more LUTs and fewer cycles', () => {

@@ -1,43 +1,51 @@
 import { Command } from 'commander';
 import { BITBEAT_VERSION } from '../version.ts';
 import { UserError } from './errors.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerFlow } from './commands/flow.ts';
-import { registerData } from './commands/data.ts';
-import { registerTrain } from './commands/train.ts';
-import { registerEval } from './commands/eval.ts';
-import { registerSynth } from './commands/synth.ts';
-import { registerReport } from './commands/report.ts';
-import { registerSweep } from './commands/sweep.ts';
-import { registerInfer } from './commands/infer.ts';
-import { registerCosim } from './commands/cosim.ts';
-import { registerGenerate } from './commands/generate.ts';
 
-/** Builds the `bitbeat` program. Each subcommand lives in its own module under commands/. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every subcommand, in the order `--help` lists them, each loaded from its own module under
+ * commands/ only when needed: some pull in heavy code (TensorFlow.js for train and eval), and a
+ * command should not pay for the others at start-up.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  flow: async () => (await import('./commands/flow.ts')).registerFlow,
+  doctor: async () => (await import('./commands/doctor.ts')).registerDoctor,
+  data: async () => (await import('./commands/data.ts')).registerData,
+  train: async () => (await import('./commands/train.ts')).registerTrain,
+  eval: async () => (await import('./commands/eval.ts')).registerEval,
+  infer: async () => (await import('./commands/infer.ts')).registerInfer,
+  generate: async () => (await import('./commands/generate.ts')).registerGenerate,
+  cosim: async () => (await import('./commands/cosim.ts')).registerCosim,
+  synth: async () => (await import('./commands/synth.ts')).registerSynth,
+  report: async () => (await import('./commands/report.ts')).registerReport,
+  sweep: async () => (await import('./commands/sweep.ts')).registerSweep,
+};
+
+export const COMMAND_NAMES = Object.keys(COMMANDS);
+
+/**
+ * Builds the `bitbeat` program with the named subcommand only, none for --version, or all of
+ * them (for help, and for anything that is not a known subcommand, so commander can report it).
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command();
   program
     .name('bitbeat')
     .description('Bit-exact FPGA accelerators for binarized ECG arrhythmia classifiers')
     .version(BITBEAT_VERSION, '-V, --version')
     .showHelpAfterError();
-  registerDoctor(program);
-  registerFlow(program);
-  registerData(program);
-  registerTrain(program);
-  registerEval(program);
-  registerSynth(program);
-  registerReport(program);
-  registerSweep(program);
-  registerInfer(program);
-  registerCosim(program);
-  registerGenerate(program);
+  const versionOnly = only === '-V' || only === '--version';
+  const names = versionOnly ? [] : only !== undefined && only in COMMANDS ? [only] : COMMAND_NAMES;
+  for (const register of await Promise.all(names.map((n) => COMMANDS[n]!()))) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    const first = argv[2];
+    await (await buildProgram(first)).parseAsync(argv);
   } catch (err) {
     if (err instanceof UserError) {
       process.stderr.write(`bitbeat: ${err.message}\n`);

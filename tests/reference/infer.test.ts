@@ -50,14 +50,14 @@ describe('bitbeat infer', () => {
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
     try {
-      await buildProgram().parseAsync(['node', 'bitbeat', 'infer', '--model', modelPath, '--record', '900', '--data', data, '--json']);
+      await (await buildProgram()).parseAsync(['node', 'bitbeat', 'infer', '--model', modelPath, '--record', '900', '--data', data, '--json']);
     } finally {
       process.stdout.write = write;
     }
     const parsed = JSON.parse(out);
     expect(parsed.signal).toBe('MLII');
     expect(parsed.rows.map((r: { predicted: string }) => r.predicted)).toEqual(windows.map((w) => model.classes[ref.classify(w)]));
-    await expect(buildProgram().exitOverride().parseAsync(['node', 'bitbeat', 'infer', '--model', modelPath, '--record', '900', '--data', data, '--signal', '5'])).rejects.toThrow(/--signal 5: record 900 has signals 0..1 \(V1, MLII\)/);
-    await expect(buildProgram().exitOverride().parseAsync(['node', 'bitbeat', 'infer', '--model', modelPath, '--record', '901', '--data', data])).rejects.toThrow(/901.hea/);
+    await expect((await buildProgram()).exitOverride().parseAsync(['node', 'bitbeat', 'infer', '--model', modelPath, '--record', '900', '--data', data, '--signal', '5'])).rejects.toThrow(/--signal 5: record 900 has signals 0..1 \(V1, MLII\)/);
+    await expect((await buildProgram()).exitOverride().parseAsync(['node', 'bitbeat', 'infer', '--model', modelPath, '--record', '901', '--data', data])).rejects.toThrow(/901.hea/);
   });
 });

@@ -21,13 +21,15 @@ import { loadFoldingFile, validateFolding, type ResolvedFolding } from '../../hd
 import { generateDesign } from '../../hdl-gen/generate.ts';
 import { cosimulate, readDesignDir, datasetWindows, syntheticWindows, describeMismatch, type CosimRun } from '../../sim/cosim/index.ts';
 import { synthesize, type SynthResult } from '../synth/index.ts';
-import { buildReport, renderReport, type DesignReport } from '../report/index.ts';
+import { buildReport, metricsFileAccuracy, renderReport, type DesignReport } from '../report/index.ts';
 import { loadManifest } from '../synth/index.ts';
 
 export interface FlowOptions {
   model: QModel;
   /** model file, recorded in the manifest when it lies inside the repository */
   modelPath?: string;
+  /** model file as given (its <name>.metrics.json, when present, supplies the test accuracy) */
+  modelFile?: string;
   target: string;
   /** 'auto' or a folding JSON file */
   folding: string;
@@ -135,7 +137,8 @@ export async function runFlow(o: FlowOptions): Promise<FlowResult> {
 
   const { report, reportFiles } = await step('report', () => {
     const manifest = loadManifest(out);
-    const report = buildReport({ manifest, synth: [synth], cosim: cosim.result, model });
+    const measuredAccuracy = o.modelFile ? metricsFileAccuracy(o.modelFile) : null;
+    const report = buildReport({ manifest, synth: [synth], cosim: cosim.result, model, measuredAccuracy });
     const files: string[] = [];
     for (const [format, ext] of [['md', 'md'], ['csv', 'csv'], ['tex', 'tex'], ['json', 'json']] as const) {
       const path = join(out, `report.${ext}`);

@@ -8,7 +8,7 @@ import { getTarget } from '../design/targets.ts';
 import type { QModel } from '../model/qmodel.ts';
 import type { ResourceCounts } from '../synth/resources.ts';
 import type { SynthResult } from '../synth/result.ts';
-import { modelMetrics, type CosimSummary, type ModelMetrics } from './inputs.ts';
+import { modelMetrics, type CosimSummary, type MeasuredAccuracy, type ModelMetrics } from './inputs.ts';
 import { layerResources } from './layers.ts';
 
 export const REPORT_FORMAT = 'bitbeat-report';
@@ -89,6 +89,8 @@ export interface ReportInputs {
   synth: SynthResult[];
   cosim?: CosimSummary;
   model?: QModel;
+  /** test accuracy recorded by training (metricsFileAccuracy), used when cosim measured none */
+  measuredAccuracy?: MeasuredAccuracy | null;
 }
 
 function relError(actual: number | null, estimate: number | null): number | null {
@@ -174,7 +176,7 @@ export function buildReport(inputs: ReportInputs): DesignReport {
   for (const s of inputs.synth) {
     if (s.design !== manifest.design) throw new Error(`synth result for design ${s.design} given with the manifest of ${manifest.design}`);
   }
-  const metrics = modelMetrics(model, cosim, manifest.model.name);
+  const metrics = modelMetrics(model, cosim, manifest.model.name, inputs.measuredAccuracy);
   const windowSamples = metrics.windowSamples ?? DEFAULT_WINDOW_SAMPLES;
   const windowPeriodS = windowSamples / STREAM_SAMPLE_RATE_HZ;
   const synth = [...inputs.synth].sort((a, b) => `${a.target}/${a.board}`.localeCompare(`${b.target}/${b.board}`));

@@ -5,7 +5,7 @@
  *  - model metrics: accuracy and storage of the quantized model.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../cli/errors.ts';
 import type { QModel } from '../model/qmodel.ts';
@@ -96,10 +96,37 @@ function provenanceAccuracy(model: QModel): { value: number; key: string } | nul
   return null;
 }
 
-export function modelMetrics(model: QModel | undefined, cosim: CosimSummary | undefined, fallbackName: string): ModelMetrics {
+/** An accuracy measured outside the model file, with where it came from. */
+export interface MeasuredAccuracy {
+  /** fraction 0..1 */
+  value: number;
+  source: string;
+}
+
+/**
+ * The test accuracy that training recorded in `<model>.metrics.json` beside the model file
+ * (the integer reference's accuracy on the held-out split), or null when there is none.
+ */
+export function metricsFileAccuracy(modelPath: string): MeasuredAccuracy | null {
+  const path = modelPath.replace(/\.json$/, '.metrics.json');
+  if (path === modelPath || !existsSync(path)) return null;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new UserError(`${path} is not valid JSON: fix or delete it (it holds the model's training metrics)`);
+  }
+  const acc = (doc as { accuracy?: { integerPercent?: unknown } }).accuracy;
+  const split = (doc as { split?: unknown }).split;
+  if (!acc || typeof acc.integerPercent !== 'number') return null;
+  return { value: acc.integerPercent / 100, source: `${basename(path)} (integer reference, ${typeof split === 'string' ? split : 'held-out'} test split)` };
+}
+
+export function modelMetrics(model: QModel | undefined, cosim: CosimSummary | undefined, fallbackName: string, measured?: MeasuredAccuracy | null): ModelMetrics {
   const prov = model ? provenanceAccuracy(model) : null;
-  const accuracy = cosim?.accuracy ?? prov?.value ?? null;
-  const accuracySource = cosim?.accuracy !== undefined ? 'cosim (RTL on labelled windows)' : prov ? `model provenance.${prov.key}` : null;
+  const accuracy = cosim?.accuracy ?? measured?.value ?? prov?.value ?? null;
+  const accuracySource =
+    cosim?.accuracy !== undefined ? 'cosim (RTL on labelled windows)' : measured ? measured.source : prov ? `model provenance.${prov.key}` : null;
   return {
     name: model?.name ?? fallbackName,
     windowSamples: model?.input.length ?? cosim?.windowSamples ?? null,

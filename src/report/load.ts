@@ -9,7 +9,7 @@ import { loadManifest } from '../synth/design-dir.ts';
 import { readSynthResult, type SynthResult } from '../synth/result.ts';
 import { SYNTH_RESULT_FILE } from '../synth/synthesize.ts';
 import { buildReport, type DesignReport } from './build.ts';
-import { readCosimSummary } from './inputs.ts';
+import { metricsFileAccuracy, readCosimSummary } from './inputs.ts';
 
 export interface LoadReportOptions {
   /** only this target (every build/<target>*\/synth.json when absent) */
@@ -38,7 +38,7 @@ export function loadDesignReport(designDir: string, opts: LoadReportOptions = {}
   const synth = findSynthResults(designDir, opts.target);
   const cosim = readCosimSummary(designDir, manifest.design);
   let model: QModel | undefined;
-  if (opts.modelPath) model = loadModel(opts.modelPath);
-  else if (manifest.model.path && existsSync(manifest.model.path)) model = loadModel(manifest.model.path);
-  return buildReport({ manifest, synth, cosim, model });
+  const modelPath = opts.modelPath ?? (manifest.model.path && existsSync(manifest.model.path) ? manifest.model.path : undefined);
+  if (modelPath) model = loadModel(modelPath);
+  return buildReport({ manifest, synth, cosim, model, measuredAccuracy: modelPath ? metricsFileAccuracy(modelPath) : null });
 }

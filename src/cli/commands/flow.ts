@@ -50,6 +50,7 @@ export function registerFlow(program: Command): void {
       const result = await runFlow({
         model,
         modelPath: !isAbsolute(rel) && !rel.startsWith('..') ? rel : undefined,
+        modelFile: o.model,
         target: o.target,
         folding: o.folding,
         targetCycles: o.targetCycles === undefined ? undefined : wholeNumber(o.targetCycles, '--target-cycles', 1),

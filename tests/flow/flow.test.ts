@@ -70,6 +70,12 @@ describe('bitbeat flow', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses two folding goals at once', async () => {
+    const r = await bitbeat(['flow', '--model', modelPath, '--fit', '--target-cycles', '1000']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toBe('bitbeat: --fit and --target-cycles both given; choose one goal for --folding auto');
+  });
+
   it('names a missing model file in one line', async () => {
     const r = await bitbeat(['flow', '--model', join(dir, 'nope.json')]);
     expect(r.status).not.toBe(0);

@@ -50,7 +50,7 @@
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
  * - normalizer: blocks/normalizer.ts's own structural model (normalizerTiming,
  *   estimateNormalizerResources): buffers in SPRAM on the UP5K and block RAM elsewhere,
- *   shift-add multipliers in LUTs (the HDL library has no multiply operator, so no DSPs).
+ *   its two multipliers in DSP cells when the target has them (multipliers 'dsp'), else LUTs.
  */
 import type { QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
@@ -244,6 +244,7 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
     sampleBits: model.input.sampleBits,
     buffers,
     bufferStorage: useSpram ? ('spram' as const) : ('bram' as const),
+    multipliers: target.resources.dsp > 0 ? ('dsp' as const) : ('logic' as const),
     family: target.family,
   };
   const timing = normalizerTiming(opts);

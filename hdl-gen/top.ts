@@ -84,6 +84,7 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
       sampleBits: B,
       buffers: o.normalizerBuffers,
       bufferStorage: o.normalizerStorage,
+      multipliers: o.target.resources.dsp > 0 ? 'dsp' : 'logic',
       name: `${o.name}_normalizer`,
     }),
   );

@@ -1,8 +1,8 @@
 /**
  * Combinational multipliers for the input normalizer: shift-add for u^2 in pass 1, radix 4
  * with precomputed multiples for (x - mean) * r in pass 2 (r is fixed for a whole window).
- * The HDL library has no multiply operator, so Yosys cannot map these to DSP cells; they are
- * partial-product sums built from adders instead.
+ * They are partial-product sums built from adders, for devices without DSP cells (the
+ * normalizer's multipliers: 'logic'); with 'dsp' it uses the HDL library's `mul` instead.
  *
  * Each partial product `b_j ? a << j : 0` is kept as a term (value, shift) without its
  * constant-zero low bits, and two terms are added only where both have real bits: the low

@@ -9,8 +9,9 @@
  *           accumulators restart for the next window.
  *   stats   mean_u, sdN, r one bit per cycle (statsWidths(...).steps cycles).
  *   pass 2  once the unit is done and pass 2 is idle, mean_u and r move into pass 2's
- *           registers (with 3r and -r for the radix-4 product) and the buffer is re-read
- *           through a stall-able pipeline
+ *           registers (with 3r and -r for the radix-4 product; 2^B - mean_u instead for
+ *           multipliers 'dsp', see buildZScore) and the buffer is re-read through a
+ *           stall-able pipeline
  *             read (registered) -> diff = u - mean_u -> prod = diff * r
  *             -> z = clamp(prod >>> (recipBits - fracBits))   (output register)
  *           Every stage loads when `adv = !out_valid | out_ready`. u - mean_u = x - mean
@@ -24,13 +25,28 @@
  *
  * offset kind: z = clamp((x - offset) >>> shift), one register stage, no buffer.
  */
-import { addressWidth, constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
+import { addressWidth, cat, constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
 import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { signedBits } from '../widths.ts';
 import { multiplyRadix4, multiplyRadix4Luts, multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
 import { buildStatsUnit, statsWidths } from './normalizer-stats.ts';
 
 export type NormalizerBufferStorage = 'spram' | 'bram';
+export type NormalizerMultipliers = 'dsp' | 'logic';
+
+/** Operand width of the smallest DSP multiplier the generator targets (iCE40 SB_MAC16: 16 x 16). */
+export const DSP_OPERAND_BITS = 16;
+
+/**
+ * Which of the two products go to DSP cells: u^2 takes two B-bit unsigned operands; pass 2's
+ * product is offset to unsigned operands, (u + 2^B - mean_u) of B+1 bits times r of recipWidth
+ * bits (see buildZScore), so both must fit DSP_OPERAND_BITS.
+ */
+export function normalizerDspProducts(opts: NormalizerOptions): { square: boolean; scale: boolean } {
+  const nz = opts.normalizer;
+  if (opts.multipliers !== 'dsp' || nz.kind !== 'zscore') return { square: false, scale: false };
+  return { square: opts.sampleBits <= DSP_OPERAND_BITS, scale: opts.sampleBits + 1 <= DSP_OPERAND_BITS && nz.recipWidth <= DSP_OPERAND_BITS };
+}
 
 export interface NormalizerOptions {
   normalizer: Normalizer;
@@ -42,6 +58,13 @@ export interface NormalizerOptions {
   buffers?: 1 | 2;
   /** z-score: 'spram' on the iCE40 UP5K (single-port SB_SPRAM256KA), 'bram' elsewhere */
   bufferStorage?: NormalizerBufferStorage;
+  /**
+   * z-score: how the two products (u^2 in pass 1, (x - mean) * r in pass 2) are built:
+   * 'logic' (default) as adder trees (normalizer-mul.ts), 'dsp' as `mul` expressions that Yosys
+   * maps to DSP cells (SB_MAC16, MULT18X18D). A product whose operands do not fit
+   * DSP_OPERAND_BITS stays in logic. Same arithmetic and cycle timing either way.
+   */
+  multipliers?: NormalizerMultipliers;
   /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
   exposeStats?: boolean;
   name?: string;
@@ -63,7 +86,7 @@ export function normalizerName(opts: NormalizerOptions): string {
   if (opts.name) return opts.name;
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
-  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.exposeStats ? '_dbg' : ''}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${opts.exposeStats ? '_dbg' : ''}`;
 }
 
 export function buildNormalizer(opts: NormalizerOptions): Module {
@@ -107,9 +130,10 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   if (nb !== 1 && nb !== 2) throw new RangeError(`normalizer: buffers must be 1 or 2, got ${String(nb)}`);
   const sw = statsWidths(nz, n, B);
   const storage = opts.bufferStorage ?? 'bram';
+  const dsp = normalizerDspProducts(opts);
   const m = new Module(normalizerName(opts), {
     description: 'input normalizer (z-score): two passes over a buffered window, z = clamp(((x - mean) * r) >>> (recipBits - fracBits))',
-    params: { kind: 'zscore', n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, fracBits: nz.fracBits, outBits: nz.outBits, buffers: nb, bufferStorage: storage },
+    params: { kind: 'zscore', n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, fracBits: nz.fracBits, outBits: nz.outBits, buffers: nb, bufferStorage: storage, multipliers: opts.multipliers ?? 'logic' },
   });
   const inp = m.streamIn('in', B, { signed: true });
   const out = m.streamOut('out', nz.outBits, { signed: true, reg: true });
@@ -154,7 +178,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   p2sLast.set(p1Valid.and(p1Last));
   m.If(p1Valid, () => {
     p2sU.set(p1U);
-    p2sSq.set(multiplyShiftAdd(m, 'p1_sq', p1U, p1U, 2 * B));
+    p2sSq.set(dsp.square ? p1U.mul(p1U) : multiplyShiftAdd(m, 'p1_sq', p1U, p1U, 2 * B));
   });
   const sum1 = m.let('sum1', acc1.add(p2sU.zext(sw.u1)).trunc(sw.u1));
   const sum2 = m.let('sum2', acc2.add(p2sSq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
@@ -184,11 +208,13 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const adv = m.let('adv', out.valid.not().or(out.ready));
   const p2Active = m.reg('p2_active', 1, { reset: 0 });
   const rcnt = m.reg('rcnt', aw, { reset: 0 });
-  const meanU = m.reg('mean_u', B, { reset: null });
+  const meanU = dsp.scale ? null : m.reg('mean_u', B, { reset: null });
   const recip = m.reg('recip', W, { reset: null });
-  // 3r and -r for the radix-4 product, computed once per window when pass 2 takes r
-  const recip3 = m.reg('recip3', W + 2, { reset: null });
-  const recipNeg = m.reg('recip_neg', W + 1, { signed: true, reset: null });
+  // logic: 3r and -r for the radix-4 product; dsp: 2^B - mean_u, the offset that makes the
+  // product's operand unsigned. Computed once per window when pass 2 takes the statistics.
+  const recip3 = dsp.scale ? null : m.reg('recip3', W + 2, { reset: null });
+  const recipNeg = dsp.scale ? null : m.reg('recip_neg', W + 1, { signed: true, reset: null });
+  const meanOff = dsp.scale ? m.reg('mean_off', B + 1, { reset: null }) : null;
   const aValid = m.reg('a_valid', 1, { reset: 0, enable: adv });
   const bValid = m.reg('b_valid', 1, { reset: 0, enable: adv });
   const cValid = m.reg('c_valid', 1, { reset: 0, enable: adv });
@@ -197,11 +223,14 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   stats.bind('take', take);
   m.If(take, () => {
     p2Active.set(1);
-    meanU.set(stats.out('mean_u'));
+    if (meanU) meanU.set(stats.out('mean_u'));
     const r = stats.out('recip');
     recip.set(r);
-    recip3.set(r.add(r.shl(1)).trunc(W + 2));
-    recipNeg.set(r.neg());
+    if (recip3 && recipNeg) {
+      recip3.set(r.add(r.shl(1)).trunc(W + 2));
+      recipNeg.set(r.neg());
+    }
+    if (meanOff) meanOff.set(constant(1n << BigInt(B), B + 1).sub(stats.out('mean_u').zext(B + 1)).trunc(B + 1));
     if (rsel) rsel.set(statsBuf!);
   });
   const issue = m.let('issue', p2Active.and(adv));
@@ -234,13 +263,24 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   });
   const aX = rsel ? rsel.select(data[1]!, data[0]!) : data[0]!;
 
-  const bDiff = m.reg('b_diff', B + 1, { signed: true, reset: null, enable: adv });
   const cProd = m.reg('c_prod', B + 1 + W, { signed: true, reset: null, enable: adv });
   aValid.set(issue);
   bValid.set(aValid);
   cValid.set(bValid);
-  bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU.zext(B + 1).asSigned()).trunc(B + 1));
-  cProd.set(multiplyRadix4(m, 'c_mul', bDiff, recip, recip3, recipNeg, B + 1 + W));
+  if (meanOff) {
+    // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
+    // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
+    // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
+    // 2^(B+1+W), and the true product fits that signed width.
+    const bOff = m.reg('b_off', B + 1, { reset: null, enable: adv });
+    bOff.set(bias(aX).zext(B + 1).add(meanOff).trunc(B + 1));
+    const prod = m.let('c_mul', bOff.mul(recip));
+    cProd.set(cat(prod.slice(B + W, B).sub(recip.zext(W + 1)).trunc(W + 1).asUnsigned(), prod.slice(B - 1, 0)).asSigned());
+  } else {
+    const bDiff = m.reg('b_diff', B + 1, { signed: true, reset: null, enable: adv });
+    bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU!.zext(B + 1).asSigned()).trunc(B + 1));
+    cProd.set(multiplyRadix4(m, 'c_mul', bDiff, recip, recip3!, recipNeg!, B + 1 + W));
+  }
   const z = m.let('z', clampSigned(cProd.ashr(nz.recipBits - nz.fracBits), nz.outBits));
   m.If(adv, () => {
     out.valid.set(cValid);
@@ -316,8 +356,9 @@ const ECP5_BRAM_SHAPES: [number, number][] = [[512, 36], [1024, 18], [2048, 9], 
  * keeps; the product's bits below the shift are dropped), LUT4s as one per adder/comparator
  * bit plus the multipliers and muxes (LUT4 counts are iCE40's). Buffers: SPRAM blocks
  * (16K x 16) or block RAMs in the cheapest shape (iCE40 SB_RAM40_4K by default, ECP5 DP16KD
- * with family 'ecp5'). No DSPs: the HDL library
- * has no multiply operator. Compared with Yosys in tests/gen/normalizer.test.ts.
+ * with family 'ecp5'). DSPs: one per product built with `mul` (multipliers 'dsp', operands
+ * within DSP_OPERAND_BITS: one SB_MAC16 or MULT18X18D each). Compared with Yosys in
+ * tests/gen/normalizer.test.ts.
  */
 export function estimateNormalizerResources(opts: NormalizerOptions & { family?: 'ice40' | 'ecp5' }): NormalizerResources {
   checkCommon(opts);
@@ -340,11 +381,18 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + (s.u1 + 1) + s.mulSteps + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W + (s.sd + 1);
   const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
-  const p1Ff = B + (B + 2 * B) + s.u1 + s.u2;
-  const p2Ff = B + W + (W + 2) + (W + 1) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
-  // pass 1: u^2 and the two accumulators; pass 2: 3r and -r, buffer mux, diff, product, clamp
-  const p1Lut = multiplyShiftAddLuts(B, B, 2 * B) + s.u1 + s.u2;
-  const p2Lut = (W + 2) + (W + 1) + (nb - 1) * B + (B + 1) + multiplyRadix4Luts(B + 1, B + 1 + W) + (B + 1 + W - sh) + 2 * nz.outBits;
+  const dsp = normalizerDspProducts(opts);
+  // a DSP square absorbs its output register (SB_MAC16's own); pass 2's DSP product needs
+  // 2^B - mean_u (B+1) instead of mean_u, 3r and -r
+  const p1Ff = B + B + (dsp.square ? 0 : 2 * B) + s.u1 + s.u2;
+  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
+  // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or 2^B - mean_u and the
+  // -r * 2^B correction (dsp), buffer mux, diff, product, clamp
+  // A DSP product is not free in LUTs: Yosys 0.23 keeps about one LUT4 per product bit around
+  // each SB_MAC16 (fitted at N = 3600, B = 12: Yosys 761 LUT4 vs 634 without this term).
+  const p1Lut = (dsp.square ? 2 * B : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
+  const scaleLut = dsp.scale ? (B + 1) + (W + 1) + (B + 1 + W) : (W + 2) + (W + 1) + multiplyRadix4Luts(B + 1, B + 1 + W);
+  const p2Lut = scaleLut + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
   // counters (add, compare, wrap), buffer address muxes, handshakes
   const ctrlLut = 4 * aw + nb * aw + 12;
   const storage = opts.bufferStorage ?? 'bram';
@@ -357,7 +405,7 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
     ff: statsFf + ctrlFf + p1Ff + p2Ff,
     bram: storage === 'bram' ? nb * bramPer : 0,
     spram: storage === 'spram' ? nb * spramPer : 0,
-    dsp: 0,
+    dsp: (dsp.square ? 1 : 0) + (dsp.scale ? 1 : 0),
   };
 }
 

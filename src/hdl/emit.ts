@@ -304,6 +304,11 @@ class ModuleEmitter {
         return literal(n.value, e.width);
       case 'binary':
         if (n.kind === 'xnor') return p(`${this.expr(n.a)} ~^ ${this.expr(n.b)}`);
+        // A signed product is emitted as a signed Verilog multiply of its (sign-extended)
+        // operands: the low bits are the same either way, but Yosys only narrows a $mul's
+        // sign-extended inputs back to their real width (and fits it into one DSP cell) when
+        // the multiply is signed.
+        if (n.kind === 'mul') return p(`${this.ordered(n.a, e.signed)} * ${this.ordered(n.b, e.signed)}`);
         return p(`${this.expr(n.a)} ${binarySymbol[n.kind]} ${this.expr(n.b)}`);
       case 'not':
         // parenthesised: `^~x` would lex as the xnor-reduction operator
@@ -494,6 +499,7 @@ function verilogSigned(e: Expr): boolean {
     case 'sig':
       return n.sig.signed;
     case 'binary':
+      if (n.kind === 'mul') return e.signed; // emitted with $signed operands when signed
       return verilogSigned(n.a) && verilogSigned(n.b);
     case 'not':
     case 'cast':

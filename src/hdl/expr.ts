@@ -9,6 +9,10 @@
  * Width rules (documented in docs/ARCHITECTURE.md, "HDL library"):
  * - add: max(wa, wb) + 1 bits (never overflows); sub: max(wa, wb) + 1 bits, always signed.
  *   Use `.trunc(w)` for modular arithmetic.
+ * - mul: wa + wb bits (the full product), signed iff both operands are; mixing signed and
+ *   unsigned operands is an error, as for add (a signed x unsigned product is
+ *   `a.mul(b.zext(wb + 1).asSigned())`, one bit wider). Both operands are extended to the
+ *   product width before `*`, so the product modulo 2^(wa+wb) is the exact product.
  * - and/or/xor/xnor, mux, comparisons: operands are extended (zero or sign, by their own
  *   signedness) to the wider one; mixing signed and unsigned operands is an error.
  * - shl(n) by a constant grows the width by n; shifts by an expression keep the width.
@@ -19,7 +23,7 @@ import { HdlError } from './errors.ts';
 import type { Signal } from './signal.ts';
 import type { Memory } from './memory.ts';
 
-export type BinaryOp = 'add' | 'sub' | 'and' | 'or' | 'xor' | 'xnor';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'xnor';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type ReduceOp = 'and' | 'or' | 'xor';
 export type ShiftOp = 'shl' | 'shr' | 'ashr';
@@ -86,6 +90,19 @@ export class Expr {
     sameSignedness(this, b, 'sub');
     const w = Math.max(this.width, b.width) + 1;
     return new Expr(w, true, { op: 'binary', kind: 'sub', a: this.extend(w), b: b.extend(w) });
+  }
+
+  /**
+   * a * b, wa + wb bits: the full product, signed when both operands are signed, unsigned when
+   * both are unsigned; mixed signedness is an error (convert one explicitly). Emitted as a
+   * Verilog `*` of operands already extended to the product width, which Yosys maps to DSP
+   * cells (SB_MAC16 with `synth_ice40 -dsp`, MULT18X18D) when the real operand widths fit.
+   */
+  mul(other: Operand): Expr {
+    const b = this.operand(other, 'mul');
+    sameSignedness(this, b, 'mul');
+    const w = this.width + b.width;
+    return new Expr(w, this.signed, { op: 'binary', kind: 'mul', a: this.extend(w), b: b.extend(w) });
   }
 
   /** -a, width + 1 bits, signed. */
@@ -209,7 +226,8 @@ export class Expr {
     // bits: `a.add(b).trunc(8)` becomes an 8-bit `a + b` instead of a 9-bit temporary with an
     // unused carry (Verilog-2005 cannot index an expression, and Verilator flags unused bits).
     const w = hi - lo + 1;
-    if (n.op === 'binary' && (lo === 0 || (n.kind !== 'add' && n.kind !== 'sub'))) {
+    // (A product's low bits depend only on its operands' low bits, so mul joins add and sub.)
+    if (n.op === 'binary' && (lo === 0 || (n.kind !== 'add' && n.kind !== 'sub' && n.kind !== 'mul'))) {
       return new Expr(w, false, { op: 'binary', kind: n.kind, a: n.a.slice(hi, lo), b: n.b.slice(hi, lo) });
     }
     if (n.op === 'not') return new Expr(w, false, { op: 'not', a: n.a.slice(hi, lo) });
@@ -469,7 +487,7 @@ function describeExpr(e: Expr, depth: number): string {
   }
 }
 
-export const binarySymbol: Record<BinaryOp, string> = { add: '+', sub: '-', and: '&', or: '|', xor: '^', xnor: '~^' };
+export const binarySymbol: Record<BinaryOp, string> = { add: '+', sub: '-', mul: '*', and: '&', or: '|', xor: '^', xnor: '~^' };
 export const compareSymbol: Record<CompareOp, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
 export const reduceSymbol: Record<ReduceOp, string> = { and: '&', or: '|', xor: '^' };
 export const shiftSymbol: Record<ShiftOp, string> = { shl: '<<', shr: '>>', ashr: '>>>' };

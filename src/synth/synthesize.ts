@@ -61,8 +61,11 @@ export function buildDirFor(designDir: string, target: Target, board?: string): 
   return join(designDir, 'build', `${target.name}${suffix}`);
 }
 
-function yosysScript(family: Target['family'], verilog: string[], top: string): string {
-  const synth = family === 'ice40' ? 'synth_ice40' : 'synth_ecp5';
+function yosysScript(target: Target, verilog: string[], top: string): string {
+  // Multipliers (the normalizer's `mul` products) go to DSP cells: synth_ice40 needs -dsp for
+  // SB_MAC16 (only on devices that have them: the UP5K, not the HX8K); synth_ecp5 maps them to
+  // MULT18X18D by default (unless -nodsp).
+  const synth = target.family === 'ice40' ? `synth_ice40${target.resources.dsp > 0 ? ' -dsp' : ''}` : 'synth_ecp5';
   return [
     `read_verilog ${verilog.map((f) => basename(f)).join(' ')}`,
     `${synth} -noflatten -top ${top}`,
@@ -126,7 +129,7 @@ async function runSynthesis(
   yosys: ResolvedTool,
 ): Promise<{ script: string; stat: YosysStat; instances: InstanceResult[]; topOwn: ResourceCounts; total: ResourceCounts; modules: SynthResult['synthesis']['modules'] }> {
   const step = `synthesis (yosys ${target.family === 'ice40' ? 'synth_ice40' : 'synth_ecp5'})`;
-  const script = yosysScript(target.family, verilog, top);
+  const script = yosysScript(target, verilog, top);
   writeFileSync(join(dir, 'synth.ys'), script);
   const log = join(dir, 'yosys.log');
   await toolJobs.run(() => runTool(yosys, ['-s', 'synth.ys'], { cwd: dir, logFile: log, step }));

@@ -18,6 +18,7 @@ import { Simulator, type SimOutputs } from '../../sim/index.ts';
 import {
   buildNormalizer,
   estimateNormalizerResources,
+  normalizerDspProducts,
   normalizerTiming,
   type NormalizerOptions,
 } from '../../hdl-gen/blocks/normalizer.ts';
@@ -252,12 +253,14 @@ describe('normalizer statistics unit', () => {
 // ---- the whole z-score block -------------------------------------------------------------
 
 describe('z-score normalizer block vs normalizeWindow', () => {
-  for (const [n, buffers, count] of [
-    [37, 2, 45],
-    [16, 1, 36],
+  for (const [n, buffers, count, multipliers] of [
+    [37, 2, 45, 'logic'],
+    [16, 1, 36, 'logic'],
+    [37, 2, 45, 'dsp'],
+    [16, 1, 36, 'dsp'],
   ] as const) {
-    it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}: ${count} back-to-back random windows, random back-pressure on both sides`, async () => {
-      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true };
+    it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: ${count} back-to-back random windows, random back-pressure on both sides`, async () => {
+      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, multipliers };
       const sim = await simOf(opts);
       const windows = randomWindows(count, n, 100 + n);
       // three regimes: slow producer, slow consumer, both fast
@@ -288,12 +291,14 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     });
   }
 
-  for (const [n, buffers] of [
-    [37, 2],
-    [16, 1],
+  for (const [n, buffers, multipliers] of [
+    [37, 2, 'logic'],
+    [16, 1, 'logic'],
+    [37, 2, 'dsp'],
+    [16, 1, 'dsp'],
   ] as const) {
-    it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}: cycles per window and latency match normalizerTiming`, async () => {
-      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true };
+    it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: cycles per window and latency match normalizerTiming`, async () => {
+      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, multipliers };
       const sim = await simOf(opts);
       const windows = randomWindows(8, n, 5);
       const run = await stream(sim, windows.flat(), 1, 1, 1);
@@ -310,12 +315,14 @@ describe('z-score normalizer block vs normalizeWindow', () => {
 
   // other parameter sets: no final shift (recipBits = fracBits) with wide z; and a reciprocal
   // that always saturates (T = N * 2^12 exceeds every sdN), with 6-bit z (z ~ x - mean, clamped)
-  for (const [n, sampleBits, nz, buffers] of [
-    [40, 10, { kind: 'zscore', recipBits: 8, recipWidth: 12, fracBits: 8, outBits: 12 }, 1],
-    [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 12, outBits: 6 }, 2],
+  for (const [n, sampleBits, nz, buffers, multipliers] of [
+    [40, 10, { kind: 'zscore', recipBits: 8, recipWidth: 12, fracBits: 8, outBits: 12 }, 1, 'logic'],
+    [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 12, outBits: 6 }, 2, 'logic'],
+    [40, 10, { kind: 'zscore', recipBits: 8, recipWidth: 12, fracBits: 8, outBits: 12 }, 1, 'dsp'],
+    [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 12, outBits: 6 }, 2, 'dsp'],
   ] as const) {
-    it(`N=${n}, ${sampleBits}-bit samples, recipBits ${nz.recipBits} recipWidth ${nz.recipWidth} fracBits ${nz.fracBits} outBits ${nz.outBits}: random windows`, async () => {
-      const sim = await simOf({ normalizer: nz, n, sampleBits, buffers, exposeStats: true });
+    it(`N=${n}, ${sampleBits}-bit samples, recipBits ${nz.recipBits} recipWidth ${nz.recipWidth} fracBits ${nz.fracBits} outBits ${nz.outBits}, ${multipliers} multipliers: random windows`, async () => {
+      const sim = await simOf({ normalizer: nz, n, sampleBits, buffers, exposeStats: true, multipliers });
       const windows = randomWindows(27, n, n, sampleBits);
       const run = await stream(sim, windows.flat(), 0.7, 0.7, n);
       expectWindowsMatch(run, windows, nz, n);
@@ -327,9 +334,9 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     });
   }
 
-  it('N=3600, real-model parameters (DEFAULT_ZSCORE, SPRAM build): three windows', async () => {
+  for (const multipliers of ['logic', 'dsp'] as const) it(`N=3600, real-model parameters (DEFAULT_ZSCORE, SPRAM build), ${multipliers} multipliers: three windows`, async () => {
     const n = 3600;
-    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers: 2, bufferStorage: 'spram' };
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers };
     const sim = await simOf(opts);
     const rng = makeRng(3600);
     const windows = [makeWindow('ecg', n, rng), makeWindow('negative', n, rng), makeWindow('extremes', n, rng)];
@@ -385,6 +392,10 @@ async function lintAndSynth(m: Module, synthCommand: string): Promise<string> {
   }
 }
 
+const FF_CELLS = ['SB_DFF', 'SB_DFFE', 'SB_DFFSR', 'SB_DFFESR', 'SB_DFFR', 'SB_DFFER', 'SB_DFFS', 'SB_DFFES', 'SB_DFFSS', 'SB_DFFESS'];
+/** SB_LUT4 count of the N = 3600 logic build, shared with the dsp build's comparison */
+let logicLuts3600: number | undefined;
+
 function cellCount(stat: string, cell: string): number {
   const m = new RegExp(`^\\s+${cell}\\s+(\\d+)$`, 'm').exec(stat);
   return m ? Number(m[1]) : 0;
@@ -395,6 +406,22 @@ describe('normalizer lint and synthesis', () => {
     await lintAndSynth(buildNormalizer({ normalizer: { kind: 'offset', offset: -37, shift: 3, outBits: 8 }, n: 64, sampleBits: B }), 'synth_ice40');
     await lintAndSynth(buildNormalizer({ normalizer: DEFAULT_ZSCORE, n: 37, sampleBits: B, buffers: 1, exposeStats: true }), 'synth_ice40');
     await lintAndSynth(buildNormalizer({ normalizer: { kind: 'zscore', recipBits: 12, recipWidth: 10, fracBits: 4, outBits: 6 }, n: 50, sampleBits: 11 }), 'synth_ecp5');
+    // synth_ecp5 maps the dsp variant's two products to MULT18X18D without being asked
+    const ecp5Dsp = await lintAndSynth(
+      buildNormalizer({ normalizer: { kind: 'zscore', recipBits: 12, recipWidth: 10, fracBits: 4, outBits: 6 }, n: 50, sampleBits: 11, multipliers: 'dsp' }),
+      'synth_ecp5',
+    );
+    expect(cellCount(ecp5Dsp, 'MULT18X18D')).toBe(2);
+  });
+
+  it('dsp products fall back to logic when their operands exceed 16 bits', () => {
+    const base = { normalizer: DEFAULT_ZSCORE, n: 64, multipliers: 'dsp' } as const;
+    expect(normalizerDspProducts({ ...base, sampleBits: 12 })).toEqual({ square: true, scale: true });
+    // B = 16: u^2 is 16 x 16, but u + 2^B - mean needs 17 bits
+    expect(normalizerDspProducts({ ...base, sampleBits: 16 })).toEqual({ square: true, scale: false });
+    expect(normalizerDspProducts({ ...base, sampleBits: 12, normalizer: { ...DEFAULT_ZSCORE, recipWidth: 17 } })).toEqual({ square: true, scale: false });
+    expect(normalizerDspProducts({ ...base, sampleBits: 12, multipliers: 'logic' })).toEqual({ square: false, scale: false });
+    expect(estimateNormalizerResources({ ...base, sampleBits: 16 }).dsp).toBe(1);
   });
 
   it('N=3600 on the UP5K: two SB_SPRAM256KA buffers, no block RAM, estimate close to Yosys', async () => {
@@ -408,6 +435,27 @@ describe('normalizer lint and synthesis', () => {
     const ffs = ['SB_DFF', 'SB_DFFE', 'SB_DFFSR', 'SB_DFFESR', 'SB_DFFR', 'SB_DFFER', 'SB_DFFS', 'SB_DFFES', 'SB_DFFSS', 'SB_DFFESS'].reduce((a, c) => a + cellCount(stat, c), 0);
     const est = estimateNormalizerResources(opts);
     expect(est.spram).toBe(2);
+    expect(Math.abs(est.lut4 - luts) / luts, `estimated ${est.lut4} LUT4, Yosys ${luts}`).toBeLessThan(0.15);
+    expect(Math.abs(est.ff - ffs) / ffs, `estimated ${est.ff} FF, Yosys ${ffs}`).toBeLessThan(0.15);
+    logicLuts3600 = luts;
+  });
+
+  it('N=3600 on the UP5K with dsp multipliers: synth_ice40 -dsp maps both products to SB_MAC16, far fewer LUT4s', async () => {
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers: 'dsp' };
+    const stat = await lintAndSynth(buildNormalizer(opts), 'synth_ice40 -dsp');
+    expect(cellCount(stat, 'SB_MAC16')).toBe(2);
+    expect(cellCount(stat, 'SB_SPRAM256KA')).toBe(2);
+    const luts = cellCount(stat, 'SB_LUT4');
+    const ffs = FF_CELLS.reduce((a, c) => a + cellCount(stat, c), 0);
+    // the logic build's count from the test above (measured again when run alone)
+    if (logicLuts3600 === undefined) {
+      const logic = await lintAndSynth(buildNormalizer({ ...opts, multipliers: 'logic' }), 'synth_ice40');
+      logicLuts3600 = cellCount(logic, 'SB_LUT4');
+    }
+    // the two adder-tree multipliers were about 650 LUT4 of about 1,300; most of that goes
+    expect(logicLuts3600 - luts, `logic ${logicLuts3600} LUT4, dsp ${luts}`).toBeGreaterThan(400);
+    const est = estimateNormalizerResources(opts);
+    expect(est.dsp).toBe(2);
     expect(Math.abs(est.lut4 - luts) / luts, `estimated ${est.lut4} LUT4, Yosys ${luts}`).toBeLessThan(0.15);
     expect(Math.abs(est.ff - ffs) / ffs, `estimated ${est.ff} FF, Yosys ${ffs}`).toBeLessThan(0.15);
   });

@@ -5,6 +5,7 @@ import { Memory, type RamStyle, type RomStyle } from './memory.ts';
 import { Param, Signal, type SignalKind } from './signal.ts';
 import { Stream, type StreamDirection } from './stream.ts';
 import { checkIdentifier } from './names.ts';
+import { forEachNode } from './walk.ts';
 
 /** A statement of a module body. Registers and combinational signals share the same tree. */
 export type Stmt =
@@ -332,44 +333,14 @@ export class Module {
 
   /** @internal every signal in `e` must belong to this module */
   checkOwnExpr(e: Expr, context: string): void {
-    const stack: Expr[] = [e];
-    while (stack.length > 0) {
-      const x = stack.pop()!;
-      const n = x.node;
-      switch (n.op) {
-        case 'sig':
-          if (n.sig.module !== this) {
-            throw new HdlError(`${context}: ${n.sig.name} belongs to module ${n.sig.module.name}, not ${this.name}; pass it through a port`);
-          }
-          break;
-        case 'const':
-          break;
-        case 'binary':
-        case 'compare':
-          stack.push(n.a, n.b);
-          break;
-        case 'not':
-        case 'slice':
-        case 'repl':
-        case 'reduce':
-        case 'cast':
-          stack.push(n.a);
-          break;
-        case 'concat':
-          stack.push(...n.parts);
-          break;
-        case 'mux':
-          stack.push(n.sel, n.a, n.b);
-          break;
-        case 'shift':
-          stack.push(n.a, n.amount);
-          break;
-        case 'memread':
-          if (n.mem.module !== this) throw new HdlError(`${context}: memory ${n.mem.name} belongs to module ${n.mem.module.name}`);
-          stack.push(n.addr);
-          break;
+    forEachNode(e, (n) => {
+      if (n.op === 'sig' && n.sig.module !== this) {
+        throw new HdlError(`${context}: ${n.sig.name} belongs to module ${n.sig.module.name}, not ${this.name}; pass it through a port`);
       }
-    }
+      if (n.op === 'memread' && n.mem.module !== this) {
+        throw new HdlError(`${context}: memory ${n.mem.name} belongs to module ${n.mem.module.name}`);
+      }
+    });
   }
 
   /** @internal records the single driver of a signal */

@@ -2,15 +2,14 @@ import type { Expr } from './expr.ts';
 import type { Signal } from './signal.ts';
 import type { Stmt } from './module.ts';
 
-/** Calls `visit` for every signal referenced by `e` (including memory read addresses). */
-export function forEachSignal(e: Expr, visit: (s: Signal) => void): void {
+/** Calls `visit` for every node of `e`, parents before children (a shared subexpression once per use). */
+export function forEachNode(e: Expr, visit: (node: Expr['node']) => void): void {
   const stack: Expr[] = [e];
   while (stack.length > 0) {
     const n = stack.pop()!.node;
+    visit(n);
     switch (n.op) {
       case 'sig':
-        visit(n.sig);
-        break;
       case 'const':
         break;
       case 'binary':
@@ -38,6 +37,13 @@ export function forEachSignal(e: Expr, visit: (s: Signal) => void): void {
         break;
     }
   }
+}
+
+/** Calls `visit` for every signal referenced by `e` (including memory read addresses). */
+export function forEachSignal(e: Expr, visit: (s: Signal) => void): void {
+  forEachNode(e, (n) => {
+    if (n.op === 'sig') visit(n.sig);
+  });
 }
 
 /** Signals read by a statement list: conditions, selectors and assigned values. */

@@ -4,7 +4,6 @@ import { Simulator } from '../../sim/index.ts';
 import { argmax as referenceArgmax } from '../../src/reference/output.ts';
 import { foldedAccumulator } from '../../hdl-gen/blocks/accumulator.ts';
 import { argmaxUnit } from '../../hdl-gen/blocks/argmax.ts';
-import { streamFifo } from '../../hdl-gen/blocks/fifo.ts';
 import { intDot, intDotModel, intDotWidth } from '../../hdl-gen/blocks/intdot.ts';
 import { driveStream, packLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -69,22 +68,11 @@ describe('argmax', () => {
   });
 });
 
-describe('stream FIFO', () => {
-  it('depth 4: order kept, no loss or duplication under random valid/ready', async () => {
-    const sim = await Simulator.build(streamFifo({ depth: 4, width: 9 }));
-    const rng = makeRng(83);
-    const words = Array.from({ length: 3000 }, () => BigInt(rng.int(512)));
-    const r = await driveStream(sim, words, { rng, expectOutputs: words.length, pValid: 0.6, pReady: 0.6 });
-    expect(r.outputs).toEqual(words);
-  });
-});
-
 describe('small blocks pass the tools', () => {
   it('lint-clean and yosys check -assert', async () => {
     await lintAndCheck(foldedAccumulator({ pe: 2, inWidth: 6, accWidth: 10 }));
     await lintAndCheck(intDot({ simd: 5, bits: 8 }));
     await lintAndCheck(intDot({ simd: 4, bits: 6, weights: 0b1010n }));
     await lintAndCheck(argmaxUnit({ classes: 17, width: 20 }));
-    await lintAndCheck(streamFifo({ depth: 2, width: 12 }));
   });
 });

@@ -15,10 +15,11 @@
  * The JSON header carries a SHA-256 of the payload, so any damage is detected on read.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { z } from 'zod';
 import { UserError } from '../cli/errors.ts';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 
 export type DatasetTask = 'aami5' | 'rhythm17';
 export type DatasetSource = 'mitdb' | 'plawiak17' | 'synthetic';
@@ -220,21 +221,6 @@ export function writeDatasetFile(path: string, ds: Dataset): void {
   writeFileAtomic(path, bytes);
 }
 
-/** Writes bytes via temp file + rename so no half-written file is ever left at `path`. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    if (existsSync(tmp)) unlinkSync(tmp);
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'ENOTDIR') {
-      throw new UserError(`${path}: cannot write (${e.code}); check that the directory exists and is writable`);
-    }
-    throw err;
-  }
-}
 
 /** Reads and validates a dataset file; every problem is one UserError naming the file. */
 export function readDatasetFile(path: string): Dataset {

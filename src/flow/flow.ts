@@ -8,7 +8,7 @@
  * simulation build's cycles are the synthesis build's; its cosim.json is copied to
  * <out>/cosim.json, where the report reads it.
  */
-import { copyFileSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../cli/errors.ts';
@@ -23,6 +23,7 @@ import { cosimulate, readDesignDir, datasetWindows, syntheticWindows, describeMi
 import { synthesize, type SynthResult } from '../synth/index.ts';
 import { buildReport, metricsFileAccuracy, renderReport, type DesignReport } from '../report/index.ts';
 import { loadManifest } from '../synth/index.ts';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 
 export interface FlowOptions {
   model: QModel;
@@ -67,12 +68,6 @@ export function resolveFlowFolding(model: QModel, target: Target, folding: strin
   return validateFolding(model, loadFoldingFile(folding), folding);
 }
 
-/** Writes a file atomically (temporary name, then rename), so no half-written report is left. */
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 export async function runFlow(o: FlowOptions): Promise<FlowResult> {
   const target = getTarget(o.target);
@@ -119,7 +114,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowResult> {
       backpressure: o.backpressure,
       seed: o.seed,
     });
-    writeAtomic(join(simDir, 'cosim.json'), `${JSON.stringify(run.result, null, 2)}\n`);
+    writeFileAtomic(join(simDir, 'cosim.json'), `${JSON.stringify(run.result, null, 2)}\n`);
     copyFileSync(join(simDir, 'cosim.json'), join(out, 'cosim.json'));
     const r = run.result;
     if (r.mismatches > 0 || r.elementMismatches > 0 || r.classMismatches > 0 || r.timingMismatches > 0) {
@@ -142,7 +137,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowResult> {
     const files: string[] = [];
     for (const [format, ext] of [['md', 'md'], ['csv', 'csv'], ['tex', 'tex'], ['json', 'json']] as const) {
       const path = join(out, `report.${ext}`);
-      writeAtomic(path, renderReport(report, format));
+      writeFileAtomic(path, renderReport(report, format));
       files.push(path);
     }
     return { report, reportFiles: files };

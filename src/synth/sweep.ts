@@ -5,7 +5,7 @@
  * A point that fails (a folding too large for the device, a failed place and route) becomes a
  * failed row with its message, and the sweep goes on.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../cli/errors.ts';
 import { getTarget } from '../design/targets.ts';
@@ -16,6 +16,7 @@ import type { ParetoPoint } from '../report/pareto.ts';
 import { paretoSvg } from '../report/svg.ts';
 import { mapLimited } from './limiter.ts';
 import { synthesize, type SynthOptions } from './synthesize.ts';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 
 /** What the generator is asked for one sweep point. */
 export interface GenerateRequest {
@@ -127,19 +128,14 @@ export function sweepCsv(rows: SweepRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 /** Writes sweep.csv, sweep.svg and sweep.json into `outDir`; returns their paths. */
 export function writeSweepOutputs(rows: SweepRow[], outDir: string, title: string): { csv: string; svg: string; json: string } {
   mkdirSync(outDir, { recursive: true });
   const files = { csv: join(outDir, 'sweep.csv'), svg: join(outDir, 'sweep.svg'), json: join(outDir, 'sweep.json') };
-  writeAtomic(files.csv, sweepCsv(rows));
-  writeAtomic(files.svg, paretoSvg(sweepPoints(rows), { title }));
+  writeFileAtomic(files.csv, sweepCsv(rows));
+  writeFileAtomic(files.svg, paretoSvg(sweepPoints(rows), { title }));
   const summary = rows.map((r) => ({ target: r.target, label: r.label, designDir: r.designDir, status: r.status, error: r.error, report: r.report }));
-  writeAtomic(files.json, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomic(files.json, `${JSON.stringify(summary, null, 2)}\n`);
   return files;
 }

@@ -15,7 +15,7 @@
  * that Yosys does not optimise across module boundaries; generated engines take their
  * parameters at elaboration, so little is lost.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../cli/errors.ts';
 import { getTarget, type Target } from '../design/targets.ts';
@@ -30,6 +30,7 @@ import { readPnrReport } from './nextpnr-report.ts';
 import { RESOURCE_CLASSES, addCells, addCounts, emptyCounts, type ResourceCounts } from './resources.ts';
 import { median, SYNTH_FORMAT, SYNTH_VERSION, type InstanceResult, type PnrRun, type SynthResult } from './result.ts';
 import { hierarchicalCounts, ownCounts, parseYosysStat, sourceModuleName, type YosysStat } from './yosys-stat.ts';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 
 export interface SynthOptions {
   /** first place-and-route seed (default 1) */
@@ -98,11 +99,6 @@ function sameCounts(a: ResourceCounts, b: ResourceCounts): boolean {
   return RESOURCE_CLASSES.every((c) => a[c] === b[c]) && JSON.stringify(a.other) === JSON.stringify(b.other);
 }
 
-function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, file);
-}
 
 interface Tools {
   yosys: ResolvedTool;
@@ -276,6 +272,6 @@ export async function synthesize(designDir: string, targetName: string, opts: Sy
     icetime,
     bitstream,
   };
-  writeJsonAtomic(join(dir, SYNTH_RESULT_FILE), result);
+  writeFileAtomic(join(dir, SYNTH_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }

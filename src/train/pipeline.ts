@@ -3,8 +3,6 @@
  * float accuracy -> export -> integer accuracy -> model JSON + metrics JSON. Used by
  * `bitbeat train` and by the tests (on synthetic data).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Dataset } from '../data/dataset.ts';
 import type { QModel } from '../model/qmodel.ts';
 import { BITBEAT_VERSION } from '../version.ts';
@@ -174,10 +172,3 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   return { model, network: net, inputs, split: { train: s.train, fit, val, test: s.test }, training, floatAccuracy, integerAccuracy, agreement, exportReport, fullPrecision, backend, metrics };
 }
 
-/** Writes text atomically (temp name, then rename), creating the directory. */
-export function writeTextAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}

@@ -7,7 +7,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { readDatasetFile, writeFileAtomic } from '../../data/dataset.ts';
+import { readDatasetFile } from '../../data/dataset.ts';
+import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { loadModel } from '../../model/load.ts';
 import type { QModel } from '../../model/qmodel.ts';
 import { REPO_ROOT } from '../../../sim/cosim/build.ts';

@@ -6,7 +6,7 @@ import { readDatasetFile } from '../../data/dataset.ts';
 import { loadModel } from '../../model/load.ts';
 import { evaluateModel, type EngineName } from '../../train/evaluate.ts';
 import { confusionSvg, formatMetrics } from '../../train/metrics.ts';
-import { writeTextAtomic } from '../../train/pipeline.ts';
+import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { parseSplitName } from '../../train/splits.ts';
 import { storageKB } from '../../train/storage.ts';
 import { UserError } from '../errors.ts';
@@ -42,7 +42,7 @@ export function registerEval(program: Command): void {
       const m = r.metrics;
       const st = r.storage;
       const svgPath = resolve(o.svg ?? o.model.replace(/\.json$/i, '') + `.${split}.confusion.svg`);
-      writeTextAtomic(svgPath, confusionSvg(m, `${model.name} on ${ds.header.task}, ${split} test (${o.engine})`));
+      writeFileAtomic(svgPath, confusionSvg(m, `${model.name} on ${ds.header.task}, ${split} test (${o.engine})`), { mkdir: true });
       if (o.json) {
         process.stdout.write(JSON.stringify({ model: model.name, split, engine: o.engine, windows: m.total, ...m, storage: st, svg: svgPath }, null, 2) + '\n');
         return;

@@ -4,7 +4,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { readDatasetFile } from '../../data/dataset.ts';
 import { loadArch, PRESETS, TrainDefaultsSchema } from '../../train/arch.ts';
-import { runTraining, writeTextAtomic } from '../../train/pipeline.ts';
+import { runTraining } from '../../train/pipeline.ts';
+import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { parseSplitName } from '../../train/splits.ts';
 import { UserError } from '../errors.ts';
 
@@ -108,8 +109,8 @@ export function registerTrain(program: Command): void {
         },
       });
       const out = resolve(o.out);
-      if (result.model) writeTextAtomic(out, JSON.stringify(result.model, null, 1) + '\n');
-      writeTextAtomic(metricsPathFor(out), JSON.stringify({ ...result.metrics, command: `bitbeat train ${process.argv.slice(3).join(' ')}` }, null, 2) + '\n');
+      if (result.model) writeFileAtomic(out, JSON.stringify(result.model, null, 1) + '\n', { mkdir: true });
+      writeFileAtomic(metricsPathFor(out), JSON.stringify({ ...result.metrics, command: `bitbeat train ${process.argv.slice(3).join(' ')}` }, null, 2) + '\n', { mkdir: true });
       process.stdout.write(
         (result.model ? `wrote ${out}\n` : `${arch.name} is full precision: no quantized model written\n`) + `wrote ${metricsPathFor(out)}\n`,
       );

@@ -22,7 +22,6 @@ import { generateDesign } from '../../hdl-gen/generate.ts';
 import { cosimulate, readDesignDir, datasetWindows, syntheticWindows, describeMismatch, type CosimRun } from '../../sim/cosim/index.ts';
 import { synthesize, type SynthResult } from '../synth/index.ts';
 import { buildReport, metricsFileAccuracy, renderReport, type DesignReport } from '../report/index.ts';
-import { loadManifest } from '../synth/index.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 
 export interface FlowOptions {
@@ -97,12 +96,12 @@ export async function runFlow(o: FlowOptions): Promise<FlowResult> {
   });
 
   const simDir = join(out, 'sim', basename(out));
-  await step('generate RTL', () => {
-    generateDesign(model, folding, target, out, { modelPath: o.modelPath });
+  const manifest = await step('generate RTL', () => {
+    const m = generateDesign(model, folding, target, out, { modelPath: o.modelPath });
     mkdirSync(join(out, 'sim'), { recursive: true });
     generateDesign(model, folding, target, simDir, { modelPath: o.modelPath, trace: true });
-    const m = loadManifest(out);
     o.log(`      ${out}: ${m.files.verilog.length} Verilog files, ${m.files.memories.length} ROM files; simulation build with trace ports in ${simDir}`);
+    return m;
   });
 
   const cosim = await step('cosimulate (Verilator vs integer reference)', async () => {
@@ -131,7 +130,6 @@ export async function runFlow(o: FlowOptions): Promise<FlowResult> {
   );
 
   const { report, reportFiles } = await step('report', () => {
-    const manifest = loadManifest(out);
     const measuredAccuracy = o.modelFile ? metricsFileAccuracy(o.modelFile) : null;
     const report = buildReport({ manifest, synth: [synth], cosim: cosim.result, model, measuredAccuracy });
     const files: string[] = [];

@@ -9,7 +9,7 @@ set -e
 cd "$(dirname "$0")/.."
 DATASETS=${DATASETS:-.cache/datasets}
 LOGS=${LOGS:-/work/train-logs}
-mkdir -p "$LOGS" models
+mkdir -p "$LOGS" models models/interpatient
 R17="$DATASETS/plawiak17-rhythm17.bbds"
 A5="$DATASETS/mitdb-aami5.bbds"
 prepare() {
@@ -23,14 +23,16 @@ prepare mitdb aami5
 run() {
   name=$1; shift
   echo "== $name start $(date -u +%H:%M:%S)" >&2
-  node bin/bitbeat.js train --out "models/$name.json" "$@" >>"$LOGS/$name.log" 2>&1
+  # inter-patient models live in models/interpatient/, apart from the shipped hardware models
+  case "$name" in *-interpatient) out="models/interpatient/$name.json" ;; *) out="models/$name.json" ;; esac
+  node bin/bitbeat.js train --out "$out" "$@" >>"$LOGS/$name.log" 2>&1
   echo "== $name done $(date -u +%H:%M:%S)" >&2
 }
 train_one() {
   case "$1" in
     ecgbnn-s-rhythm17) run "$1" --arch ecgbnn-s --dataset "$R17" --epochs 120 --seed 1 --fp-epochs 40 ;;
     btpn-aami5) run "$1" --arch btpn --dataset "$A5" --epochs 100 --seed 1 ;;
-    ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 30 --seed 1 ;;
+    ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 40 --augment roll --seed 1 --checkpoint-dir .cache/train/ecgbnn-s-aami5-r2 ;;
     btpn-aami5-interpatient) run "$1" --arch btpn --dataset "$A5" --split interpatient --epochs 100 --seed 1 ;;
     ecgbnn-s-aami5-interpatient) run "$1" --arch ecgbnn-s --dataset "$A5" --split interpatient --epochs 20 --seed 1 ;;
     *) echo "unknown model $1" >&2; exit 2 ;;

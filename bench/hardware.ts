@@ -5,7 +5,7 @@
  * bench/hardware.json with the published goals side by side.
  *
  *   npm run bench:hardware -- [--models a,b] [--targets t,u] [--foldings auto,fit]
- *                             [--seeds 3] [--seed-lut-limit 6000] [--cosim-windows 3] [--force] [--no-cache]
+ *                             [--seeds 3] [--seed-lut-limit 3000] [--cosim-windows 3] [--force] [--no-cache]
  *
  * Resumable and limitable: bench/hardware.json keeps every finished point (rewritten after
  * each one); a run replaces the points it runs and keeps the others; a point whose design hash
@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'ice40-up5k,ecp5-25f' },
     foldings: { type: 'string', default: 'auto,fit' },
     seeds: { type: 'string', default: '3' },
-    'seed-lut-limit': { type: 'string', default: '6000' },
+    'seed-lut-limit': { type: 'string', default: '3000' },
     'cosim-windows': { type: 'string', default: '3' },
     force: { type: 'boolean', default: false },
     'no-cache': { type: 'boolean', default: false },
@@ -109,11 +109,15 @@ function write(): void {
   const ran = [...new Set(all.map((r) => r.model))];
   const preamble = [
     'Command: `npm run bench:hardware` (bench/hardware.ts; options `--models`, `--targets`, `--foldings`, `--seeds`, `--seed-lut-limit`, `--cosim-windows`, `--force`, `--no-cache`).',
+    '',
     'Each shipped model on each target at two foldings: `auto` (`bitbeat flow`\'s default: the smallest design within 100,000 cycles per window) and `fit` (`--fit <target>`: the fastest design the analytical estimate fits into the device with 15 % LUT/FF headroom). ' +
       'Each design is generated, cosimulated on a few synthetic windows (Verilator, classes compared with the integer reference, cycles measured), synthesized with Yosys (`synth_* -noflatten`, `check -assert`), placed and routed with nextpnr (and timed with icetime on iCE40), and reported with src/report. ' +
       `Designs whose estimate is at most ${opts.seedLutLimit} LUT4 are placed with ${opts.seeds} seeds (Fmax min/median/max), larger ones with one. ` +
       'A design whose estimate exceeds the device is not synthesized (unless `--force`); it is listed with its estimate and the step it stopped at.',
+    '',
+    '',
     `Results are cached in bench/hardware.json by design hash and options; this file shows every point there. Last run: ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'} (shared; load ${loadavg()[0]!.toFixed(1)} at the end).`,
+    '',
     `Tools: ${toolsLine(all)}.`,
   ];
   writeFileAtomic(MD, hardwareMarkdown({ preamble, results: all, goals: evaluateGoals(all, ran) }));

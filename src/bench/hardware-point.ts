@@ -23,6 +23,7 @@ import { buildDirFor, synthesize } from '../synth/index.ts';
 import type { ResourceCounts } from '../synth/resources.ts';
 import { MissingToolError } from '../tools/index.ts';
 import { hierarchicalCounts, parseYosysStat } from '../synth/yosys-stat.ts';
+import { overUseText, overUtilised } from '../synth/nextpnr-log.ts';
 import { estimateDesign } from '../../hdl-gen/estimate.ts';
 import { fullyFolded, type ResolvedFolding } from '../../hdl-gen/folding.ts';
 import { generateDesign } from '../../hdl-gen/generate.ts';
@@ -216,7 +217,12 @@ export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContex
     // a missing tool is the machine's problem, not the design's: stop the bench
     if (!(e instanceof UserError) || e instanceof MissingToolError) throw e;
     seconds.synth = (performance.now() - t0) / 1000;
-    const synthesized = synthesizedCounts(buildDirFor(dir, target), manifest, target);
-    return { ...common, status: 'failed', failedStep: stepOf(e.message), error: e.message, synthesized, reused: false };
+    const buildDir = buildDirFor(dir, target);
+    const synthesized = synthesizedCounts(buildDir, manifest, target);
+    // the device's over-used cells say more than nextpnr's last error line
+    const pnrLog = join(buildDir, 'pnr-seed1.log');
+    const over = /^place and route/.test(e.message) && existsSync(pnrLog) ? overUtilised(readFileSync(pnrLog, 'utf8')) : [];
+    const error = `${over.length ? `does not fit: ${overUseText(over)}; ` : ''}${e.message}`.split(`${process.cwd()}/`).join('');
+    return { ...common, status: 'failed', failedStep: stepOf(e.message), error, synthesized, reused: false };
   }
 }

@@ -135,3 +135,12 @@ describe('bench:hardware goals and Markdown', () => {
     expect(md).toContain('no folding fits');
   });
 });
+
+describe('nextpnr over-use', () => {
+  it('reads the utilisation table a failed placement printed', async () => {
+    const { overUtilised, overUseText } = await import('../../src/synth/nextpnr-log.ts');
+    const log = ['Info: Device utilisation:', 'Info: \t         ICESTORM_LC: 10746/ 5280   203%', 'Info: \t        ICESTORM_RAM:     9/   30    30%', "ERROR: Unable to place cell 'x'"].join('\n');
+    expect(overUtilised(log)).toEqual([{ cell: 'ICESTORM_LC', used: 10746, available: 5280 }]);
+    expect(overUseText(overUtilised(log))).toBe('ICESTORM_LC 10746/5280 (204 %)');
+  });
+});

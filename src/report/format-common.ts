@@ -37,7 +37,7 @@ export function fmaxSpreadText(t: TargetRow, missing = DASH): string {
   return `${s.min.toFixed(1)}/${s.median.toFixed(1)}/${s.max.toFixed(1)}`;
 }
 
-export function accuracyText(r: DesignReport, missing = DASH): string {
+export function accuracyText(r: { model: { accuracy: number | null } }, missing = DASH): string {
   return r.model.accuracy === null ? missing : `${(r.model.accuracy * 100).toFixed(2)}%`;
 }
 

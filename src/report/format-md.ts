@@ -1,10 +1,11 @@
 /** The Markdown report: for people reading a README, an issue or bench/hardware.md. */
-import { ESTIMATED_RESOURCES, type DesignReport } from './build.ts';
+import { ESTIMATED_RESOURCES, type DesignReport, type TargetRow } from './build.ts';
 import { accuracyText, count, cycleText, DASH, fixed, fmaxSpreadText, percent, sig3, usesEstimates } from './format-common.ts';
 
 const EST = ' (est.)';
 
-function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string[] {
+/** A GitHub Markdown table; `|` inside cells is escaped. */
+export function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string[] {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [
     `| ${header.map(esc).join(' | ')} |`,
@@ -12,6 +13,41 @@ function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string
     ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
   ];
 }
+
+/** The summary columns of one design on one target (after the columns naming it). */
+export const SUMMARY_HEADER = ['LUT4', 'FF', 'carry', 'BRAM', 'SPRAM', 'DSP', 'logic cells', 'Fmax MHz', 'Fmax min/med/max', 'icetime MHz', 'cycles/window', 'latency cycles', 'latency µs', 'windows/s', 'real-time margin'];
+export const SUMMARY_ALIGN: ('l' | 'r')[] = SUMMARY_HEADER.map(() => 'r');
+
+export function summaryCells(t: TargetRow): string[] {
+  return [
+    count(t.resources.lut4),
+    count(t.resources.ff),
+    count(t.resources.carry),
+    count(t.resources.bram),
+    count(t.resources.spram),
+    count(t.resources.dsp),
+    count(t.logicCells),
+    fixed(t.fmaxMhz, 1),
+    fmaxSpreadText(t),
+    fixed(t.icetimeMhz, 1),
+    cycleText(t.cyclesPerWindow, EST),
+    cycleText(t.latencyCycles, EST),
+    fixed(t.latencyUs, 2),
+    sig3(t.windowsPerSecond),
+    t.realtimeMargin === null ? DASH : `${sig3(t.realtimeMargin)}x`,
+  ];
+}
+
+/** Estimated, actual and relative error per estimated resource. */
+export const ESTIMATE_HEADER = ESTIMATED_RESOURCES.flatMap((k) => [`${k} est.`, `${k} actual`, `${k} error`]);
+export const ESTIMATE_ALIGN: ('l' | 'r')[] = ESTIMATE_HEADER.map(() => 'r');
+
+export function estimateCells(t: TargetRow): string[] {
+  return ESTIMATED_RESOURCES.flatMap((k) => [count(t.estimate[k]), count(t.resources[k]), percent(t.estimateError[k])]);
+}
+
+/** The footnote for cycle figures marked EST. */
+export const ESTIMATE_NOTE = '(est.): analytical estimate from the manifest; no cosimulation result yet.';
 
 export function reportToMarkdown(r: DesignReport): string {
   const out: string[] = [];
@@ -24,40 +60,10 @@ export function reportToMarkdown(r: DesignReport): string {
   out.push(`- Cosimulation: ${r.cosim ? `${r.cosim.windows} windows, ${r.cosim.mismatches} mismatches against the reference` : `${DASH} (no cosim.json)`}`);
   out.push('');
   out.push('## Summary', '');
-  out.push(
-    ...table(
-      ['target', 'board', 'LUT4', 'FF', 'carry', 'BRAM', 'SPRAM', 'DSP', 'logic cells', 'Fmax MHz', 'Fmax min/med/max', 'icetime MHz', 'cycles/window', 'latency cycles', 'latency µs', 'windows/s', 'real-time margin'],
-      r.targets.map((t) => [
-        t.target,
-        t.board,
-        count(t.resources.lut4),
-        count(t.resources.ff),
-        count(t.resources.carry),
-        count(t.resources.bram),
-        count(t.resources.spram),
-        count(t.resources.dsp),
-        count(t.logicCells),
-        fixed(t.fmaxMhz, 1),
-        fmaxSpreadText(t),
-        fixed(t.icetimeMhz, 1),
-        cycleText(t.cyclesPerWindow, EST),
-        cycleText(t.latencyCycles, EST),
-        fixed(t.latencyUs, 2),
-        sig3(t.windowsPerSecond),
-        t.realtimeMargin === null ? DASH : `${sig3(t.realtimeMargin)}x`,
-      ]),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-    ),
-  );
-  if (usesEstimates(r)) out.push('', '(est.): analytical estimate from the manifest; no cosimulation result yet.');
+  out.push(...table(['target', 'board', ...SUMMARY_HEADER], r.targets.map((t) => [t.target, t.board, ...summaryCells(t)]), ['l', 'l', ...SUMMARY_ALIGN]));
+  if (usesEstimates(r)) out.push('', ESTIMATE_NOTE);
   out.push('', '## Estimated vs actual resources', '');
-  out.push(
-    ...table(
-      ['target', 'board', ...ESTIMATED_RESOURCES.flatMap((k) => [`${k} est.`, `${k} actual`, `${k} error`])],
-      r.targets.map((t) => [t.target, t.board, ...ESTIMATED_RESOURCES.flatMap((k) => [count(t.estimate[k]), count(t.resources[k]), percent(t.estimateError[k])])]),
-      ['l', 'l', ...ESTIMATED_RESOURCES.flatMap(() => ['r', 'r', 'r'] as const)],
-    ),
-  );
+  out.push(...table(['target', 'board', ...ESTIMATE_HEADER], r.targets.map((t) => [t.target, t.board, ...estimateCells(t)]), ['l', 'l', ...ESTIMATE_ALIGN]));
   for (const t of r.targets) {
     out.push('', `## Per layer: ${t.target} (${t.board})`, '');
     out.push(

@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.ts';
+import { getTarget } from '../../src/design/targets.ts';
+import { resolveFoldingSpec } from '../../src/flow/folding-spec.ts';
+import { loadModel } from '../../src/model/load.ts';
+import { modelHash } from '../../src/model/hash.ts';
 import { jobsFromGenerator, runSweep, SWEEP_CSV_HEADER, writeSweepOutputs, type GenerateFn } from '../../src/synth/index.ts';
 import { checkWellFormedXml, splitCsvLine } from '../report/helpers.ts';
 import { FIXTURE_DESIGN, missingTools } from './helpers.ts';
@@ -64,5 +69,70 @@ describe.skipIf(missing.length > 0)('sweep with an injected generator', () => {
     // the same design twice: equal points, both Pareto-optimal
     expect(svg.match(/<g class="point pareto"/g)).toHaveLength(2);
     expect(existsSync(files.json)).toBe(true);
+  });
+});
+
+const TINY_MODEL = join(import.meta.dirname, '../fixtures/cosim/sign3/model.json');
+const bin = join(import.meta.dirname, '../../bin/bitbeat.js');
+
+/** Runs the CLI asynchronously: a synchronous spawn would block vitest's worker during synthesis. */
+function bitbeat(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('folding specs', () => {
+  const model = loadModel(TINY_MODEL);
+  const up5k = getTarget('ice40-up5k');
+  it('resolves the named specs to the foldings they promise', () => {
+    expect(resolveFoldingSpec(model, up5k, 'folded').layers.map((l) => [l.pe, l.simd])).toEqual([[1, 1]]);
+    expect(resolveFoldingSpec(model, up5k, 'parallel').layers.map((l) => [l.pe, l.simd])).toEqual([[3, 32]]);
+    // the tiny model fits fully parallel, so the fastest fitting design is the fully parallel one
+    expect(resolveFoldingSpec(model, up5k, 'fit').layers.map((l) => [l.pe, l.simd])).toEqual([[3, 32]]);
+  });
+  it('refuses unknown specs and bad cycle counts, naming the choices', () => {
+    expect(() => resolveFoldingSpec(model, up5k, 'fast')).toThrow(/unknown folding 'fast': use 'auto'/);
+    expect(() => resolveFoldingSpec(model, up5k, 'cycles=abc')).toThrow(/cycles=<positive whole number>/);
+    expect(() => resolveFoldingSpec(model, up5k, 'cycles=1')).toThrow(UserError);
+  });
+});
+
+describe.skipIf(missing.length > 0)('bitbeat sweep --model', () => {
+  it('generates each point from the model with generateDesign, synthesizes it, writes CSV and the Pareto SVG', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bb-sweep-model-'));
+    const r = await bitbeat(['sweep', '--model', TINY_MODEL, '--targets', 'ice40-up5k', '--foldings', 'folded,parallel,nonsense', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^2 of 3 points ok/);
+    // each design directory is the generator's: the model's hash and the folding asked for
+    const hash = modelHash(loadModel(TINY_MODEL));
+    const folds: Record<string, number[][]> = {};
+    for (const f of ['folded', 'parallel']) {
+      const m = JSON.parse(readFileSync(join(out, 'designs', `model-ice40-up5k-${f}`, 'manifest.json'), 'utf8')) as { model: { hash: string }; folding: { pe: number; simd: number }[] };
+      expect(m.model.hash).toBe(hash);
+      folds[f] = m.folding.map((l) => [l.pe, l.simd]);
+      expect(existsSync(join(out, 'designs', `model-ice40-up5k-${f}`, 'build', 'ice40-up5k', 'synth.json'))).toBe(true);
+    }
+    expect(folds).toEqual({ folded: [[1, 1]], parallel: [[3, 32]] });
+    const csv = readFileSync(join(out, 'sweep.csv'), 'utf8').trimEnd().split('\n');
+    const totals = csv.filter((l) => /^(folded|parallel),ok,.*,total,/.test(l)).map((l) => splitCsvLine(l));
+    expect(totals).toHaveLength(2);
+    const lut = SWEEP_CSV_HEADER.indexOf('lut4');
+    const lat = SWEEP_CSV_HEADER.indexOf('latency_us');
+    const [folded, parallel] = [totals.find((t) => t[0] === 'folded')!, totals.find((t) => t[0] === 'parallel')!];
+    // the parallel design is larger and faster than the folded one: both are Pareto-optimal
+    expect(Number(parallel[lut])).toBeGreaterThan(Number(folded[lut]));
+    expect(Number(parallel[lat])).toBeLessThan(Number(folded[lat]));
+    expect(csv.filter((l) => l.startsWith('nonsense,failed,'))).toHaveLength(1);
+    const svg = readFileSync(join(out, 'sweep.svg'), 'utf8');
+    checkWellFormedXml(svg);
+    expect(svg.match(/<g class="series" data-series="ice40-up5k"/g)).toHaveLength(1);
+    expect(svg.match(/<g class="point pareto"/g)).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { DEFAULT_FLOW_CYCLES } from '../../flow/defaults.ts';
 
 /** The shipped default: the README's main job runs this model on this target. */
 export const DEFAULT_FLOW_MODEL = 'models/ecgbnn-s-aami5.json';
@@ -9,12 +10,8 @@ export const DEFAULT_FLOW_MODEL = 'models/ecgbnn-s-aami5.json';
  * per-channel state are in flip-flops; see docs/ARCHITECTURE.md).
  */
 export const DEFAULT_FLOW_TARGET = 'ecp5-25f';
-/**
- * --folding auto without a goal: the smallest design within this many cycles per window
- * (about 2 ms per 10 s window at 40 MHz). The resource estimate is still coarse, so the
- * default does not ask for the largest design the estimate says fits (that is --fit).
- */
-export const DEFAULT_FLOW_CYCLES = 100_000;
+/** --folding auto without a goal (see src/flow/defaults.ts). */
+export { DEFAULT_FLOW_CYCLES };
 
 interface FlowCliOptions {
   model: string;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { loadDesignReport, parseReportFormat, renderReport, REPORT_FORMATS } from '../../report/index.ts';
 
 /** `bitbeat report`: a design's synthesis (+ cosim, + model) results as Markdown, CSV, LaTeX or JSON. */
@@ -20,10 +19,7 @@ export function registerReport(program: Command): void {
         process.stdout.write(text);
         return;
       }
-      mkdirSync(dirname(opts.out), { recursive: true });
-      const tmp = `${opts.out}.tmp-${process.pid}`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, opts.out);
+      writeFileAtomic(opts.out, text, { mkdir: true });
       process.stderr.write(`wrote ${opts.out}\n`);
     });
 }

@@ -1,32 +1,11 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { jobsFromDesigns, jobsFromGenerator, runSweep, writeSweepOutputs, type GenerateFn, type SweepJob } from '../../synth/index.ts';
+import { basename, join } from 'node:path';
+import { jobsFromDesigns, jobsFromGenerator, runSweep, writeSweepOutputs, type SweepJob } from '../../synth/index.ts';
+import { DEFAULT_FLOW_CYCLES } from '../../flow/defaults.ts';
 import { UserError } from '../errors.ts';
 
 const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-
-/**
- * The generator (issue 6, hdl-gen/) is looked up at run time so the sweep works on
- * pre-generated designs (--designs) before it exists. Expected: hdl-gen/index.ts exporting
- * `generateDesign({ modelPath, target, folding, outDir })` that writes the design directory and
- * resolves to its path (or to an object with `dir`).
- */
-async function loadGenerator(): Promise<GenerateFn> {
-  const entry = resolve(import.meta.dirname, '../../../hdl-gen/index.ts');
-  const missing = 'the accelerator generator (hdl-gen/index.ts exporting generateDesign) is not available: sweep already generated designs with --designs <dir,...>';
-  if (!existsSync(entry)) throw new UserError(missing);
-  const mod = (await import(pathToFileURL(entry).href)) as { generateDesign?: (req: object) => Promise<unknown> };
-  const generateDesign = mod.generateDesign;
-  if (typeof generateDesign !== 'function') throw new UserError(missing);
-  return async (req) => {
-    const out = await generateDesign(req);
-    if (typeof out === 'string') return out;
-    if (out && typeof out === 'object' && typeof (out as { dir?: unknown }).dir === 'string') return (out as { dir: string }).dir;
-    return req.outDir;
-  };
-}
 
 /** `bitbeat sweep`: a design-space sweep over targets and foldings, with a CSV and a Pareto plot. */
 export function registerSweep(program: Command): void {
@@ -34,7 +13,7 @@ export function registerSweep(program: Command): void {
     .command('sweep')
     .description('generate, synthesize and report many (folding, target) points; writes sweep.csv, sweep.svg, sweep.json')
     .option('--model <file>', 'quantized model to generate designs from')
-    .option('--foldings <list>', "comma-separated folding specs for the generator ('auto' or folding JSON files)", 'auto')
+    .option('--foldings <list>', `comma-separated folding specs: 'auto' (smallest within ${DEFAULT_FLOW_CYCLES} cycles per window), 'fit' (fastest that fits each target), 'cycles=N', 'folded', 'parallel', or folding JSON files`, 'auto')
     .option('--designs <list>', 'comma-separated design directories already generated (instead of --model)')
     .requiredOption('--targets <list>', 'comma-separated targets, e.g. ice40-up5k,ecp5-25f')
     .option('--out <dir>', 'output directory (default sweep-out/<model or "designs">)')
@@ -57,7 +36,11 @@ export function registerSweep(program: Command): void {
       if (opts.model) {
         if (!existsSync(opts.model)) throw new UserError(`${opts.model}: model file not found`);
         outDir = opts.out ?? join('sweep-out', basename(opts.model).replace(/\.json$/i, ''));
-        jobs = jobsFromGenerator(opts.model, targets, list(opts.foldings), join(outDir, 'designs'), await loadGenerator());
+        const foldings = list(opts.foldings);
+        if (foldings.length === 0) throw new UserError("--foldings is empty: give e.g. --foldings auto,fit");
+        // loaded here, not at start-up: the generator is only needed by this command
+        const { sweepGenerator } = await import('../../flow/sweep-generator.ts');
+        jobs = jobsFromGenerator(opts.model, targets, foldings, join(outDir, 'designs'), sweepGenerator());
       } else {
         outDir = opts.out ?? join('sweep-out', 'designs');
         jobs = jobsFromDesigns(list(opts.designs), targets);

@@ -1,0 +1,118 @@
+/**
+ * bench/hardware.md: every point of bench:hardware in a few tables. The per-design columns
+ * are the report's own (src/report/format-md.ts: summaryCells, estimateCells), with columns
+ * naming the model and folding in front; what is bench-specific here is the goals table and
+ * the rows of designs that did not place and route.
+ */
+import { accuracyText, count, DASH, percent } from '../report/format-common.ts';
+import { ESTIMATE_ALIGN, ESTIMATE_HEADER, ESTIMATE_NOTE, estimateCells, SUMMARY_ALIGN, SUMMARY_HEADER, summaryCells, table } from '../report/format-md.ts';
+import type { TargetRow } from '../report/build.ts';
+import type { GoalRow } from './hardware-goals.ts';
+import type { HardwareResult } from './hardware-point.ts';
+
+export interface HardwareMdInput {
+  /** the command line and how the points were chosen, as paragraphs */
+  preamble: string[];
+  results: HardwareResult[];
+  goals: GoalRow[];
+}
+
+function row(r: HardwareResult): TargetRow | null {
+  return r.report?.targets.find((t) => t.target === r.target) ?? null;
+}
+
+function foldingCell(r: HardwareResult): string {
+  return `${r.folding}: ${r.foldingText ?? DASH}`;
+}
+
+export function hardwareMarkdown(input: HardwareMdInput): string {
+  const { results } = input;
+  const out: string[] = ['# Benchmark: hardware (synthesis, place and route)', '', ...input.preamble, ''];
+
+  out.push('## Goals', '');
+  out.push(...table(['goal', 'criterion', 'model', 'measured', 'status'], input.goals.map((g) => [g.goal, g.criterion, g.model, g.measured, g.status]), ['l', 'l', 'l', 'l', 'l']));
+
+  const ok = results.filter((r) => r.status === 'ok' && row(r));
+  out.push('', '## Placed and routed designs', '');
+  if (ok.length === 0) out.push('None yet.');
+  else {
+    out.push(...table(['model', 'target', 'folding (PE x SIMD per layer)', ...SUMMARY_HEADER], ok.map((r) => [r.model, r.target, foldingCell(r), ...summaryCells(row(r)!)]), ['l', 'l', 'l', ...SUMMARY_ALIGN]));
+    if (ok.some((r) => row(r)!.cyclesPerWindow.source === 'estimate' || row(r)!.latencyCycles.source === 'estimate')) out.push('', ESTIMATE_NOTE);
+    out.push('', 'Cycles are measured in a short Verilator cosimulation of the synthesized design on synthetic windows (bit-exact against the integer reference) unless marked (est.). Latency: from the last sample of a window to its class, at the primary seed\'s Fmax; real-time margin: window period of the 360 Hz stream over the processing time per window.');
+    out.push('', '### Estimated vs actual resources', '');
+    out.push(...table(['model', 'target', 'folding', ...ESTIMATE_HEADER], ok.map((r) => [r.model, r.target, r.folding, ...estimateCells(row(r)!)]), ['l', 'l', 'l', ...ESTIMATE_ALIGN]));
+  }
+
+  const stopped = results.filter((r) => r.status !== 'ok');
+  out.push('', '## Designs that did not place and route', '');
+  if (stopped.length === 0) out.push('None.');
+  else {
+    out.push(
+      ...table(
+        ['model', 'target', 'folding (PE x SIMD per layer)', 'stopped at', 'est. LUT4', 'est. FF', 'est. BRAM', 'est. SPRAM', 'est. DSP', 'est. cycles/window', 'Yosys LUT4', 'Yosys FF', 'Yosys BRAM', 'LUT4 error', 'cosim cycles/window', 'message'],
+        stopped.map((r) => {
+          const e = r.estimate?.total;
+          const s = r.synthesized;
+          return [
+            r.model,
+            r.target,
+            foldingCell(r),
+            r.failedStep ?? DASH,
+            count(e?.lut4),
+            count(e?.ff),
+            count(e?.bram),
+            count(e?.spram),
+            count(e?.dsp),
+            count(r.estimate?.cyclesPerWindow),
+            count(s?.lut4),
+            count(s?.ff),
+            count(s?.bram),
+            s && e && e.lut4 > 0 ? percent((s.lut4 - e.lut4) / e.lut4) : DASH,
+            count(r.cosim?.cyclesPerWindow),
+            r.error ?? DASH,
+          ];
+        }),
+        ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ),
+    );
+    out.push('', 'Yosys columns: the synthesized netlist when synthesis finished but place and route did not (its LUT4 error is against the estimate).');
+  }
+
+  out.push('', '## Models', '');
+  const models = [...new Map(results.map((r) => [r.model, r])).values()];
+  out.push(
+    ...table(
+      ['model', 'accuracy', 'accuracy source', 'weight bits', 'parameter bits', 'bytes'],
+      models.map((r) => {
+        const m = r.modelMetrics;
+        return [r.model, accuracyText({ model: m }), m.accuracySource ?? DASH, count(m.weightBits), count(m.paramBits), count(m.bytes)];
+      }),
+      ['l', 'r', 'l', 'r', 'r', 'r'],
+    ),
+  );
+
+  out.push('', '## Cosimulation and run times', '');
+  out.push(
+    ...table(
+      ['model', 'target', 'folding', 'est. cycles/window', 'cosim cycles/window', 'est. latency', 'cosim latency', 'windows', 'mismatches', 'P&R seeds', 'generate s', 'cosim s', 'synth + P&R s', 'note'],
+      results.map((r) => [
+        r.model,
+        r.target,
+        r.folding,
+        count(r.estimate?.cyclesPerWindow),
+        count(r.cosim?.cyclesPerWindow),
+        count(r.estimate?.latencyCycles),
+        count(r.cosim?.latencyCycles),
+        count(r.cosim?.windows),
+        count(r.cosim?.mismatches),
+        r.seeds ? String(r.seeds) : DASH,
+        r.seconds.generate === undefined ? DASH : r.seconds.generate.toFixed(1),
+        r.seconds.cosim === undefined ? DASH : r.seconds.cosim.toFixed(1),
+        r.seconds.synth === undefined ? DASH : r.seconds.synth.toFixed(0),
+        r.cosimError ?? '',
+      ]),
+      ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  return `${out.join('\n')}\n`;
+}

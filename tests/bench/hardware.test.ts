@@ -1,0 +1,146 @@
+/**
+ * bench:hardware's pieces on a tiny model: one point end to end (generate, cosim, synth on
+ * ice40-up5k), reuse of a cached point without running any tool, the points that stop before
+ * synthesis, and the goals / Markdown on those results.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateGoals, SEED000_MODEL } from '../../src/bench/hardware-goals.ts';
+import { hardwareMarkdown } from '../../src/bench/hardware-md.ts';
+import { runHardwarePoint, stepOf, type HardwareOptions, type HardwareResult, type PointContext } from '../../src/bench/hardware-point.ts';
+import { getTarget } from '../../src/design/targets.ts';
+import { loadModel } from '../../src/model/load.ts';
+import { btpnShapedModel } from '../gen/fixtures.ts';
+import { missingTools } from '../synth/helpers.ts';
+
+const TINY = join(import.meta.dirname, '../fixtures/cosim/sign3/model.json');
+const missing = await missingTools(['yosys', 'nextpnr-ice40', 'icetime', 'verilator']);
+if (missing.length) console.warn(`skipping the bench:hardware point test: missing ${missing.join(', ')}`);
+
+const opts: HardwareOptions = { seeds: 2, seedLutLimit: 6000, cosimWindows: 3, force: false };
+
+function context(model = loadModel(TINY), target = 'ice40-up5k', cache = new Map<string, HardwareResult>()): PointContext {
+  return { model, target: getTarget(target), measuredAccuracy: null, designsDir: mkdtempSync(join(tmpdir(), 'bb-hw-')), cache, log: () => {} };
+}
+
+describe('bench:hardware points that stop before synthesis', () => {
+  it('a folding goal nothing meets is a no-fit row with the smallest design\'s estimate', async () => {
+    const r = await runHardwarePoint({ model: 'tiny', modelPath: TINY, target: 'ice40-up5k', folding: 'cycles=1' }, context(), opts);
+    expect(r.status).toBe('no-fit');
+    expect(r.failedStep).toBe('folding (cycles=1)');
+    expect(r.foldingText).toBe('1x1 (fully folded)');
+    expect(r.estimate!.total.lut4).toBeGreaterThan(0);
+    expect(r.report).toBeNull();
+  });
+
+  it('a design whose estimate exceeds the device stops at generation, with the estimate', async () => {
+    const model = btpnShapedModel();
+    const r = await runHardwarePoint({ model: 'btpn', modelPath: 'x.json', target: 'ice40-up5k', folding: 'parallel' }, context(model), opts);
+    expect(r.status).toBe('no-fit');
+    expect(r.failedStep).toBe('generate (device budget)');
+    expect(r.estimate!.fitsDevice).toBe(false);
+    expect(r.estimate!.total.lut4).toBeGreaterThan(5280);
+    expect(r.error).toMatch(/exceeds ice40-up5k \(5280 LUT4/);
+  });
+
+  it('names the failing step of a tool error', () => {
+    expect(stepOf('place and route (nextpnr-ice40, seed 1): nextpnr-ice40 exited with code 1 (ERROR: ...)')).toBe('place and route (nextpnr-ice40, seed 1)');
+  });
+});
+
+describe.skipIf(missing.length > 0)('bench:hardware point on a tiny model', () => {
+  it('generates, cosimulates, synthesizes and reports; a second run reuses the cached result', async () => {
+    const cache = new Map<string, HardwareResult>();
+    const ctx = context(undefined, 'ice40-up5k', cache);
+    const spec = { model: 'tiny', modelPath: TINY, target: 'ice40-up5k', folding: 'folded' };
+    const { reused, ...r } = await runHardwarePoint(spec, ctx, opts);
+    expect(reused).toBe(false);
+    expect(r.status, r.error ?? '').toBe('ok');
+    expect(r.seeds).toBe(2);
+    expect(r.cosim).toMatchObject({ windows: 3, mismatches: 0 });
+    const t = r.report!.targets[0]!;
+    expect(t.cyclesPerWindow.source).toBe('cosim');
+    expect(t.cyclesPerWindow.value).toBe(r.cosim!.cyclesPerWindow);
+    expect(t.fmaxSpread!.seeds).toBe(2);
+    expect(t.resources.lut4).toBeGreaterThan(0);
+    expect(t.latencyUs).toBeGreaterThan(0);
+
+    cache.set(r.key!, r);
+    const again = await runHardwarePoint(spec, { ...ctx, designsDir: ctx.designsDir }, opts);
+    expect(again.reused).toBe(true);
+    expect(again.key).toBe(r.key);
+    // other options are another point
+    const other = await runHardwarePoint({ ...spec, folding: 'cycles=1' }, ctx, opts);
+    expect(other.reused).toBe(false);
+  });
+});
+
+describe('bench:hardware goals and Markdown', () => {
+  function placed(model: string, target: string, folding: string, lut4: number, fmax: number, latencyCycles: number): HardwareResult {
+    const t = {
+      target,
+      resources: { lut4, ff: 10, carry: 1, bram: 1, spram: 0, dsp: 0, lutram: 0 },
+      fmaxMhz: fmax,
+      latencyCycles: { value: latencyCycles, source: 'cosim' },
+      cyclesPerWindow: { value: latencyCycles, source: 'cosim' },
+      latencyUs: latencyCycles / fmax,
+      estimate: { lut4: 100, ff: 10, bram: 1, spram: 0, dsp: 0 },
+      estimateError: { lut4: 0.1, ff: 0, bram: 0, spram: null, dsp: null },
+      fmaxSpread: null,
+      icetimeMhz: null,
+      logicCells: null,
+      windowsPerSecond: null,
+      realtimeMargin: null,
+    };
+    return {
+      version: 1, model, target, folding, status: 'ok', failedStep: null, error: null, foldingText: '1x1', key: 'k',
+      estimate: { cyclesPerWindow: latencyCycles, latencyCycles, total: { lut4: 100, ff: 10, bram: 1, spram: 0, dsp: 0 }, fitsDevice: true },
+      seeds: 1, cosim: { windows: 3, mismatches: 0, cyclesPerWindow: latencyCycles, latencyCycles }, cosimError: null, synthesized: null,
+      report: { targets: [t] } as unknown as HardwareResult['report'],
+      modelMetrics: { name: model, windowSamples: 3600, accuracy: 0.9, accuracySource: 'x', weightBits: 1, paramBits: 1, bytes: 1 },
+      seconds: {},
+    };
+  }
+
+  it('judges each goal on the measured figures, and says no data for goals not run', () => {
+    const results = [
+      placed(SEED000_MODEL, 'ice40-up5k', 'auto', 1900, 32, 20_000), // 625 µs
+      placed(SEED000_MODEL, 'ecp5-25f', 'fit', 9000, 40, 4_100),
+    ];
+    const goals = evaluateGoals(results, [SEED000_MODEL, 'other']);
+    const byGoal = (re: RegExp, model = SEED000_MODEL) => goals.find((g) => re.test(g.goal) && g.model === model)!;
+    expect(byGoal(/Lattice/).status).toBe('met');
+    expect(byGoal(/spiking/).status).toBe('met');
+    expect(byGoal(/on UP5K$/).status).toBe('met');
+    expect(byGoal(/fastest ECP5/).status).toBe('not met');
+    expect(byGoal(/fastest ECP5/).measured).toMatch(/^4100 cycles \(cosim\)/);
+    expect(byGoal(/Lattice/, 'other').status).toBe('no data');
+
+    const slow = evaluateGoals([placed(SEED000_MODEL, 'ice40-up5k', 'auto', 1900, 20, 20_000)], [SEED000_MODEL]);
+    expect(slow.find((g) => /on UP5K$/.test(g.goal))!.status).toBe('not met');
+    expect(slow.find((g) => /Lattice/.test(g.goal))!.status).toBe('not met');
+  });
+
+  it('lists placed designs and stopped ones in their own tables', () => {
+    const stopped: HardwareResult = {
+      ...placed('m', 'ice40-up5k', 'fit', 0, 1, 1),
+      status: 'no-fit', failedStep: 'folding (fit)', error: 'no folding fits', report: null, cosim: null,
+    };
+    const md = hardwareMarkdown({ preamble: ['Command: x'], results: [placed('m', 'ecp5-25f', 'auto', 1234, 40, 5000), stopped], goals: evaluateGoals([], ['m']) });
+    expect(md).toMatch(/## Placed and routed designs\n\n\| model \| target \| folding \(PE x SIMD per layer\) \| LUT4 /);
+    expect(md).toContain('| m | ecp5-25f | auto: 1x1 | 1234 |');
+    expect(md).toMatch(/\| m \| ice40-up5k \| fit: 1x1 \| folding \(fit\) \| 100 \|/);
+    expect(md).toContain('no folding fits');
+  });
+});
+
+describe('nextpnr over-use', () => {
+  it('reads the utilisation table a failed placement printed', async () => {
+    const { overUtilised, overUseText } = await import('../../src/synth/nextpnr-log.ts');
+    const log = ['Info: Device utilisation:', 'Info: \t         ICESTORM_LC: 10746/ 5280   203%', 'Info: \t        ICESTORM_RAM:     9/   30    30%', "ERROR: Unable to place cell 'x'"].join('\n');
+    expect(overUtilised(log)).toEqual([{ cell: 'ICESTORM_LC', used: 10746, available: 5280 }]);
+    expect(overUseText(overUtilised(log))).toBe('ICESTORM_LC 10746/5280 (204 %)');
+  });
+});

@@ -29,6 +29,7 @@ interface CosimCliOptions {
   vcd?: string;
   model?: string;
   watchdog?: string;
+  processes?: string;
   json?: boolean;
 }
 
@@ -66,7 +67,7 @@ export function formatCosimRun(run: CosimRun, designPath: string): string {
     `${'cycles'.padEnd(16)}${w('measured', 10)}${w('estimate', 10)}${w('diff', 11)}`,
     `${'per window'.padEnd(16)}${w(r.cyclesPerWindow, 10)}${w(r.estimate.cyclesPerWindow, 10)}${w(pct(r.diffPercent.cyclesPerWindow), 11)}`,
     `${'latency'.padEnd(16)}${w(r.latencyCycles, 10)}${w(r.estimate.latencyCycles, 10)}${w(pct(r.diffPercent.latencyCycles), 11)}`,
-    `simulated ${r.cycles} cycles in ${run.seconds.simulate.toFixed(2)} s (${(r.windows / Math.max(run.seconds.simulate, 1e-6)).toFixed(0)} windows/s), compared in ${run.seconds.compare.toFixed(2)} s`,
+    `simulated ${r.cycles} cycles (main run in ${r.parts} part${r.parts === 1 ? '' : 's'}) and compared in ${run.seconds.run.toFixed(2)} s with ${run.processes} simulator process${run.processes === 1 ? '' : 'es'}: ${(r.windows / Math.max(run.seconds.run, 1e-6)).toFixed(1)} windows/s (comparison ${run.seconds.compare.toFixed(2)} s of it, overlapping the simulation)`,
     `result: ${join(designPath, 'cosim.json')}`,
   );
   return lines.join('\n') + '\n';
@@ -86,6 +87,7 @@ export function registerCosim(program: Command): void {
     .option('--vcd <file>', 'write a VCD waveform of the main run (open it with `gtkwave <file>`)')
     .option('--model <file>', 'quantized model JSON (default: the model path in the manifest)')
     .option('--watchdog <cycles>', 'cycles without any handshake before the run counts as deadlocked (default: max(100000, 10 x (estimated cycles per window + latency)))')
+    .option('--processes <n>', 'simulator processes at once (default: 2, 1 on a single-CPU machine); the main run streams its windows in consecutive parts of about 200 (one part with --vcd), the result does not depend on this number')
     .option('--json', 'print the result JSON instead of the summary')
     .action(async (o: CosimCliOptions) => {
       if ((o.dataset === undefined) === (o.synthetic === undefined)) throw new UserError('pass exactly one of --dataset <file> and --synthetic <n>');
@@ -113,6 +115,7 @@ export function registerCosim(program: Command): void {
         seed,
         vcdPath: o.vcd,
         watchdogCycles: o.watchdog === undefined ? undefined : intOption(o.watchdog, '--watchdog', 1),
+        processes: o.processes === undefined ? undefined : intOption(o.processes, '--processes', 1),
       });
       const resultPath = join(design.dir, 'cosim.json');
       writeFileAtomic(resultPath, JSON.stringify(run.result, null, 2) + '\n');

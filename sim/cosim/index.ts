@@ -7,3 +7,4 @@ export { measureCycles, percentDiff, TIMING_WINDOWS } from './timing.ts';
 export { readCosimResult, CosimResultSchema, type CosimResult, type CosimMismatch, type CosimStreamSummary } from './result.ts';
 export { cosimHarnessSource, COSIM_HARNESS_VERSION } from './harness.ts';
 export { datasetWindows, parseCosimSplit, syntheticWindows, type CosimSplit, type SelectedWindows } from './windows.ts';
+export { gtkwSave, readVcd, topPorts, type VcdHeader, type VcdSummary, type VcdVar } from './vcd.ts';

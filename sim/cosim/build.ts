@@ -22,8 +22,12 @@ const BINARY = 'Vcosim';
  * -j 2: the machine is shared. x-assign/x-initial 0: FPGA flip-flops power up at 0, and
  * a design that needs a reset must say so with rst. -Wno-fatal: lint is the generator's
  * check (verilator --lint-only -Wall); cosim only needs a model that compiles.
+ * OPT_FAST=-O2: Verilator compiles the per-cycle model code with -Os by default; -O2 runs it
+ * about 15 % faster (measured on a fully folded design, where the design's clocked logic is
+ * ~90 % of the run time) for a somewhat longer compile. The rarely run code (OPT_SLOW: reset,
+ * initial blocks, $readmemh) stays small.
  */
-const BUILD_FLAGS = ['--cc', '--exe', '--build', '-j', '2', '--prefix', 'Vtop', '--x-assign', '0', '--x-initial', '0', '-Wno-fatal', '-O3'];
+const BUILD_FLAGS = ['--cc', '--exe', '--build', '-j', '2', '--prefix', 'Vtop', '--x-assign', '0', '--x-initial', '0', '-Wno-fatal', '-O3', '--MAKEFLAGS', 'OPT_FAST=-O2'];
 
 /**
  * Verilator's runtime library (verilated.cpp and friends) is the same for every design of a

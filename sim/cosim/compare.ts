@@ -76,11 +76,12 @@ export interface Comparison {
 
 /**
  * Compares one run's capture with the reference on `windows` (the windows the run streamed,
- * in order). Every element of every trace stream is compared; the first mismatch is the
+ * in order; mismatches name window windowOffset + i, for a run that streamed a part of a
+ * longer window list). Every element of every trace stream is compared; the first mismatch is the
  * earliest window, then the earliest stream in pipeline order, then the earliest element, so
  * it names the layer where the design first goes wrong.
  */
-export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonly ArrayLike<number>[], out: HarnessOutput, run: CosimMismatch['run'] = 'main'): Comparison {
+export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonly ArrayLike<number>[], out: HarnessOutput, run: CosimMismatch['run'] = 'main', windowOffset = 0): Comparison {
   const streams: CosimStreamSummary[] = specs.map((s) => ({ stream: s.port.stream, kind: s.port.kind, elementsPerWindow: s.elementsPerWindow, elements: 0, mismatches: 0 }));
   let mismatchedWindows = 0;
   let classMismatches = 0;
@@ -98,7 +99,7 @@ export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonl
       const available = port.beats * s.port.elementsPerBeat;
       const expected = s.expected(trace);
       const base = wi * s.elementsPerWindow;
-      const base2 = { run, window: wi, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex } as const;
+      const base2 = { run, window: windowOffset + wi, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex } as const;
       for (let e = 0; e < s.elementsPerWindow; e++) {
         const want = expected[e]!;
         const got = base + e < available ? traceElement(port, base + e, s.port.elementBits, s.port.elementsPerBeat, s.signed) : null;
@@ -114,7 +115,7 @@ export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonl
     if (out.classes[wi] !== trace.classIndex) {
       classMismatches++;
       bad = true;
-      note({ run, window: wi, stream: 'class', kind: 'class', layerIndex: null, element: null, position: null, channel: null, expected: trace.classIndex, actual: out.classes[wi]! });
+      note({ run, window: windowOffset + wi, stream: 'class', kind: 'class', layerIndex: null, element: null, position: null, channel: null, expected: trace.classIndex, actual: out.classes[wi]! });
     }
     if (bad) mismatchedWindows++;
     if (wi === windows.length - 1) lastWindowBad = bad;
@@ -131,10 +132,27 @@ export function compareRun(ref: Reference, specs: StreamSpec[], windows: readonl
     extraBeats = true;
     const e = s.elementsPerWindow; // first element past the last window's stream
     const actual = traceElement(port, end, s.port.elementBits, s.port.elementsPerBeat, s.signed);
-    note({ run, window: windows.length - 1, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex, element: e, position: Math.floor(e / s.channels), channel: e % s.channels, expected: null, actual });
+    note({ run, window: windowOffset + windows.length - 1, stream: s.port.stream, kind: s.port.kind, layerIndex: s.layerIndex, element: e, position: Math.floor(e / s.channels), channel: e % s.channels, expected: null, actual });
   });
   if (extraBeats && !lastWindowBad) mismatchedWindows++;
   return { mismatchedWindows, classMismatches, elementMismatches, firstMismatch, streams };
+}
+
+/** The comparison of a run split into consecutive parts (compared in order, with their window offsets). */
+export function mergeComparisons(parts: readonly Comparison[]): Comparison {
+  if (parts.length === 0) throw new RangeError('mergeComparisons: no parts');
+  return {
+    mismatchedWindows: parts.reduce((a, c) => a + c.mismatchedWindows, 0),
+    classMismatches: parts.reduce((a, c) => a + c.classMismatches, 0),
+    elementMismatches: parts.reduce((a, c) => a + c.elementMismatches, 0),
+    // parts are in window order, so the first part with a mismatch has the earliest one
+    firstMismatch: parts.find((c) => c.firstMismatch)?.firstMismatch ?? null,
+    streams: parts[0]!.streams.map((s, i) => ({
+      ...s,
+      elements: parts.reduce((a, c) => a + c.streams[i]!.elements, 0),
+      mismatches: parts.reduce((a, c) => a + c.streams[i]!.mismatches, 0),
+    })),
+  };
 }
 
 /** One line for a mismatch, e.g. "window 3, layer conv1 (bits), position 17, channel 5: expected 1, actual 0". */

@@ -79,8 +79,13 @@ export const CosimResultSchema = z.object({
   /** probability of an idle input cycle and of m_ready low, per cycle */
   backpressure: z.number().min(0).lt(1),
   seed: z.number().int(),
-  /** clock cycles of the main run */
+  /** clock cycles of the main run (summed over its processes) */
   cycles: z.number().int().nonnegative(),
+  /**
+   * the main run's windows are streamed in this many consecutive parts, each from reset, part p
+   * with back-pressure seed partSeed(seed, p) (cosim.ts mainRunParts: depends on the window count only)
+   */
+  parts: z.number().int().positive().default(1),
   watchdogCycles: z.number().int().positive(),
 });
 

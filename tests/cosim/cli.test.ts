@@ -1,10 +1,11 @@
 /** `bitbeat cosim` on the fixture design: summary, cosim.json, exit codes, argument errors. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCosimResult } from '../../sim/cosim/result.ts';
+import { readVcd } from '../../sim/cosim/vcd.ts';
 import { writeDatasetFile } from '../../src/data/dataset.ts';
 import { syntheticDataset } from '../../src/data/synthetic.ts';
 import { copyFixture, FIXTURE, flipHexBit, verilatorMissing } from './helpers.ts';
@@ -27,6 +28,27 @@ describe.skipIf(skip)('bitbeat cosim', () => {
     expect(result).toMatchObject({ windows: 30, mismatches: 0, backpressure: 0.25, seed: 7, input: { kind: 'synthetic', seed: 7 }, estimate: { cyclesPerWindow: 32, latencyCycles: 3 } });
     expect(result.verilator).toMatch(/Verilator \d/);
     expect(result.designHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('writes a well-formed VCD with a GTKWave save file beside it, and takes --processes', () => {
+    const dir = copyFixture();
+    const vcd = join(dir, 'wave.vcd');
+    const r = bitbeat(['--design', dir, '--synthetic', '3', '--vcd', vcd, '--processes', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/main run in 1 part\) and compared in [\d.]+ s with 1 simulator process: /);
+    expect(r.stderr).toMatch(new RegExp(`^VCD written to ${vcd} \\(\\d+ timestamps, \\d+ signals; view: gtkwave ${vcd} ${join(dir, 'wave.gtkw')}\\)$`, 'm'));
+    const v = readVcd(readFileSync(vcd, 'utf8'));
+    expect(v.timescale).toBe('1ps');
+    const port = (name: string) => v.vars.find((x) => x.scope.length === 1 && x.name === name)!;
+    // clk toggles every half cycle; the handshakes and the trace stream move
+    expect(v.changes.get(port('clk').id)).toBeGreaterThan(3 * 32);
+    for (const name of ['s_valid', 's_data', 'm_valid', 'trace_z_valid', 'trace_logits_data']) expect(v.changes.get(port(name).id), name).toBeGreaterThan(2);
+    const gtkw = readFileSync(join(dir, 'wave.gtkw'), 'utf8');
+    expect(gtkw).toContain(`[dumpfile] "${vcd}"`);
+    // every listed signal exists in the VCD, in pipeline order of the manifest's trace ports
+    const listed = gtkw.split('\n').filter((l) => l.startsWith('TOP.'));
+    expect(listed).toEqual(['clk', 'rst', 's_valid', 's_ready', 's_data[11:0]', 'm_valid', 'm_ready', 'm_class[1:0]', 'trace_z_valid', 'trace_z_data[7:0]', 'trace_pre_valid', 'trace_pre_data[47:0]', 'trace_logits_valid', 'trace_logits_data[71:0]'].map((n) => `TOP.${n}`));
+    for (const l of listed) expect(v.vars.some((x) => `${x.scope.join('.')}.${x.name}${x.range}` === l), l).toBe(true);
   });
 
   it('takes windows from a dataset split', () => {

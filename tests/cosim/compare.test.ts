@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareRun, describeMismatch, streamSpecs } from '../../sim/cosim/compare.ts';
+import { compareRun, describeMismatch, mergeComparisons, streamSpecs } from '../../sim/cosim/compare.ts';
+import { mainRunParts, partSeed, splitRanges } from '../../sim/cosim/cosim.ts';
 import { traceElement, type CapturedPort, type HarnessOutput } from '../../sim/cosim/io.ts';
 import { measureCycles, percentDiff } from '../../sim/cosim/timing.ts';
 import { DesignManifestSchema, type DesignManifest, type TracePort } from '../../src/design/manifest.ts';
@@ -82,14 +83,14 @@ describe('compareRun', () => {
   const windows = randomWindows(makeRng(3), model, 6);
 
   /** A perfect capture: the reference's own streams, packed per the manifest. */
-  function perfect(): HarnessOutput {
-    const traces = windows.map((w) => ref.trace(w));
+  function perfect(ws: readonly Int16Array[] = windows): HarnessOutput {
+    const traces = ws.map((w) => ref.trace(w));
     const ports = m.trace!.map((port) => {
       const spec = specs.find((s) => s.port === port) ?? specs.find((s) => s.port.dataPort === port.dataPort)!;
       return pack(port, traces.flatMap((t) => Array.from(spec.expected(t))));
     });
     return {
-      windows: windows.length,
+      windows: ws.length,
       cycles: 1000,
       classes: Int32Array.from(traces.map((t) => t.classIndex)),
       timing: traces.map((_, i) => ({ lastAccept: 32 * i + 31, classValid: 32 * i + 34, classFire: 32 * i + 34 })),
@@ -142,6 +143,55 @@ describe('compareRun', () => {
     const cc = compareRun(ref, specs, windows, cls, 'timing');
     expect(cc).toMatchObject({ classMismatches: 1, elementMismatches: 0, mismatchedWindows: 1 });
     expect(describeMismatch(cc.firstMismatch!)).toMatch(/^timing run window 4, final class: expected \d, actual \d$/);
+  });
+});
+
+describe('a main run split into parts', () => {
+  const model = fixtureModel();
+  const ref = compileReference(model);
+  const m = manifest();
+  const specs = streamSpecs(model, m);
+  const windows = randomWindows(makeRng(5), model, 7);
+
+  function capture(ws: readonly Int16Array[]): HarnessOutput {
+    const traces = ws.map((w) => ref.trace(w));
+    const ports = m.trace!.map((port) => {
+      const spec = specs.find((s) => s.port.dataPort === port.dataPort)!;
+      return pack(port, traces.flatMap((t) => Array.from(spec.expected(t))));
+    });
+    return { windows: ws.length, cycles: 100, classes: Int32Array.from(traces.map((t) => t.classIndex)), timing: [], ports };
+  }
+
+  it('compares each part at its window offset and merges to what one run gives', () => {
+    const parts = splitRanges(windows.length, 2);
+    expect(parts).toEqual([{ start: 0, end: 4 }, { start: 4, end: 7 }]);
+    const outs = parts.map((r) => capture(windows.slice(r.start, r.end)));
+    const clean = mergeComparisons(parts.map((r, p) => compareRun(ref, specs, windows.slice(r.start, r.end), outs[p]!, 'main', r.start)));
+    expect(clean).toEqual(compareRun(ref, specs, windows, capture(windows)));
+    // damage window 1 of the second part (window 5 overall) and the class of window 2
+    outs[1]!.ports[0]!.data[32 + 3] ^= 2;
+    outs[0]!.classes[2] = (outs[0]!.classes[2]! + 1) % 3;
+    const bad = mergeComparisons(parts.map((r, p) => compareRun(ref, specs, windows.slice(r.start, r.end), outs[p]!, 'main', r.start)));
+    expect(bad).toMatchObject({ mismatchedWindows: 2, classMismatches: 1, elementMismatches: 1 });
+    expect(bad.firstMismatch).toMatchObject({ window: 2, kind: 'class' });
+    expect(bad.streams.map((s) => [s.elements, s.mismatches])).toEqual([[32 * 7, 1], [3 * 7, 0], [3 * 7, 0]]);
+    const second = compareRun(ref, specs, windows.slice(4), outs[1]!, 'main', 4);
+    expect(second.firstMismatch).toMatchObject({ window: 5, stream: 'normalizer', position: 3 });
+  });
+
+  it('splits by the window count alone: even part counts of about 200 windows, one part for a VCD or few windows', () => {
+    expect(mainRunParts(7, false)).toBe(1);
+    expect(mainRunParts(8, false)).toBe(2);
+    expect(mainRunParts(36, false)).toBe(2);
+    expect(mainRunParts(1583, false)).toBe(8);
+    expect(mainRunParts(1583, true)).toBe(1);
+    const ranges = splitRanges(1583, 8);
+    expect(ranges[0]).toEqual({ start: 0, end: 198 });
+    expect(ranges.at(-1)!.end).toBe(1583);
+    expect(ranges.every((r, i) => i === 0 || r.start === ranges[i - 1]!.end)).toBe(true);
+    expect(Math.max(...ranges.map((r) => r.end - r.start)) - Math.min(...ranges.map((r) => r.end - r.start))).toBeLessThanOrEqual(1);
+    expect(partSeed(7, 0)).toBe(7);
+    expect(new Set([0, 1, 2, 3].map((p) => partSeed(7, p))).size).toBe(4);
   });
 });
 

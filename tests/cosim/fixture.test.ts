@@ -51,6 +51,17 @@ describe.skipIf(skip)('cosim harness on the fixture design', () => {
     expect(c.result.mismatches).toBe(0);
   });
 
+  it('gives the same result with one simulator process as with two (the main run in parts)', async () => {
+    const design = readDesignDir(copyFixture());
+    const one = await cosimulate({ design, model, windows: windows.slice(0, 40), input, backpressure: 0.3, seed: 3, processes: 1 });
+    const two = await cosimulate({ design, model, windows: windows.slice(0, 40), input, backpressure: 0.3, seed: 3, processes: 2 });
+    expect(one.processes).toBe(1);
+    expect(two.processes).toBe(2);
+    expect(one.result).toMatchObject({ windows: 40, parts: 2, mismatches: 0, timingMismatches: 0 });
+    expect(two.result.streams.map((s) => s.elements)).toEqual([40 * 32, 40 * 3, 40 * 3]);
+    expect(JSON.stringify(two.result)).toBe(JSON.stringify(one.result));
+  });
+
   it('catches a flipped weight bit in the ROM file and points at the layer and channel', async () => {
     const dir = copyFixture();
     flipHexBit(join(dir, 'cs_weights.hex'), 5, 1); // tap 5, channel 1

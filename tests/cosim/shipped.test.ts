@@ -41,6 +41,9 @@ describe.skipIf(skip || modelFiles.length === 0)('shipped models, cosimulated at
         const { result } = await cosimulate({ design: readDesignDir(dir), model, windows, input, backpressure: 0.3, seed: 5, reference, timingWindows: slow ? 3 : 4 });
         expect(result.streams.length).toBe(model.layers.length + 1);
         expect({ mismatches: result.mismatches, timing: result.timingMismatches }, result.firstMismatch ? describeMismatch(result.firstMismatch) : '').toEqual({ mismatches: 0, timing: 0 });
+        // the analytical model (issue 7: within 5 %); the bench has the exact figures
+        expect(Math.abs(result.diffPercent.cyclesPerWindow!), `cycles per window ${result.cyclesPerWindow} vs estimate ${result.estimate.cyclesPerWindow}`).toBeLessThanOrEqual(5);
+        expect(Math.abs(result.diffPercent.latencyCycles!), `latency ${result.latencyCycles} vs estimate ${result.estimate.latencyCycles}`).toBeLessThanOrEqual(5);
       });
     }
   }

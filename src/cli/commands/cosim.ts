@@ -5,7 +5,7 @@
  * <design>/cosim.json. Exits non-zero on any mismatch.
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { readDatasetFile } from '../../data/dataset.ts';
 import { writeFileAtomic } from '../../io/write-atomic.ts';
@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../../../sim/cosim/build.ts';
 import { cosimulate, type CosimRun } from '../../../sim/cosim/cosim.ts';
 import { describeMismatch } from '../../../sim/cosim/compare.ts';
 import { readDesignDir, type DesignDir } from '../../../sim/cosim/design.ts';
+import { gtkwSave, readVcd } from '../../../sim/cosim/vcd.ts';
 import { datasetWindows, parseCosimSplit, syntheticWindows, type SelectedWindows } from '../../../sim/cosim/windows.ts';
 import { UserError } from '../errors.ts';
 
@@ -29,6 +30,7 @@ interface CosimCliOptions {
   vcd?: string;
   model?: string;
   watchdog?: string;
+  processes?: string;
   json?: boolean;
 }
 
@@ -66,7 +68,7 @@ export function formatCosimRun(run: CosimRun, designPath: string): string {
     `${'cycles'.padEnd(16)}${w('measured', 10)}${w('estimate', 10)}${w('diff', 11)}`,
     `${'per window'.padEnd(16)}${w(r.cyclesPerWindow, 10)}${w(r.estimate.cyclesPerWindow, 10)}${w(pct(r.diffPercent.cyclesPerWindow), 11)}`,
     `${'latency'.padEnd(16)}${w(r.latencyCycles, 10)}${w(r.estimate.latencyCycles, 10)}${w(pct(r.diffPercent.latencyCycles), 11)}`,
-    `simulated ${r.cycles} cycles in ${run.seconds.simulate.toFixed(2)} s (${(r.windows / Math.max(run.seconds.simulate, 1e-6)).toFixed(0)} windows/s), compared in ${run.seconds.compare.toFixed(2)} s`,
+    `simulated ${r.cycles} cycles (main run in ${r.parts} part${r.parts === 1 ? '' : 's'}) and compared in ${run.seconds.run.toFixed(2)} s with ${run.processes} simulator process${run.processes === 1 ? '' : 'es'}: ${(r.windows / Math.max(run.seconds.run, 1e-6)).toFixed(1)} windows/s (comparison ${run.seconds.compare.toFixed(2)} s of it, overlapping the simulation)`,
     `result: ${join(designPath, 'cosim.json')}`,
   );
   return lines.join('\n') + '\n';
@@ -83,9 +85,10 @@ export function registerCosim(program: Command): void {
     .option('--synthetic <n>', 'N synthetic ECG windows of the model\'s classes instead of a dataset')
     .option('--backpressure <p>', 'probability per cycle of an idle input cycle and of m_ready low, in [0, 1)', '0.3')
     .option('--seed <n>', 'seed of the back-pressure (and of synthetic windows)', '1')
-    .option('--vcd <file>', 'write a VCD waveform of the main run (open it with `gtkwave <file>`)')
+    .option('--vcd <file>', 'write a VCD waveform of the main run (in one part) and a GTKWave save file beside it (open: gtkwave <file> <file minus .vcd>.gtkw)')
     .option('--model <file>', 'quantized model JSON (default: the model path in the manifest)')
     .option('--watchdog <cycles>', 'cycles without any handshake before the run counts as deadlocked (default: max(100000, 10 x (estimated cycles per window + latency)))')
+    .option('--processes <n>', 'simulator processes at once (default: 2, 1 on a single-CPU machine); the main run streams its windows in consecutive parts of about 200 (one part with --vcd), the result does not depend on this number')
     .option('--json', 'print the result JSON instead of the summary')
     .action(async (o: CosimCliOptions) => {
       if ((o.dataset === undefined) === (o.synthetic === undefined)) throw new UserError('pass exactly one of --dataset <file> and --synthetic <n>');
@@ -113,11 +116,19 @@ export function registerCosim(program: Command): void {
         seed,
         vcdPath: o.vcd,
         watchdogCycles: o.watchdog === undefined ? undefined : intOption(o.watchdog, '--watchdog', 1),
+        processes: o.processes === undefined ? undefined : intOption(o.processes, '--processes', 1),
       });
       const resultPath = join(design.dir, 'cosim.json');
       writeFileAtomic(resultPath, JSON.stringify(run.result, null, 2) + '\n');
       process.stdout.write(o.json ? JSON.stringify(run.result, null, 2) + '\n' : formatCosimRun(run, relative(process.cwd(), design.dir) || '.'));
-      if (o.vcd) process.stderr.write(`VCD written to ${o.vcd} (view: gtkwave ${o.vcd})\n`);
+      if (o.vcd) {
+        // A GTKWave save file beside the VCD with the handshakes and trace ports on screen.
+        const vcd = readVcd(readFileSync(o.vcd, 'utf8'));
+        const gtkw = o.vcd.replace(/\.vcd$/i, '') + '.gtkw';
+        const traces = (design.manifest.trace ?? []).map((t) => ({ title: `${t.stream}/${t.kind}`, valid: t.validPort, data: t.dataPort }));
+        writeFileAtomic(gtkw, gtkwSave(resolve(o.vcd), vcd, traces));
+        process.stderr.write(`VCD written to ${o.vcd} (${vcd.timestamps} timestamps, ${vcd.vars.length} signals; view: gtkwave ${o.vcd} ${gtkw})\n`);
+      }
       const r = run.result;
       if (r.mismatches > 0 || r.elementMismatches > 0 || r.classMismatches > 0 || r.timingMismatches > 0) {
         throw new UserError(`cosim: design ${r.design} differs from the reference in ${r.mismatches} window(s)${r.firstMismatch ? `, first: ${describeMismatch(r.firstMismatch)}` : ''}; details in ${resultPath}`);

@@ -60,6 +60,7 @@ import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { splitSlots } from './blocks/threshold.ts';
 import { logitTailCycles, logitUnitResources } from './blocks/logits.ts';
+import type { FoldPoolStorage } from './blocks/fold-pool.ts';
 
 export interface Resources {
   lut4: number;
@@ -105,6 +106,20 @@ export function bramBlocks(depth: number, width: number, family: Family): number
   for (const [d, w] of BRAM_SHAPES[family]) best = Math.min(best, Math.ceil(depth / d) * Math.ceil(width / w));
   return best;
 }
+
+/**
+ * Where a fold-serial pool keeps its state (blocks/fold-pool.ts: `folds` words of `width`
+ * bits). ECP5: LUT RAM (TRELLIS_DPR16X4, 16 x 4 bits per cell), which costs no block RAM and
+ * few LUTs. iCE40 has no LUT RAM: block RAM when each SB_RAM40_4K it takes replaces at least
+ * FOLD_POOL_BRAM_MIN_BITS flip-flops (about as many LUTs of read multiplexer go with them),
+ * flip-flops otherwise (two or three folds of a wide word would take many blocks for a few
+ * bits).
+ */
+export function foldPoolStorage(folds: number, width: number, family: Family): FoldPoolStorage {
+  if (family === 'ecp5') return 'distributed';
+  return bramBlocks(folds, width, family) * FOLD_POOL_BRAM_MIN_BITS <= folds * width ? 'block' : 'logic';
+}
+export const FOLD_POOL_BRAM_MIN_BITS = 64;
 
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
 export function lutRomLuts(depth: number, width: number): number {

@@ -58,9 +58,9 @@ import type { Family, Target } from '../src/design/targets.ts';
 import type { ResolvedFolding, WeightStorage } from './folding.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
-import { splitSlots } from './blocks/threshold.ts';
+import { fnIntervals, splitSlots } from './blocks/threshold.ts';
 import { logitTailCycles, logitUnitResources } from './blocks/logits.ts';
-import type { FoldPoolStorage } from './blocks/fold-pool.ts';
+import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 
 export interface Resources {
   lut4: number;
@@ -120,6 +120,18 @@ export function foldPoolStorage(folds: number, width: number, family: Family): F
   return bramBlocks(folds, width, family) * FOLD_POOL_BRAM_MIN_BITS <= folds * width ? 'block' : 'logic';
 }
 export const FOLD_POOL_BRAM_MIN_BITS = 64;
+
+/**
+ * A fold-serial pool (blocks/fold-pool.ts's own structural model, its storage by
+ * foldPoolStorage). An ECP5 LUT RAM cell (TRELLIS_DPR16X4) counts as the two LUT4s of the
+ * slice it occupies; synthesis reports list them apart, as LUTRAM.
+ */
+function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family): Resources {
+  const geometry = { folds, pe, size: pool.size, stride: pool.stride, outputs, mode };
+  const storage = foldPoolStorage(folds, foldPoolStateWidth(geometry), family);
+  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage }, family);
+  return res(r.lut4 + 2 * r.lutram, r.ff, { bram: r.bram });
+}
 
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
 export function lutRomLuts(depth: number, width: number): number {
@@ -324,28 +336,40 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   let out: Resources;
   const pool = layer.kind === 'conv' ? layer.pool : null;
   let tail = 0;
+  const foldSerial = !!pool && (pool.size > 1 || pool.stride > 1) && folds > 1;
   if (layer.out.kind === 'binary') {
     const monotone = layer.out.fns.every((f) => isMonotone(f.kind));
     const paramWidth = monotone ? accW + 1 : 2 * accW + 1;
     const tables = layer.out.fns.filter((f) => f.kind === 'table');
     const tableSize = tables.length ? 2 ** unsignedBits(Math.max(...tables.map((f) => (f.kind === 'table' ? f.size : 0))) - 1) : 0;
     const compare = res(pe * (monotone ? accW : 2 * accW) + lutRomLuts(folds, pe * paramWidth) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0);
-    let poolR = ZERO;
-    if (pool && pool.size > 1) {
-      const partials = Math.ceil(pool.size / pool.stride);
-      // split pooling (non-monotone functions): 2 bits per interval slot per channel
-      const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
-      poolR = res(shape.outChannels * partials * bitsPerChannel + (monotone ? 0 : shape.outChannels), partials * shape.outChannels * bitsPerChannel);
+    if (foldSerial) {
+      // fold by fold (blocks/fold-pool.ts): AND channels pool inverted, split lanes finish per fold
+      const slots = splitSlots(layer.out.fns, shape.channelPreact);
+      const inverted = layer.out.fns.filter((f) => (monotone ? f.kind === 'le' : fnIntervals(f).inv === 1)).length;
+      const mode = monotone
+        ? { kind: 'bits' as const, width: 1, ops: ['or' as const] }
+        : { kind: 'bits' as const, width: 2 * slots, ops: Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const))), splitSlots: slots };
+      out = addResources(compare, foldPoolEstimate(folds, pe, pool!, shape.outLength, mode, inverted, target.family));
+    } else {
+      let poolR = ZERO;
+      if (pool && pool.size > 1) {
+        const partials = Math.ceil(pool.size / pool.stride);
+        // split pooling (non-monotone functions): 2 bits per interval slot per channel
+        const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
+        poolR = res(shape.outChannels * partials * bitsPerChannel + (monotone ? 0 : shape.outChannels), partials * shape.outChannels * bitsPerChannel);
+      }
+      // the conv position being assembled from the folds, and the output stream register
+      out = addResources(compare, poolR, res(shape.outChannels + 2, 2 * shape.outChannels + 1));
     }
-    // the conv position being assembled from the folds, and the output stream register
-    out = addResources(compare, poolR, res(shape.outChannels + 2, 2 * shape.outChannels + 1));
   } else {
     const fns = layer.out.fns;
     const constW = signedBits(Math.min(...fns.flatMap((f) => [f.pos, f.neg, f.bias])), Math.max(...fns.flatMap((f) => [f.pos, f.neg, f.bias])));
     const sumW = signedBits(-positions * 2 ** (accW - 1), positions * 2 ** (accW - 1));
     const logitW = sumW + constW + 2;
     let poolR = ZERO;
-    if (pool && pool.size > 1) {
+    if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family);
+    else if (pool && pool.size > 1) {
       const partials = Math.ceil(pool.size / pool.stride);
       poolR = res(shape.outChannels * partials * (accW + 1), partials * shape.outChannels * accW);
     }

@@ -28,6 +28,7 @@
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
 import { poolInputs } from './pool.ts';
+import { bramBlocks } from '../estimate.ts';
 
 /** Where the state memory lives: block RAM, flip-flops, or ECP5 LUT RAM (see estimate.ts's rule). */
 export type FoldPoolStorage = 'block' | 'logic' | 'distributed';
@@ -233,3 +234,57 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
   }
   return out;
 }
+
+/**
+ * Resources of this unit (LUT4 and FF in iCE40 cells, block RAM, and ECP5 LUT RAM cells),
+ * structure by structure; B = PE x lane bits per fold word, m slots, F folds, OB = PE x
+ * output bits per lane:
+ * - per slot, the merge with the state word and the start choice (bits: one LUT4 per bit;
+ *   max: a signed comparator, w + 1, and a 2:1 choice per lane), and the m:1 choice of the
+ *   ending slot ((m - 1) B);
+ * - split finishing (one LUT4 per interval slot and lane), the constant inversion on the way
+ *   to the output register (one LUT4 per inverted bit);
+ * - assembly shift register (F - 1) OB FFs, output register F OB + 1 FFs;
+ * - state memory of F words x m B bits: block RAM (its read register inside); flip-flops
+ *   (F m B, the read register m B, an F:1 read multiplexer); ECP5 LUT RAM (16 x 4 bits per
+ *   TRELLIS_DPR16X4, read register m B, a 16-word-bank multiplexer beyond 16 folds);
+ * - counters: fold, position, phase, windows started, start slot, m fed counters: their bits
+ *   in FFs and twice that in LUTs.
+ */
+export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice40' | 'ecp5'): { lut4: number; ff: number; bram: number; lutram: number } {
+  const F = o.folds;
+  const w = o.mode.width;
+  const B = o.pe * w;
+  const ow = foldPoolOutBits(o);
+  const OB = o.pe * ow;
+  const slots = foldPoolSlots(o);
+  const stateful = o.size > 1;
+  let lut4 = 0;
+  let ff = 0;
+  let bram = 0;
+  let lutram = 0;
+  if (stateful) {
+    lut4 += o.mode.kind === 'max' ? slots * o.pe * (w + 1 + w) : slots * B;
+    lut4 += (slots - 1) * B;
+    const stateBits = slots * B;
+    if (o.storage === 'block') bram += bramBlocks(F, stateBits, family);
+    else if (o.storage === 'logic') {
+      ff += F * stateBits + stateBits;
+      lut4 += (F - 1) * stateBits;
+    } else {
+      lutram += Math.ceil(F / 16) * Math.ceil(stateBits / 4);
+      ff += stateBits;
+      lut4 += (Math.ceil(F / 16) - 1) * stateBits;
+    }
+  }
+  if (o.mode.kind === 'bits' && o.mode.splitSlots) lut4 += o.pe * o.mode.splitSlots;
+  let inverted = 0;
+  for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
+  lut4 += inverted;
+  ff += (F - 1) * OB + F * OB + 1;
+  const counters = counterBits(F) + counterBits(poolInputs(o)) + counterBits(o.stride) + counterBits(o.outputs + 1) + counterBits(slots) + (stateful ? slots * counterBits(o.size + 1) : 0);
+  ff += counters;
+  lut4 += 2 * counters;
+  return { lut4, ff, bram, lutram };
+}
+

@@ -38,13 +38,19 @@
  *   block RAM otherwise (overridable per layer in the folding file);
  * - line buffer: (K + stride) positions x C_in x tap bits of FFs (+K mask bits for zero
  *   padding), a (taps/SIMD):1 mux per SIMD tap bit (n-1 LUTs for an n:1 mux);
- * - pool: m = ceil(size/stride) running partial results per channel (a conv position
+ * - pool with several folds: fold-serial (blocks/fold-pool.ts's foldPoolResources): per
+ *   fold word of PE lanes, the merge with m = ceil(size/stride) partial windows and the
+ *   choice of the ending one, the partials of all folds in a state memory whose place
+ *   foldPoolStorage picks (ECP5 LUT RAM, counted as 2 LUT4 per TRELLIS_DPR16X4; iCE40 block
+ *   RAM, or flip-flops with an F:1 read mux when a block would hold few bits), an assembly
+ *   shift register and the output stream register (C_out bits, the hand-off to the next
+ *   engine); no conv position is assembled;
+ * - pool with one fold (or none): m running partial results per channel (a conv position
  *   belongs to at most m pool windows); bit pooling (OR/AND, every function monotone): m FFs
  *   and m LUTs per channel; split pooling (some in/out/table function): 2 bits per interval
  *   slot S, so 2*S*m FFs and LUTs per channel plus one combining LUT; integer max (logits
- *   layers): m*accW FFs and m*(accW+1) LUTs per channel;
- * - per engine: the conv position assembled fold by fold (C_out FFs) and the output stream
- *   register (C_out + 1 FFs), which is the hand-off to the next engine (no extra FIFO);
+ *   layers): m*accW FFs and m*(accW+1) LUTs per channel; plus the conv position register
+ *   (C_out FFs) and the output stream register (C_out + 1 FFs);
  * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, a serial
  *   Horner multiply), and a streaming argmax comparator;
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
@@ -388,8 +394,9 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
-  // pipeline: ROM read register (more than one word), conv position register, pool output
-  const fill = (weightWords > 1 ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) ? 1 : 0);
+  // pipeline: ROM read register (more than one word), conv position register, pool output;
+  // a fold-serial pool writes its output register straight from the last fold
+  const fill = (weightWords > 1 ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
   const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
   return {
     index: shape.index,

@@ -139,6 +139,22 @@ function foldPoolEstimate(folds: number, pe: number, pool: { size: number; strid
   return res(r.lut4 + 2 * r.lutram, r.ff, { bram: r.bram });
 }
 
+/**
+ * The register pool (blocks/pool.ts, engines with one fold) over `channels` values of `w`
+ * bits: m = ceil(size/stride) partial words, the output register and the position counters.
+ * Fitted to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 engines (m = 4): bits (w = 1), per
+ * partial bit 2 LUT4 (merge and start choice, ending-slot choice): 64 split bits 575 LUT4 /
+ * 353 FF, estimate 572 / 351; 128 bits 1,092 / 669, estimate 1,080 / 669; signed max, per
+ * partial value a comparator and two choices, 4w + 7 LUT4: 5 x 10-bit values 1,013 / 277,
+ * estimate 992 / 277.
+ */
+function registerPoolEstimate(pool: { size: number; stride: number }, outputs: number, channels: number, w: number): Resources {
+  const partials = Math.ceil(pool.size / pool.stride);
+  const counters = counterBits((outputs - 1) * pool.stride + pool.size) + counterBits(pool.stride) + counterBits(outputs + 1) + counterBits(partials) + partials * counterBits(pool.size + 1);
+  const lut = w === 1 ? 2 * partials * channels : partials * channels * (4 * w + 7);
+  return res(lut + 2 * counters, partials * channels * w + channels * w + counters + 1);
+}
+
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
 export function lutRomLuts(depth: number, width: number): number {
   if (depth <= 1) return 0;
@@ -358,15 +374,14 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
         : { kind: 'bits' as const, width: 2 * slots, ops: Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const))), splitSlots: slots };
       out = addResources(compare, foldPoolEstimate(folds, pe, pool!, shape.outLength, mode, inverted, target.family));
     } else {
-      let poolR = ZERO;
-      if (pool && pool.size > 1) {
-        const partials = Math.ceil(pool.size / pool.stride);
-        // split pooling (non-monotone functions): 2 bits per interval slot per channel
-        const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
-        poolR = res(shape.outChannels * partials * bitsPerChannel + (monotone ? 0 : shape.outChannels), partials * shape.outChannels * bitsPerChannel);
-      }
-      // the conv position being assembled from the folds, and the output stream register
-      out = addResources(compare, poolR, res(shape.outChannels + 2, 2 * shape.outChannels + 1));
+      const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
+      const posBits = shape.outChannels * bitsPerChannel;
+      const poolR = pool && (pool.size > 1 || pool.stride > 1) ? registerPoolEstimate(pool, shape.outLength, posBits, 1) : ZERO;
+      // split pooling's combining LUT per channel; the conv position register (and the
+      // assembly of the earlier folds when there is no pool); the output stream register
+      // without a pool (with one, the pool's output register is the hand-off)
+      const positionFf = posBits + 1 + (folds - 1) * pe * bitsPerChannel;
+      out = addResources(compare, poolR, res((monotone || !pool ? 0 : shape.outChannels) + 2, positionFf));
     }
   } else {
     const fns = layer.out.fns;
@@ -375,9 +390,9 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
     const logitW = sumW + constW + 2;
     let poolR = ZERO;
     if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family);
-    else if (pool && pool.size > 1) {
-      const partials = Math.ceil(pool.size / pool.stride);
-      poolR = res(shape.outChannels * partials * (accW + 1), partials * shape.outChannels * accW);
+    else if (pool && (pool.size > 1 || pool.stride > 1)) {
+      // with the conv position register (and the assembly of the earlier folds) in front
+      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2, shape.outChannels * accW + 1 + (folds - 1) * pe * accW));
     }
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
     const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength });

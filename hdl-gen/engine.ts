@@ -3,15 +3,17 @@
  *
  *   in -> line buffer -> [issue: fold f, group g] -> (weight ROM read) -> PE lanes
  *      (XNOR+popcount, or the layer-1 add/subtract tree) -> folded accumulator
- *      -> at the last group: threshold (bit layers) into the position being assembled
- *      -> conv position register -> pool -> out
+ *      -> at the last group: threshold (bit layers) -> back end -> out
+ *   back end, several folds and a pool: fold-serial pool (blocks/fold-pool.ts), each fold
+ *      word pooled as it comes, the pooled word assembled fold by fold;
+ *   otherwise: the position assembled fold by fold -> conv position register -> pool
  *
  * Per window position the issue stage walks f = 0..C_out/PE-1 (outer) and g = 0..taps/SIMD-1
  * (inner), one step per cycle, so a position takes (C_out/PE)*(taps/SIMD) cycles; the weight
  * ROM word f*(taps/SIMD)+g holds PE lanes x SIMD bits (lane l = channel f*PE+l). A ROM of
  * more than one word is read through a register (block RAM needs it), which adds one
  * pipeline stage; with one word the weights are constants. The whole pipeline stalls (ce low)
- * only when a completed position finds the conv position register still full.
+ * only when a finished fold or position finds the back end's next register still full.
  *
  * Output modes:
  *   'bitpool': bits are made in the fold loop (PE threshold lanes) and pooled as bits (OR for
@@ -21,7 +23,7 @@
  *              [max a >= lo] = OR [a >= lo] and [max a <= hi] = AND [a <= hi], the pool ORs the
  *              G bits and ANDs the L bits, and bit = (OR_k G_k & L_k) XOR inv afterwards --
  *              exact, and 2 bits per interval instead of an integer per channel;
- *   'logits':  integers are assembled, max-pooled, summed into logits, then argmax.
+ *   'logits':  integers are max-pooled, summed into logits, then argmax.
  * Binary pre-activation per group: 2*popcount(agree & real) - popcount(real) (zero padding)
  * or 2*popcount(agree) - SIMD; summed over the groups it is sum_i x_i*w_i over real taps.
  */

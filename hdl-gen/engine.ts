@@ -3,15 +3,17 @@
  *
  *   in -> line buffer -> [issue: fold f, group g] -> (weight ROM read) -> PE lanes
  *      (XNOR+popcount, or the layer-1 add/subtract tree) -> folded accumulator
- *      -> at the last group: threshold (bit layers) into the position being assembled
- *      -> conv position register -> pool -> out
+ *      -> at the last group: threshold (bit layers) -> back end -> out
+ *   back end, several folds and a pool: fold-serial pool (blocks/fold-pool.ts), each fold
+ *      word pooled as it comes, the pooled word assembled fold by fold;
+ *   otherwise: the position assembled fold by fold -> conv position register -> pool
  *
  * Per window position the issue stage walks f = 0..C_out/PE-1 (outer) and g = 0..taps/SIMD-1
  * (inner), one step per cycle, so a position takes (C_out/PE)*(taps/SIMD) cycles; the weight
  * ROM word f*(taps/SIMD)+g holds PE lanes x SIMD bits (lane l = channel f*PE+l). A ROM of
  * more than one word is read through a register (block RAM needs it), which adds one
  * pipeline stage; with one word the weights are constants. The whole pipeline stalls (ce low)
- * only when a completed position finds the conv position register still full.
+ * only when a finished fold or position finds the back end's next register still full.
  *
  * Output modes:
  *   'bitpool': bits are made in the fold loop (PE threshold lanes) and pooled as bits (OR for
@@ -21,15 +23,16 @@
  *              [max a >= lo] = OR [a >= lo] and [max a <= hi] = AND [a <= hi], the pool ORs the
  *              G bits and ANDs the L bits, and bit = (OR_k G_k & L_k) XOR inv afterwards --
  *              exact, and 2 bits per interval instead of an integer per channel;
- *   'logits':  integers are assembled, max-pooled, summed into logits, then argmax.
+ *   'logits':  integers are max-pooled, summed into logits, then argmax.
  * Binary pre-activation per group: 2*popcount(agree & real) - popcount(real) (zero padding)
  * or 2*popcount(agree) - SIMD; summed over the groups it is sum_i x_i*w_i over real taps.
  */
 import { cat, constant, Module, type Expr, type Signal, type Stream } from '../src/hdl/index.ts';
 import { contributingConvPositions, type LayerShape } from '../src/model/shapes.ts';
-import { hexToBits, type QModel } from '../src/model/qmodel.ts';
+import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
+import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth } from './estimate.ts';
+import { accumulatorWidth, foldPoolStorage } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -37,8 +40,9 @@ import { intDot, intDotWidth } from './blocks/intdot.ts';
 import { lineBuffer, type LineBufferOptions } from './blocks/linebuffer.ts';
 import { logitUnit, logitWidth } from './blocks/logits.ts';
 import { poolUnit } from './blocks/pool.ts';
+import { foldPoolStateWidth, foldPoolUnit, type FoldPoolOptions } from './blocks/fold-pool.ts';
 import { xnorPopcount } from './blocks/popcount.ts';
-import { splitCombine, splitSlots, thresholdUnit } from './blocks/threshold.ts';
+import { fnIntervals, splitCombine, splitSlots, thresholdUnit } from './blocks/threshold.ts';
 
 export type EngineMode = 'bitpool' | 'splitpool' | 'logits';
 
@@ -47,6 +51,8 @@ export interface EngineOptions {
   shape: LayerShape;
   fold: LayerFold;
   weightStorage: WeightStorage;
+  /** the target's family: where the fold-serial pool keeps its state (estimate.ts's foldPoolStorage) */
+  family: Family;
   /** expose the logits stream (logits layers) on logit_valid / logit_data */
   trace?: boolean;
   /** module name prefix (the design's name), keeps modules of different designs apart */
@@ -304,10 +310,19 @@ export function buildEngine(o: EngineOptions): Engine {
   const bitFns = layer.out.kind === 'binary' ? layer.out.fns : [];
   const slots = mode === 'splitpool' ? splitSlots(bitFns, shape.channelPreact) : 0;
   const laneBits = mode === 'bitpool' ? 1 : mode === 'splitpool' ? 2 * slots : accW;
+  const pool = layer.kind === 'conv' ? layer.pool : null;
+  const pooling = !!pool && (pool.size > 1 || pool.stride > 1);
+  // with several folds the pool works fold by fold (blocks/fold-pool.ts), so no whole
+  // position is ever assembled; with one fold the position is one word anyway
+  const foldSerial = pooling && folds > 1;
+  // fold-serial bit pooling ORs every lane; an AND channel (le t) pools its inverse
+  // (a <= t is not a >= t + 1) and is inverted back after pooling
+  const serialAnd = foldSerial && mode === 'bitpool' ? bitFns.map((f) => f.kind === 'le') : [];
+  const thresholdFns = bitFns.map((f, c): BitFunction => (serialAnd[c] && f.kind === 'le' ? { kind: 'ge', t: f.t + 1 } : f));
   let laneValues: Expr[];
   if (mode !== 'logits') {
     const split = mode === 'splitpool';
-    const th = m.instance('threshold', thresholdUnit({ fns: bitFns, pe, accWidth: accW, reachable: shape.channelPreact, split, name: `${tag}_threshold` }));
+    const th = m.instance('threshold', thresholdUnit({ fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split, name: `${tag}_threshold` }));
     if (folds > 1) th.bind('fold', foldD);
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');
@@ -316,53 +331,75 @@ export function buildEngine(o: EngineOptions): Engine {
     laneValues = sums.map((s) => s.asUnsigned());
   }
   const foldWord = m.let('fold_word', pe === 1 ? laneValues[0]! : cat(...laneValues.slice().reverse()));
-  const posW = shape.outChannels * laneBits;
-  const foldW = pe * laneBits;
-  const cv: Stream = m.stream('conv', posW);
-  const cvValid = m.reg('cv_valid_q', 1);
-  const cvData = m.reg('cv_data_q', posW, { reset: null });
-  cv.valid.set(cvValid);
-  cv.payload.set(cvData);
-  const complete = m.let('complete', vD.and(lastGD).and(folds > 1 ? foldD.eq(folds - 1) : constant(1, 1)));
-  ce.set(complete.and(cvValid).and(cv.ready.not()).not());
-  let fullWord: Expr = foldWord;
-  if (folds > 1) {
-    const asm = m.reg('assembly', (folds - 1) * foldW, { reset: null });
-    m.If(ce.and(vD).and(lastGD).and(complete.not()), () => {
-      m.Switch(foldD, (sw) => {
-        for (let f = 0; f < folds - 1; f++) {
-          sw.Case(f, () => {
-            const parts: Expr[] = [];
-            if (f < folds - 2) parts.push(asm.slice((folds - 1) * foldW - 1, (f + 1) * foldW));
-            parts.push(foldWord);
-            if (f > 0) parts.push(asm.slice(f * foldW - 1, 0));
-            asm.set(parts.length === 1 ? parts[0]! : cat(...parts));
-          });
-        }
-      });
-    });
-    fullWord = cat(foldWord, asm);
-  }
-  m.If(cv.fire, () => cvValid.set(0));
-  m.If(ce.and(complete), () => {
-    cvValid.set(1);
-    cvData.set(fullWord);
-  });
-
-  // ---- pool and output ----------------------------------------------------------------------
-  const pool = layer.kind === 'conv' ? layer.pool : null;
-  let pooled: Stream = cv;
-  if (pool && (pool.size > 1 || pool.stride > 1)) {
-    const poolMode =
+  const foldDone = m.let('fold_done', vD.and(lastGD));
+  let pooled: Stream;
+  if (foldSerial) {
+    const poolMode: FoldPoolOptions['mode'] =
       mode === 'bitpool'
-        ? { kind: 'bits' as const, ops: bitFns.map((f) => (f.kind === 'le' ? ('and' as const) : ('or' as const))) }
+        ? { kind: 'bits', width: 1, ops: ['or'] }
         : mode === 'splitpool'
-          ? { kind: 'bits' as const, ops: bitFns.flatMap(() => Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const)))) }
-          : { kind: 'max' as const, width: accW };
-    const channels = mode === 'splitpool' ? shape.outChannels * 2 * slots : shape.outChannels;
-    const pu = m.instance('pool', poolUnit({ channels, size: pool.size, stride: pool.stride, outputs: shape.outLength, mode: poolMode, name: `${tag}_pool` }));
-    m.connect(cv, pu.stream('in'));
-    pooled = pu.stream('out');
+          ? { kind: 'bits', width: 2 * slots, ops: Array.from({ length: 2 * slots }, (_, k) => (k < slots ? 'or' : 'and')), splitSlots: slots }
+          : { kind: 'max', width: accW };
+    const invertBits = mode === 'bitpool' ? serialAnd : mode === 'splitpool' ? bitFns.map((f) => fnIntervals(f).inv === 1) : [];
+    const invert = invertBits.reduce((v, b, c) => (b ? v | (1n << BigInt(c)) : v), 0n);
+    const geometry = { folds, pe, size: pool!.size, stride: pool!.stride, outputs: shape.outLength, mode: poolMode };
+    const fp = m.instance(
+      'pool',
+      foldPoolUnit({ ...geometry, invert: invert || undefined, storage: foldPoolStorage(folds, foldPoolStateWidth(geometry), o.family), name: `${tag}_pool` }),
+    );
+    const fpIn = fp.stream('in');
+    fpIn.valid.set(foldDone);
+    fpIn.payload.set(foldWord);
+    ce.set(foldDone.and(fpIn.ready.not()).not());
+    pooled = fp.stream('out');
+  } else {
+    const posW = shape.outChannels * laneBits;
+    const foldW = pe * laneBits;
+    const cv: Stream = m.stream('conv', posW);
+    const cvValid = m.reg('cv_valid_q', 1);
+    const cvData = m.reg('cv_data_q', posW, { reset: null });
+    cv.valid.set(cvValid);
+    cv.payload.set(cvData);
+    const complete = m.let('complete', foldDone.and(folds > 1 ? foldD.eq(folds - 1) : constant(1, 1)));
+    ce.set(complete.and(cvValid).and(cv.ready.not()).not());
+    let fullWord: Expr = foldWord;
+    if (folds > 1) {
+      const asm = m.reg('assembly', (folds - 1) * foldW, { reset: null });
+      m.If(ce.and(foldDone).and(complete.not()), () => {
+        m.Switch(foldD, (sw) => {
+          for (let f = 0; f < folds - 1; f++) {
+            sw.Case(f, () => {
+              const parts: Expr[] = [];
+              if (f < folds - 2) parts.push(asm.slice((folds - 1) * foldW - 1, (f + 1) * foldW));
+              parts.push(foldWord);
+              if (f > 0) parts.push(asm.slice(f * foldW - 1, 0));
+              asm.set(parts.length === 1 ? parts[0]! : cat(...parts));
+            });
+          }
+        });
+      });
+      fullWord = cat(foldWord, asm);
+    }
+    m.If(cv.fire, () => cvValid.set(0));
+    m.If(ce.and(complete), () => {
+      cvValid.set(1);
+      cvData.set(fullWord);
+    });
+    pooled = cv;
+
+    // ---- pool and output (one fold, or no pooling) ---------------------------------------------
+    if (pooling) {
+      const poolMode =
+        mode === 'bitpool'
+          ? { kind: 'bits' as const, ops: bitFns.map((f) => (f.kind === 'le' ? ('and' as const) : ('or' as const))) }
+          : mode === 'splitpool'
+            ? { kind: 'bits' as const, ops: bitFns.flatMap(() => Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const)))) }
+            : { kind: 'max' as const, width: accW };
+      const channels = mode === 'splitpool' ? shape.outChannels * 2 * slots : shape.outChannels;
+      const pu = m.instance('pool', poolUnit({ channels, size: pool!.size, stride: pool!.stride, outputs: shape.outLength, mode: poolMode, name: `${tag}_pool` }));
+      m.connect(cv, pu.stream('in'));
+      pooled = pu.stream('out');
+    }
   }
 
   if (mode === 'logits') {
@@ -383,7 +420,7 @@ export function buildEngine(o: EngineOptions): Engine {
     return { module: m, mode, inWidth, outWidth: cb, logitWidth: lw };
   }
   const out = m.streamOut('out', shape.outChannels);
-  if (mode === 'splitpool') {
+  if (mode === 'splitpool' && !foldSerial) {
     out.payload.set(m.let('combined', splitCombine(pooled.payload, bitFns, slots)));
     out.valid.set(pooled.valid);
     pooled.ready.set(out.ready);

@@ -38,13 +38,19 @@
  *   block RAM otherwise (overridable per layer in the folding file);
  * - line buffer: (K + stride) positions x C_in x tap bits of FFs (+K mask bits for zero
  *   padding), a (taps/SIMD):1 mux per SIMD tap bit (n-1 LUTs for an n:1 mux);
- * - pool: m = ceil(size/stride) running partial results per channel (a conv position
+ * - pool with several folds: fold-serial (blocks/fold-pool.ts's foldPoolResources): per
+ *   fold word of PE lanes, the merge with m = ceil(size/stride) partial windows and the
+ *   choice of the ending one, the partials of all folds in a state memory whose place
+ *   foldPoolStorage picks (ECP5 LUT RAM, counted as 2 LUT4 per TRELLIS_DPR16X4; iCE40 block
+ *   RAM, or flip-flops with an F:1 read mux when a block would hold few bits), an assembly
+ *   shift register and the output stream register (C_out bits, the hand-off to the next
+ *   engine); no conv position is assembled;
+ * - pool with one fold (or none): m running partial results per channel (a conv position
  *   belongs to at most m pool windows); bit pooling (OR/AND, every function monotone): m FFs
  *   and m LUTs per channel; split pooling (some in/out/table function): 2 bits per interval
  *   slot S, so 2*S*m FFs and LUTs per channel plus one combining LUT; integer max (logits
- *   layers): m*accW FFs and m*(accW+1) LUTs per channel;
- * - per engine: the conv position assembled fold by fold (C_out FFs) and the output stream
- *   register (C_out + 1 FFs), which is the hand-off to the next engine (no extra FIFO);
+ *   layers): m*accW FFs and m*(accW+1) LUTs per channel; plus the conv position register
+ *   (C_out FFs) and the output stream register (C_out + 1 FFs);
  * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, a serial
  *   Horner multiply), and a streaming argmax comparator;
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
@@ -58,8 +64,9 @@ import type { Family, Target } from '../src/design/targets.ts';
 import type { ResolvedFolding, WeightStorage } from './folding.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
-import { splitSlots } from './blocks/threshold.ts';
+import { fnIntervals, splitSlots } from './blocks/threshold.ts';
 import { logitTailCycles, logitUnitResources } from './blocks/logits.ts';
+import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 
 export interface Resources {
   lut4: number;
@@ -104,6 +111,48 @@ export function bramBlocks(depth: number, width: number, family: Family): number
   let best = Infinity;
   for (const [d, w] of BRAM_SHAPES[family]) best = Math.min(best, Math.ceil(depth / d) * Math.ceil(width / w));
   return best;
+}
+
+/**
+ * Where a fold-serial pool keeps its state (blocks/fold-pool.ts: `folds` words of `width`
+ * bits). ECP5: LUT RAM (TRELLIS_DPR16X4, 16 x 4 bits per cell), which costs no block RAM and
+ * few LUTs. iCE40 has no LUT RAM: block RAM when each SB_RAM40_4K it takes replaces at least
+ * FOLD_POOL_BRAM_MIN_BITS flip-flops (about as many LUTs of read multiplexer go with them),
+ * flip-flops otherwise (two or three folds of a wide word would take many blocks for a few
+ * bits).
+ */
+export function foldPoolStorage(folds: number, width: number, family: Family): FoldPoolStorage {
+  if (family === 'ecp5') return 'distributed';
+  return bramBlocks(folds, width, family) * FOLD_POOL_BRAM_MIN_BITS <= folds * width ? 'block' : 'logic';
+}
+export const FOLD_POOL_BRAM_MIN_BITS = 64;
+
+/**
+ * A fold-serial pool (blocks/fold-pool.ts's own structural model, its storage by
+ * foldPoolStorage). An ECP5 LUT RAM cell (TRELLIS_DPR16X4) counts as the two LUT4s of the
+ * slice it occupies; synthesis reports list them apart, as LUTRAM.
+ */
+function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family): Resources {
+  const geometry = { folds, pe, size: pool.size, stride: pool.stride, outputs, mode };
+  const storage = foldPoolStorage(folds, foldPoolStateWidth(geometry), family);
+  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage }, family);
+  return res(r.lut4 + 2 * r.lutram, r.ff, { bram: r.bram });
+}
+
+/**
+ * The register pool (blocks/pool.ts, engines with one fold) over `channels` values of `w`
+ * bits: m = ceil(size/stride) partial words, the output register and the position counters.
+ * Fitted to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 engines (m = 4): bits (w = 1), per
+ * partial bit 2 LUT4 (merge and start choice, ending-slot choice): 64 split bits 575 LUT4 /
+ * 353 FF, estimate 572 / 351; 128 bits 1,092 / 669, estimate 1,080 / 669; signed max, per
+ * partial value a comparator and two choices, 4w + 7 LUT4: 5 x 10-bit values 1,013 / 277,
+ * estimate 992 / 277.
+ */
+function registerPoolEstimate(pool: { size: number; stride: number }, outputs: number, channels: number, w: number): Resources {
+  const partials = Math.ceil(pool.size / pool.stride);
+  const counters = counterBits((outputs - 1) * pool.stride + pool.size) + counterBits(pool.stride) + counterBits(outputs + 1) + counterBits(partials) + partials * counterBits(pool.size + 1);
+  const lut = w === 1 ? 2 * partials * channels : partials * channels * (4 * w + 7);
+  return res(lut + 2 * counters, partials * channels * w + channels * w + counters + 1);
 }
 
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
@@ -309,30 +358,41 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   let out: Resources;
   const pool = layer.kind === 'conv' ? layer.pool : null;
   let tail = 0;
+  const foldSerial = !!pool && (pool.size > 1 || pool.stride > 1) && folds > 1;
   if (layer.out.kind === 'binary') {
     const monotone = layer.out.fns.every((f) => isMonotone(f.kind));
     const paramWidth = monotone ? accW + 1 : 2 * accW + 1;
     const tables = layer.out.fns.filter((f) => f.kind === 'table');
     const tableSize = tables.length ? 2 ** unsignedBits(Math.max(...tables.map((f) => (f.kind === 'table' ? f.size : 0))) - 1) : 0;
     const compare = res(pe * (monotone ? accW : 2 * accW) + lutRomLuts(folds, pe * paramWidth) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0);
-    let poolR = ZERO;
-    if (pool && pool.size > 1) {
-      const partials = Math.ceil(pool.size / pool.stride);
-      // split pooling (non-monotone functions): 2 bits per interval slot per channel
+    if (foldSerial) {
+      // fold by fold (blocks/fold-pool.ts): AND channels pool inverted, split lanes finish per fold
+      const slots = splitSlots(layer.out.fns, shape.channelPreact);
+      const inverted = layer.out.fns.filter((f) => (monotone ? f.kind === 'le' : fnIntervals(f).inv === 1)).length;
+      const mode = monotone
+        ? { kind: 'bits' as const, width: 1, ops: ['or' as const] }
+        : { kind: 'bits' as const, width: 2 * slots, ops: Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const))), splitSlots: slots };
+      out = addResources(compare, foldPoolEstimate(folds, pe, pool!, shape.outLength, mode, inverted, target.family));
+    } else {
       const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
-      poolR = res(shape.outChannels * partials * bitsPerChannel + (monotone ? 0 : shape.outChannels), partials * shape.outChannels * bitsPerChannel);
+      const posBits = shape.outChannels * bitsPerChannel;
+      const poolR = pool && (pool.size > 1 || pool.stride > 1) ? registerPoolEstimate(pool, shape.outLength, posBits, 1) : ZERO;
+      // split pooling's combining LUT per channel; the conv position register (and the
+      // assembly of the earlier folds when there is no pool); the output stream register
+      // without a pool (with one, the pool's output register is the hand-off)
+      const positionFf = posBits + 1 + (folds - 1) * pe * bitsPerChannel;
+      out = addResources(compare, poolR, res((monotone || !pool ? 0 : shape.outChannels) + 2, positionFf));
     }
-    // the conv position being assembled from the folds, and the output stream register
-    out = addResources(compare, poolR, res(shape.outChannels + 2, 2 * shape.outChannels + 1));
   } else {
     const fns = layer.out.fns;
     const constW = signedBits(Math.min(...fns.flatMap((f) => [f.pos, f.neg, f.bias])), Math.max(...fns.flatMap((f) => [f.pos, f.neg, f.bias])));
     const sumW = signedBits(-positions * 2 ** (accW - 1), positions * 2 ** (accW - 1));
     const logitW = sumW + constW + 2;
     let poolR = ZERO;
-    if (pool && pool.size > 1) {
-      const partials = Math.ceil(pool.size / pool.stride);
-      poolR = res(shape.outChannels * partials * (accW + 1), partials * shape.outChannels * accW);
+    if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family);
+    else if (pool && (pool.size > 1 || pool.stride > 1)) {
+      // with the conv position register (and the assembly of the earlier folds) in front
+      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2, shape.outChannels * accW + 1 + (folds - 1) * pe * accW));
     }
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
     const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength });
@@ -349,8 +409,9 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
-  // pipeline: ROM read register (more than one word), conv position register, pool output
-  const fill = (weightWords > 1 ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) ? 1 : 0);
+  // pipeline: ROM read register (more than one word), conv position register, pool output;
+  // a fold-serial pool writes its output register straight from the last fold
+  const fill = (weightWords > 1 ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
   const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
   return {
     index: shape.index,

@@ -96,7 +96,7 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
   tap(prev, 'normalizer', 'z', model.normalizer.outBits, 1, model.input.length);
 
   o.shapes.forEach((shape, i) => {
-    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, trace: o.trace, prefix: o.name });
+    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, family: o.target.family, trace: o.trace, prefix: o.name });
     const inst = top.instance(`l${i}_${identifier(shape.name)}`, engine.module);
     const sink = inst.stream('in');
     // layer 1's taps may be wider than z (an out-of-range padding value): sign-extend

@@ -221,7 +221,8 @@ class ModuleEmitter {
       hexFiles.push({ name: mem.hexFileName, text: mem.data!.map((w) => w.toString(16).padStart(digits, '0')).join('\n') + '\n' });
     } else {
       decls.push(`// RAM ${mem.name}: ${mem.depth} x ${mem.width} bits, registered read${mem.style === 'huge' ? ', in SPRAM' : ''}`);
-      if (mem.style === 'huge') decls.push('(* ram_style = "huge" *)');
+      const attrs = [...(mem.style ? [`ram_style = "${mem.style}"`] : []), ...(mem.disjointReadWrite ? ['no_rw_check'] : [])];
+      if (attrs.length) decls.push(`(* ${attrs.join(', ')} *)`);
       decls.push(`reg ${range(mem.width, false)}${mem.name} ${arr};`);
     }
     for (const w of mem.writePorts) {

@@ -16,8 +16,11 @@ export type RomStyle = 'block' | 'lut';
  * `(* ram_style = "huge" *)`, which maps a single-port RAM to the iCE40 UltraPlus's SPRAM
  * (SB_SPRAM256KA): Yosys 0.23's cost model picks block RAM without it. Only for UP5K targets:
  * other devices have no huge RAM and Yosys rejects the attribute there.
+ * 'block' forces block RAM even for a few words (SB_RAM40_4K / DP16KD), 'logic' forces
+ * flip-flops, 'distributed' forces ECP5 LUT RAM (TRELLIS_DPR16X4; iCE40 has none and Yosys
+ * rejects it there).
  */
-export type RamStyle = 'huge';
+export type RamStyle = 'huge' | 'block' | 'logic' | 'distributed';
 
 export interface ReadPort {
   addr: Expr;
@@ -50,6 +53,12 @@ export class Memory {
   readonly addrWidth: number;
   /** number of combinational reads built with readAsync */
   asyncReads = 0;
+  /**
+   * RAM only: the design never reads an address in the cycle it writes it, so Yosys may skip
+   * the read-during-write bypass it otherwise builds around block RAM (on iCE40 about one FF
+   * and one LUT per data bit). Emitted as `(* no_rw_check *)`; the caller guarantees it.
+   */
+  disjointReadWrite = false;
 
   constructor(
     readonly module: Module,

@@ -240,9 +240,14 @@ export class Module {
     return this.declareMemory(name, 'rom', opts.width, depth, words, opts.style ?? 'block');
   }
 
-  /** A RAM with one write port and registered reads (infers block RAM; SPRAM with style 'huge'). */
-  ram(name: string, opts: { width: number; depth: number; style?: RamStyle }): Memory {
-    return this.declareMemory(name, 'ram', opts.width, opts.depth, undefined, opts.style);
+  /**
+   * A RAM with one write port and registered reads (infers block RAM; SPRAM with style 'huge').
+   * `disjointReadWrite`: see Memory.disjointReadWrite.
+   */
+  ram(name: string, opts: { width: number; depth: number; style?: RamStyle; disjointReadWrite?: boolean }): Memory {
+    const mem = this.declareMemory(name, 'ram', opts.width, opts.depth, undefined, opts.style);
+    mem.disjointReadWrite = !!opts.disjointReadWrite;
+    return mem;
   }
 
   /** An instance of `child`; `connections` binds ports now (more with `bind`, `in`, `out`). */

@@ -9,6 +9,7 @@ import {
   estimateDesign,
   estimateEngine,
   fitsDevice,
+  foldPoolStorage,
   formatEstimateTable,
   lutRomLuts,
 } from '../../hdl-gen/estimate.ts';
@@ -22,6 +23,16 @@ const hx8k = getTarget('ice40-hx8k');
 const ecp5 = getTarget('ecp5-25f');
 
 describe('block formulas', () => {
+  it('fold-serial pool state: LUT RAM on ECP5; on iCE40 block RAM only when each block holds at least 64 state bits', () => {
+    expect(foldPoolStorage(4, 8, 'ecp5')).toBe('distributed');
+    expect(foldPoolStorage(64, 8, 'ice40')).toBe('block');
+    // 4 folds x 16 bits: one SB_RAM40_4K for 64 bits
+    expect(foldPoolStorage(4, 16, 'ice40')).toBe('block');
+    // 2 folds x 128 bits would take 8 blocks for 256 bits
+    expect(foldPoolStorage(2, 128, 'ice40')).toBe('logic');
+    expect(foldPoolStorage(4, 8, 'ice40')).toBe('logic');
+  });
+
   it('block RAM count picks the cheapest aspect ratio', () => {
     // 3600 x 12 on iCE40: 256x16 -> 15, 512x8 -> 16, 1024x4 -> 12, 2048x2 -> 12
     expect(bramBlocks(3600, 12, 'ice40')).toBe(12);
@@ -58,9 +69,9 @@ describe('estimateDesign on a small model', () => {
 
   it('fully folded: cycles = positions * (Cout/PE) * (taps/SIMD) + fill (+ logit tail)', () => {
     const e = estimateDesign(model, fullyFolded(model), up5k);
-    // conv0: 16 contributing conv positions x 4 channels x 3 taps, + fill (ROM read, conv
-    // position register, pool register)
-    expect(e.engines[0]!.cycles).toBe(16 * 4 * 3 + 3);
+    // conv0: 16 contributing conv positions x 4 channels x 3 taps, + fill (ROM read, the
+    // fold-serial pool's output register: 4 folds pool fold by fold)
+    expect(e.engines[0]!.cycles).toBe(16 * 4 * 3 + 2);
     // conv1: 8 positions x 6 x 12, + 2 (no pool)
     expect(e.engines[1]!.cycles).toBe(8 * 6 * 12 + 2);
     // dense: 3 x 48, + 2, + the logit unit's serial multiply tail + the argmax register
@@ -144,7 +155,8 @@ describe('estimateDesign on a BTPN-shaped model', () => {
     const e = estimateDesign(model, fullyFolded(model), up5k);
     // 449 pooled outputs of pool 8/4 read (449-1)*4+8 = 1800 conv positions
     expect(e.engines[0]!.positions).toBe(1800);
-    expect(e.engines[0]!.cycles).toBe(1800 * 8 * 16 + 3);
+    // + fill: ROM read and the fold-serial pool's output register (8 folds)
+    expect(e.engines[0]!.cycles).toBe(1800 * 8 * 16 + 2);
   });
 });
 

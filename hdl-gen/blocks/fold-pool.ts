@@ -1,0 +1,290 @@
+/**
+ * Fold-serial pool unit: max-pooling over conv positions that arrive fold by fold. A folded
+ * engine produces each position as `folds` words of PE lanes (fold f holds channels
+ * f*PE .. f*PE+PE-1), strictly in the order f = 0, 1, .., folds-1; this unit pools each fold
+ * word as it comes instead of first assembling the whole position (blocks/pool.ts does that).
+ *
+ * Windows and slots are those of blocks/pool.ts: window j uses slot j mod m, m =
+ * ceil(size / stride); which slot starts or ends at a position depends only on the position,
+ * so those counters stay in registers. The partial results are per fold: fold f's m slots x
+ * PE lanes live in word f of a `folds`-word state memory, read-modify-written once per fold
+ * word. The read is registered (block RAM needs it) and pre-read: when fold f is written,
+ * word f+1 (0 after the last fold) is read, so it sits in the read register when fold f+1
+ * arrives. Read and write addresses differ in every cycle because folds >= 2, which is also
+ * what lets the memory skip Yosys's read-during-write bypass (disjointReadWrite). The read
+ * only advances with an accepted word, so input stalls and output back-pressure keep it
+ * aligned.
+ *
+ * The lanes of the window that ends at a position (at most one does) are finished per fold
+ * (split pooling: OR_k G_k & L_k, see blocks/threshold.ts) and shifted into an assembly
+ * register; with the last fold the whole pooled word, XOR a constant `invert` mask, goes to
+ * the output register. The input is refused only when the last fold of an ending window
+ * finds that register still full.
+ *
+ * Lane values: 'bits' modes pool each of a lane's `width` bits with OR or AND (the same ops
+ * in every lane and fold: the engine turns fold-dependent AND channels into OR by pooling
+ * inverted bits and inverting back through `invert`); 'max' takes the signed maximum.
+ */
+import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
+import { counterBits } from '../widths.ts';
+import { poolInputs } from './pool.ts';
+import { bramBlocks } from '../estimate.ts';
+
+/** Where the state memory lives: block RAM, flip-flops, or ECP5 LUT RAM (see estimate.ts's rule). */
+export type FoldPoolStorage = 'block' | 'logic' | 'distributed';
+
+export interface FoldPoolOptions {
+  /** fold words per position, >= 2 */
+  folds: number;
+  pe: number;
+  size: number;
+  stride: number;
+  /** pooled outputs per image */
+  outputs: number;
+  mode:
+    | {
+        kind: 'bits';
+        /** bits per lane */
+        width: number;
+        /** op of each lane bit (bit 0 first), the same in every lane */
+        ops: ('or' | 'and')[];
+        /** split pooling: a lane of 2S bits (G_0..G_{S-1}, L_0..L_{S-1}) finishes to one bit */
+        splitSlots?: number;
+      }
+    | { kind: 'max'; width: number };
+  /** output bits inverted after assembly (channel c's bits at [c*ow, (c+1)*ow)) */
+  invert?: bigint;
+  storage: FoldPoolStorage;
+  name?: string;
+}
+
+/** Bits per lane and channel on the output. */
+export function foldPoolOutBits(o: Pick<FoldPoolOptions, 'mode'>): number {
+  return o.mode.kind === 'bits' && o.mode.splitSlots ? 1 : o.mode.width;
+}
+
+/** Pooling windows open at once (state slots per channel). */
+export function foldPoolSlots(o: Pick<FoldPoolOptions, 'size' | 'stride'>): number {
+  return Math.ceil(o.size / o.stride);
+}
+
+/** Width of one state-memory word (all slots of one fold). */
+export function foldPoolStateWidth(o: Pick<FoldPoolOptions, 'size' | 'stride' | 'pe' | 'mode'>): number {
+  return foldPoolSlots(o) * o.pe * o.mode.width;
+}
+
+export function foldPoolUnit(o: FoldPoolOptions): Module {
+  const F = o.folds;
+  if (!Number.isInteger(F) || F < 2) throw new RangeError(`foldPoolUnit: needs at least 2 folds, got ${F} (use poolUnit)`);
+  const pe = o.pe;
+  const w = o.mode.width;
+  const B = pe * w;
+  const ow = foldPoolOutBits(o);
+  const OB = pe * ow;
+  const nIn = poolInputs(o);
+  const slots = foldPoolSlots(o);
+  const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}`, {
+    description: 'fold-serial max-pool: per-fold partial windows in a state memory, pooled word assembled fold by fold',
+    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none' },
+  });
+  const inp = m.streamIn('in', B);
+  const out = m.streamOut('out', F * OB, { reg: true });
+  const mode = o.mode;
+  const x = inp.payload;
+
+  const combine = (acc: Expr, v: Expr): Expr => {
+    if (mode.kind === 'bits') {
+      let orMask = 0n;
+      for (let l = 0; l < pe; l++) mode.ops.forEach((op, b) => (orMask |= op === 'or' ? 1n << BigInt(l * w + b) : 0n));
+      const andMask = ((1n << BigInt(B)) - 1n) ^ orMask;
+      const parts: Expr[] = [];
+      if (orMask) parts.push(acc.or(v).and(constant(orMask, B)));
+      if (andMask) parts.push(acc.and(v).and(constant(andMask, B)));
+      return parts.length === 1 ? parts[0]! : parts[0]!.or(parts[1]!);
+    }
+    const lanes: Expr[] = [];
+    for (let l = pe - 1; l >= 0; l--) {
+      const a = acc.slice(l * w + w - 1, l * w).asSigned();
+      const b = v.slice(l * w + w - 1, l * w).asSigned();
+      lanes.push(a.ge(b).select(a, b).asUnsigned());
+    }
+    return lanes.length === 1 ? lanes[0]! : cat(...lanes);
+  };
+  const finish = (word: Expr): Expr => {
+    if (mode.kind !== 'bits' || !mode.splitSlots) return word;
+    const S = mode.splitSlots;
+    const bits: Expr[] = [];
+    for (let l = pe - 1; l >= 0; l--) {
+      let any: Expr | null = null;
+      for (let k = 0; k < S; k++) {
+        const t = word.bit(l * w + k).and(word.bit(l * w + S + k));
+        any = any ? any.or(t) : t;
+      }
+      bits.push(any!);
+    }
+    return bits.length === 1 ? bits[0]! : cat(...bits);
+  };
+
+  // ---- position-level counters (as in blocks/pool.ts), advanced after the last fold ----------
+  const fold = m.reg('fold', counterBits(F));
+  const lastFold = m.let('last_fold', fold.eq(F - 1));
+  const pos = m.reg('pos', counterBits(nIn));
+  const phase = m.reg('phase', counterBits(o.stride));
+  const started = m.reg('started', counterBits(o.outputs + 1));
+  const startSlot = m.reg('start_slot', counterBits(slots));
+  const fed: Signal[] = o.size > 1 ? Array.from({ length: slots }, (_, s) => m.reg(`fed${s}`, counterBits(o.size + 1))) : [];
+  const startsHere = m.let('starts_here', phase.eq(0).and(started.lt(o.outputs)));
+  const endsAt = fed.map((f) => f.eq(o.size - 1));
+  const anyEnds = m.let('window_ends', o.size === 1 ? startsHere : endsAt.reduce((a, b) => a.or(b)));
+
+  const accept = m.let('accept', lastFold.and(anyEnds).and(out.valid).and(out.ready.not()).not());
+  inp.ready.set(accept);
+  const fire = m.let('fire', inp.valid.and(accept));
+  const nextFold = lastFold.select(constant(0, fold.width), fold.add(1).trunc(fold.width));
+
+  // ---- per-fold state: read-modify-write of word `fold`, word `fold + 1` pre-read -------------
+  let result: Expr = x;
+  if (o.size > 1) {
+    const stateW = slots * B;
+    const mem = m.ram('state', { width: stateW, depth: F, style: o.storage, disjointReadWrite: true });
+    const old = mem.read(nextFold, { enable: fire });
+    const merged = Array.from({ length: slots }, (_, s) => m.let(`merged${s}`, combine(old.slice(s * B + B - 1, s * B), x)));
+    const next = merged.map((mg, s) => (slots === 1 ? startsHere : startsHere.and(startSlot.eq(s))).select(x, mg));
+    mem.write(fold, next.length === 1 ? next[0]! : cat(...next.slice().reverse()), fire);
+    // exactly one slot ends when any does
+    result = merged[0]!;
+    for (let s = 1; s < slots; s++) result = endsAt[s]!.select(merged[s]!, result);
+  }
+  const done = m.let('fold_result', finish(result));
+
+  // ---- assembly and output ---------------------------------------------------------------------
+  // folds 0..F-2 of the ending window, shifted in from the top: fold 0 ends at the bottom
+  const asm = m.reg('assembly', (F - 1) * OB, { reset: null });
+  m.If(fire.and(anyEnds).and(lastFold.not()), () => asm.set(F === 2 ? done : cat(done, asm.slice((F - 1) * OB - 1, OB))));
+  m.If(out.ready.and(out.valid), () => out.valid.set(0));
+  m.If(fire.and(anyEnds).and(lastFold), () => {
+    out.valid.set(1);
+    const word = cat(done, asm);
+    out.payload.set(o.invert ? word.xor(constant(o.invert, F * OB)) : word);
+  });
+
+  m.If(fire, () => {
+    fold.set(nextFold);
+    m.If(lastFold, () => {
+      for (let s = 0; s < fed.length; s++) {
+        m.If(fed[s]!.ne(0), () => {
+          m.If(endsAt[s]!, () => fed[s]!.set(0)).Else(() => fed[s]!.set(fed[s]!.add(1).trunc(fed[s]!.width)));
+        });
+      }
+      m.If(startsHere, () => {
+        if (o.size > 1) {
+          m.Switch(startSlot, (sw) => {
+            for (let s = 0; s < slots; s++) sw.Case(s, () => fed[s]!.set(1));
+          });
+        }
+        started.set(started.add(1).trunc(started.width));
+        if (slots > 1) startSlot.set(startSlot.eq(slots - 1).select(constant(0, startSlot.width), startSlot.add(1).trunc(startSlot.width)));
+      });
+      phase.set(phase.eq(o.stride - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
+      m.If(pos.eq(nIn - 1), () => {
+        pos.set(0);
+        phase.set(0);
+        started.set(0);
+        startSlot.set(0);
+      }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
+    });
+  });
+  return m;
+}
+
+/**
+ * TypeScript model: the pooled output words' channel values of one image. `image[p][c]` is
+ * channel c's lane value at conv position p (bits modes: the lane's `width` bits as an
+ * unsigned integer; 'max': a signed integer); the result has, per pooled output, each
+ * channel's output value (bits: `foldPoolOutBits` bits, inverted per `invert`; max: signed).
+ */
+export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][] {
+  const C = o.folds * o.pe;
+  const ow = foldPoolOutBits(o);
+  const out: number[][] = [];
+  for (let q = 0; q < o.outputs; q++) {
+    const row: number[] = [];
+    for (let c = 0; c < C; c++) {
+      const vals = Array.from({ length: o.size }, (_, k) => image[q * o.stride + k]![c]!);
+      let v: number;
+      if (o.mode.kind === 'max') v = Math.max(...vals);
+      else {
+        v = 0;
+        o.mode.ops.forEach((op, b) => {
+          const bits = vals.map((x) => (x >> b) & 1);
+          const r = op === 'or' ? bits.some((t) => t === 1) : bits.every((t) => t === 1);
+          if (r) v |= 1 << b;
+        });
+        const S = o.mode.splitSlots;
+        if (S) {
+          let any = 0;
+          for (let k = 0; k < S; k++) any |= (v >> k) & (v >> (S + k)) & 1;
+          v = any;
+        }
+        if (o.invert) v ^= Number((o.invert >> BigInt(c * ow)) & ((1n << BigInt(ow)) - 1n));
+      }
+      row.push(v);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * Resources of this unit (LUT4 and FF in iCE40 cells, block RAM, and ECP5 LUT RAM cells),
+ * structure by structure; B = PE x lane bits per fold word, m slots, F folds, OB = PE x
+ * output bits per lane:
+ * - per slot, the merge with the state word and the start choice (bits: one LUT4 per bit;
+ *   max: a signed comparator, w + 1, and a 2:1 choice per lane), and the m:1 choice of the
+ *   ending slot ((m - 1) B);
+ * - split finishing (one LUT4 per interval slot and lane), the constant inversion on the way
+ *   to the output register (one LUT4 per inverted bit);
+ * - assembly shift register (F - 1) OB FFs, output register F OB + 1 FFs;
+ * - state memory of F words x m B bits: block RAM (its read register inside); flip-flops
+ *   (F m B, the read register m B, an F:1 read multiplexer); ECP5 LUT RAM (16 x 4 bits per
+ *   TRELLIS_DPR16X4, read register m B, a 16-word-bank multiplexer beyond 16 folds);
+ * - counters: fold, position, phase, windows started, start slot, m fed counters: their bits
+ *   in FFs and twice that in LUTs.
+ */
+export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice40' | 'ecp5'): { lut4: number; ff: number; bram: number; lutram: number } {
+  const F = o.folds;
+  const w = o.mode.width;
+  const B = o.pe * w;
+  const ow = foldPoolOutBits(o);
+  const OB = o.pe * ow;
+  const slots = foldPoolSlots(o);
+  const stateful = o.size > 1;
+  let lut4 = 0;
+  let ff = 0;
+  let bram = 0;
+  let lutram = 0;
+  if (stateful) {
+    lut4 += o.mode.kind === 'max' ? slots * o.pe * (w + 1 + w) : slots * B;
+    lut4 += (slots - 1) * B;
+    const stateBits = slots * B;
+    if (o.storage === 'block') bram += bramBlocks(F, stateBits, family);
+    else if (o.storage === 'logic') {
+      ff += F * stateBits + stateBits;
+      lut4 += (F - 1) * stateBits;
+    } else {
+      lutram += Math.ceil(F / 16) * Math.ceil(stateBits / 4);
+      ff += stateBits;
+      lut4 += (Math.ceil(F / 16) - 1) * stateBits;
+    }
+  }
+  if (o.mode.kind === 'bits' && o.mode.splitSlots) lut4 += o.pe * o.mode.splitSlots;
+  let inverted = 0;
+  for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
+  lut4 += inverted;
+  ff += (F - 1) * OB + F * OB + 1;
+  const counters = counterBits(F) + counterBits(poolInputs(o)) + counterBits(o.stride) + counterBits(o.outputs + 1) + counterBits(slots) + (stateful ? slots * counterBits(o.size + 1) : 0);
+  ff += counters;
+  lut4 += 2 * counters;
+  return { lut4, ff, bram, lutram };
+}
+

@@ -18,7 +18,7 @@ import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes } from '../src/model/shapes.ts';
 import { divisors, type LayerFold, type ResolvedFolding } from './folding.ts';
-import { defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, type DesignEstimate, type Resources } from './estimate.ts';
+import { budgetExcess, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, type DesignEstimate, type Resources } from './estimate.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 
 export type AutoGoal = { kind: 'cycles'; targetCycles: number } | { kind: 'fit'; device: Target; margin?: number };
@@ -171,6 +171,6 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
   }
   const m = Math.round(margin * 100);
   throw new UserError(
-    `--fit ${device.name}: no folding of model '${model.name}' fits: the smallest needs about ${describe(cheapest!.total)}; the device has ${describe({ ...device.resources })} (LUT/FF at ${m} %); choose a larger device or a smaller model`,
+    `--fit ${device.name}: no folding of model '${model.name}' fits: the smallest needs about ${describe(cheapest!.total)} (${budgetExcess(cheapest!.total, device, margin).join(', ')}); the device has ${describe({ ...device.resources })} (LUT/FF at ${m} %); choose a larger device or a smaller model`,
   );
 }

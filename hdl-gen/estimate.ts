@@ -506,15 +506,39 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
 }
 
 /** Whether an estimate fits a device's LUT, FF, block RAM, SPRAM and DSP budget with `margin` (0.85 = 15 % headroom). */
-export function fitsDevice(total: Resources, target: Target, margin: number): boolean {
+/**
+ * iCE40 logic cells: each holds one LUT4 and one flip-flop, and nextpnr packs a flip-flop
+ * with the LUT that drives it when it can; the rest take a cell of their own. On placed
+ * ecgbnn-s designs (UP5K, HX8K) cells - LUT4 was 0.41-0.58 x FF (0.76-0.98 on designs under
+ * 1,100 cells), so the budget check counts half the flip-flops on top of the LUT4s: a design
+ * whose LUT4 alone fit then no longer passes the estimate and fails placement (the 6,502-cell
+ * UP5K design of 5,004 LUT4 + 2,575 FF). ECP5 slices pair 2 LUT4 with 2 FF and are budgeted
+ * per resource.
+ */
+export const ICE40_UNPACKED_FF_SHARE = 0.5;
+
+export function logicCells(r: Resources, target: Target): number {
+  return target.family === 'ice40' ? Math.ceil(r.lut4 + ICE40_UNPACKED_FF_SHARE * r.ff) : Math.max(r.lut4, r.ff);
+}
+
+/** What of `total` exceeds the device at `margin` (LUT4/FF/logic cells; memories and DSP in full), e.g. ['logic cells 6650 > 4488']; empty when it fits. */
+export function budgetExcess(total: Resources, target: Target, margin = 1): string[] {
   const r = target.resources;
-  return (
-    total.lut4 <= r.lut4 * margin &&
-    total.ff <= r.ff * margin &&
-    total.bram <= r.bram &&
-    total.spram <= r.spram &&
-    total.dsp <= r.dsp
-  );
+  const out: string[] = [];
+  const over = (what: string, need: number, have: number) => {
+    if (need > have) out.push(`${what} ${need} > ${have}`);
+  };
+  over('LUT4', total.lut4, Math.floor(r.lut4 * margin));
+  over('FF', total.ff, Math.floor(r.ff * margin));
+  if (target.family === 'ice40') over('logic cells (LUT4 + FF/2)', logicCells(total, target), Math.floor(r.lut4 * margin));
+  over('BRAM', total.bram, r.bram);
+  over('SPRAM', total.spram, r.spram);
+  over('DSP', total.dsp, r.dsp);
+  return out;
+}
+
+export function fitsDevice(total: Resources, target: Target, margin: number): boolean {
+  return budgetExcess(total, target, margin).length === 0;
 }
 
 function pad(s: string, w: number, right = false): string {

@@ -20,7 +20,7 @@ import { modelHash } from '../src/model/hash.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import { BITBEAT_VERSION } from '../src/version.ts';
-import { defaultNormalizerBuffers, estimateDesign, type DesignEstimate } from './estimate.ts';
+import { budgetExcess, defaultNormalizerBuffers, estimateDesign, type DesignEstimate } from './estimate.ts';
 import type { ResolvedFolding, WeightStorage } from './folding.ts';
 import { buildTop, classBits, identifier } from './top.ts';
 
@@ -58,11 +58,10 @@ export function planDesign(model: QModel, folding: ResolvedFolding, target: Targ
   });
   const estimate = estimateDesign(model, folding, target, shapes);
   if (!opts.allowOverBudget) {
-    const t = estimate.total;
-    const r = target.resources;
-    if (t.lut4 > r.lut4 || t.ff > r.ff || t.bram > r.bram || t.spram > r.spram || t.dsp > r.dsp) {
+    const excess = budgetExcess(estimate.total, target);
+    if (excess.length) {
       throw new UserError(
-        `the design needs about ${resourceLine(t)} but ${target.name} has ${resourceLine(r)}; fold more (smaller PE/SIMD), use --folding auto --fit ${target.name}, or pick a larger --target`,
+        `the design needs about ${resourceLine(estimate.total)} (${excess.join(', ')}) but ${target.name} has ${resourceLine(target.resources)}; fold more (smaller PE/SIMD), use --folding auto --fit ${target.name}, or pick a larger --target`,
       );
     }
   }

@@ -24,7 +24,7 @@ import type { ResourceCounts } from '../synth/resources.ts';
 import { MissingToolError } from '../tools/index.ts';
 import { hierarchicalCounts, parseYosysStat } from '../synth/yosys-stat.ts';
 import { overUseText, overUtilised } from '../synth/nextpnr-log.ts';
-import { estimateDesign } from '../../hdl-gen/estimate.ts';
+import { budgetExcess, estimateDesign, fitsDevice } from '../../hdl-gen/estimate.ts';
 import { fullyFolded, type ResolvedFolding } from '../../hdl-gen/folding.ts';
 import { generateDesign } from '../../hdl-gen/generate.ts';
 import { cosimulate, readDesignDir, syntheticWindows } from '../../sim/cosim/index.ts';
@@ -97,8 +97,7 @@ function five(r: Resources5): Resources5 {
 }
 
 function withinDevice(r: Resources5, t: Target): boolean {
-  const d = t.resources;
-  return r.lut4 <= d.lut4 && r.ff <= d.ff && r.bram <= d.bram && r.spram <= d.spram && r.dsp <= d.dsp;
+  return fitsDevice(r, t, 1);
 }
 
 export function pointKey(designHash: string, target: string, seeds: number, o: HardwareOptions): string {
@@ -171,7 +170,7 @@ export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContex
       ...base,
       status: 'no-fit',
       failedStep: 'generate (device budget)',
-      error: `the estimate (${est.total.lut4} LUT4, ${est.total.ff} FF, ${est.total.bram} BRAM, ${est.total.spram} SPRAM, ${est.total.dsp} DSP) exceeds ${target.name} (${d.lut4} LUT4, ${d.ff} FF, ${d.bram} BRAM, ${d.spram} SPRAM, ${d.dsp} DSP); --force synthesizes it anyway`,
+      error: `the estimate (${est.total.lut4} LUT4, ${est.total.ff} FF, ${est.total.bram} BRAM, ${est.total.spram} SPRAM, ${est.total.dsp} DSP) exceeds ${target.name} (${budgetExcess(est.total, target).join(', ')}; ${d.lut4} LUT4, ${d.ff} FF, ${d.bram} BRAM, ${d.spram} SPRAM, ${d.dsp} DSP); --force synthesizes it anyway`,
       foldingText,
       estimate,
       reused: false,

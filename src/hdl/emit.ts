@@ -222,6 +222,7 @@ class ModuleEmitter {
     } else {
       decls.push(`// RAM ${mem.name}: ${mem.depth} x ${mem.width} bits, registered read${mem.style === 'huge' ? ', in SPRAM' : ''}`);
       if (mem.style === 'huge') decls.push('(* ram_style = "huge" *)');
+      else if (mem.style === 'block') decls.push('(* ram_style = "block" *)');
       decls.push(`reg ${range(mem.width, false)}${mem.name} ${arr};`);
     }
     for (const w of mem.writePorts) {

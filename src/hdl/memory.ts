@@ -15,9 +15,11 @@ export type RomStyle = 'block' | 'lut';
  * RAM style. Unset lets Yosys choose (block RAM for anything sizeable); 'huge' adds
  * `(* ram_style = "huge" *)`, which maps a single-port RAM to the iCE40 UltraPlus's SPRAM
  * (SB_SPRAM256KA): Yosys 0.23's cost model picks block RAM without it. Only for UP5K targets:
- * other devices have no huge RAM and Yosys rejects the attribute there.
+ * other devices have no huge RAM and Yosys rejects the attribute there. 'block' adds
+ * `(* ram_style = "block" *)`: block RAM even for a small memory Yosys would otherwise build
+ * from flip-flops (iCE40 has no LUT RAM, so a small RAM in logic costs a flip-flop per bit).
  */
-export type RamStyle = 'huge';
+export type RamStyle = 'huge' | 'block';
 
 export interface ReadPort {
   addr: Expr;

@@ -82,10 +82,12 @@ export function planDesign(model: QModel, folding: ResolvedFolding, target: Targ
 /** The design's top module in memory (for simulation tests), after the same checks. */
 export function buildDesign(model: QModel, folding: ResolvedFolding, target: Target, name: string, opts: GenerateOptions = {}): { plan: DesignPlan; top: Module; trace: TracePort[] } {
   const plan = planDesign(model, folding, target, opts);
+  // the line buffer each engine gets: the folding's, else the estimate's choice
+  const resolved: ResolvedFolding = { ...folding, layers: folding.layers.map((f, i) => ({ ...f, window: plan.estimate.engines[i]!.window })) };
   const { module: top, trace } = buildTop({
     model,
     shapes: plan.shapes,
-    folding,
+    folding: resolved,
     weightStorage: plan.weightStorage,
     normalizerBuffers: plan.normalizerBuffers,
     normalizerStorage: plan.normalizerStorage,

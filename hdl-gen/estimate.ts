@@ -423,18 +423,22 @@ const REGS_WINDOW_LUT_PER_BIT = 0.35;
  * RAM line buffer (blocks/ramwindow.ts), or null when the layer and SIMD cannot use it: the
  * ring in block RAM (N = D*W words of SIMD bits), its pointers and counters (u-coordinate
  * registers of uw bits, address registers of aw bits, each with its adder or modular
- * increment and compare), the W:1 write-data mux and the padding gate.
+ * increment and compare), the W:1 write-data mux and the padding gate. Calibrated on Yosys
+ * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (126..170 LUT4,
+ * 76..175 FF; the estimates are within -2..+19 LUT4 and +1..+8 FF).
  */
 export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target): { resources: Resources; wordsPerPosition: number } | null {
   const g = windowGeometry(model, shape, simd);
   if (ramWindowUnsupported(g) || target.resources.bram === 0) return null;
   const { slots, wordsPerPosition: W, words: N } = ramWindowGeometry(g);
   const L = shape.inLength;
-  const uw = unsignedBits(Math.max(L + g.kernel, g.positions * g.stride + slots) + 1);
+  const uw = unsignedBits(Math.max(L + g.kernel, g.positions * g.stride) + 1);
+  const ab = unsignedBits(slots + g.kernel + 2 * g.stride);
   const aw = unsignedBits(N - 1);
   const wb = W > 1 ? counterBits(W) : 0;
-  const ff = 6 * uw + 3 * aw + 2 * wb + counterBits(g.positions) + 4;
-  const luts = 9 * uw + 8 * aw + 3 * wb + muxLuts(W, simd) + simd + counterBits(g.positions) * 2 + 10;
+  // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
+  const ff = 4 * uw + ab + 3 * aw + 2 * wb + counterBits(g.positions) + 2 * simd + 4;
+  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + muxLuts(W, simd) + simd + counterBits(g.positions) * 2 + 10;
   return { resources: res(luts, ff, { bram: bramBlocks(N, simd, target.family) }), wordsPerPosition: W };
 }
 

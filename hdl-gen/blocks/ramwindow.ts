@@ -78,7 +78,7 @@ export function ramWindow(o: RamWindowOptions): Module {
   const release = m.input('next_window', 1);
 
   // u (= i + padLeft) values compared here stay below uMax
-  const uMax = Math.max(PL + L, lastNeeded + 1, (P - 1) * S + D, (P - 1) * S + K) + 1;
+  const uMax = Math.max(PL + L, lastNeeded + 1, P * S) + 1;
   const uw = unsignedBits(uMax);
   const ram = m.ram('ring', { width: simd, depth: N, style: 'block' });
   const aw = ram.addrWidth;
@@ -90,8 +90,12 @@ export function ramWindow(o: RamWindowOptions): Module {
   const pidx = m.reg('pidx', counterBits(P));
   const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
   const wstart = m.reg('wstart', uw, { reset: 0 }); // u of window p's first position (p*S)
-  const wlimit = m.reg('wlimit', uw, { reset: D }); // writer may write u < p*S + D
-  const wend = m.reg('wend', uw, { reset: K }); // window p is complete once wu >= p*S + K
+  // ahead = wu - p*S (positions the writer is ahead of window p's start), kept biased so it
+  // is unsigned: the writer may write while ahead < D, window p is complete once ahead >= K.
+  const aheadLo = Math.min(0, K - S, PL + L - P * S);
+  const bias = -aheadLo;
+  const ab = unsignedBits(Math.max(D, PL, K) + S + bias + 1);
+  const ahead = m.reg('ahead', ab, { reset: PL + bias });
   const rbase = m.reg('rbase', aw, { reset: 0 }); // word of window p's first group
   const newImage = m.let('new_image', wdone.and(winsDone));
 
@@ -102,7 +106,7 @@ export function ramWindow(o: RamWindowOptions): Module {
   let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : wu.le(lastNeeded);
   if (wmod) needed = needed.and(wmod.lt(K));
   const isNeeded = m.let('is_needed', needed);
-  const room = m.let('room', wu.lt(wlimit));
+  const room = m.let('room', ahead.lt(D + bias));
   const lastChunk: Expr = wj ? wj.eq(W - 1) : constant(1, 1);
   const active = m.let('writer_active', wdone.not().and(inp.valid));
   const write = m.let('write', active.and(isNeeded).and(room));
@@ -117,7 +121,7 @@ export function ramWindow(o: RamWindowOptions): Module {
   const ru = m.reg('ru', uw, { reset: 0 }); // u of the position being read
   const rj = W > 1 ? m.reg('rj', counterBits(W), { reset: 0 }) : null;
   const rbaseNext = m.let('rbase_next', wrapAdd(rbase, (S * W) % N, N));
-  m.output('avail', 1).set(winsDone.not().and(wu.ge(wend).or(wdone)));
+  m.output('avail', 1).set(winsDone.not().and(ahead.ge(K + bias).or(wdone)));
   const data = ram.read(raddr, { enable: ce });
   const isPad = m.let('is_pad', (PL > 0 ? ru.lt(PL) : constant(0, 1)).or(ru.ge(PL + L)));
   const padQ = m.reg('pad_q', 1, { reset: null, enable: ce });
@@ -138,8 +142,7 @@ export function ramWindow(o: RamWindowOptions): Module {
     pidx.set(0);
     winsDone.set(0);
     wstart.set(0);
-    wlimit.set(D);
-    wend.set(K);
+    ahead.set(PL + bias);
     rbase.set(0);
     raddr.set(0);
     ru.set(0);
@@ -149,6 +152,11 @@ export function ramWindow(o: RamWindowOptions): Module {
       if (wj) wj.set(lastChunk.select(constant(0, wj.width), wj.add(1).trunc(wj.width)));
       waddr.set(wrapAdd(waddr, 1, N));
     }).Elif(drop, () => waddr.set(wrapAdd(waddr, W % N, N)));
+    // one position in, S out when the window moves on (not past the image's last window)
+    const moves = m.let('moves_on', step.and(release).and(pidx.ne(P - 1)));
+    const up = ahead.add(1).trunc(ab);
+    const down = (e: Expr) => e.sub(constant(S, ab)).trunc(ab).asUnsigned();
+    m.If(take.or(moves), () => ahead.set(take.select(moves.select(down(up), up), down(ahead))));
     m.If(take, () => {
       wu.set(wu.add(1).trunc(uw));
       if (wmod) wmod.set(wmod.eq(S - 1).select(constant(0, wmod.width), wmod.add(1).trunc(wmod.width)));
@@ -161,8 +169,6 @@ export function ramWindow(o: RamWindowOptions): Module {
         m.If(pidx.eq(P - 1), () => winsDone.set(1)).Else(() => {
           pidx.set(pidx.add(1).trunc(pidx.width));
           wstart.set(wstart.add(S).trunc(uw));
-          wlimit.set(wlimit.add(S).trunc(uw));
-          wend.set(wend.add(S).trunc(uw));
           rbase.set(rbaseNext);
         });
       }).Elif(restart, () => {

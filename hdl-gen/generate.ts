@@ -115,7 +115,7 @@ export function generateDesign(model: QModel, folding: ResolvedFolding, target: 
     generator: `bitbeat ${BITBEAT_VERSION} hdl-gen`,
     model: { name: model.name, hash: modelHash(model), ...(opts.modelPath ? { path: opts.modelPath } : {}), classes: model.classes },
     target: target.name,
-    folding: folding.layers.map((f) => ({ layer: f.layer, pe: f.pe, simd: f.simd })),
+    folding: folding.layers.map((f, i) => ({ layer: f.layer, pe: f.pe, simd: f.simd, window: est.engines[i]!.window })),
     files: { verilog, memories },
     io: { sampleBits: model.input.sampleBits, classBits: classBits(model) },
     ...(opts.trace ? { trace } : {}),

@@ -249,7 +249,7 @@ export function buildEngine(o: EngineOptions): Engine {
     vF = r('p_valid', issue, 0);
     // the RAM's output register already holds the group read at the issue edge
     tapsF = groupTaps ? r('p_taps', groupTaps) : lb.out('taps');
-    maskF = groupMask ? r('p_mask', groupMask) : useRam && masked ? lb.out('is_real').replicate(simd) : null;
+    maskF = groupMask ? r('p_mask', groupMask) : null;
     firstF = r('p_first', gcnt.eq(0));
     lastGF = r('p_last', gLast);
     foldF = r('p_fold', fcnt);
@@ -282,6 +282,10 @@ export function buildEngine(o: EngineOptions): Engine {
   // ---- lanes: partial sums of this group --------------------------------------------------
   const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
   const contribs: Expr[] = [];
+  // RAM window with zero padding: a group is one position, all real or all padding, so the
+  // lanes need no mask: a padding group contributes 0 (its is_real bit, registered with the
+  // read, travels through the popcount stages alongside)
+  const groupReal: Expr | null = useRam && masked ? delay('c_real', lb.out('is_real'), null) : null;
   let maskCount: Expr | null = null;
   if (shape.inputKind === 'binary' && maskF) {
     const mc = m.instance('mask_count', xnorPopcount({ simd, weights: (1n << BigInt(simd)) - 1n, stages, name: `${tag}_maskcount` }));
@@ -300,7 +304,8 @@ export function buildEngine(o: EngineOptions): Engine {
       const count = pc.out('count');
       const twice = count.zext(count.width + 1).shl(1).trunc(count.width + 1);
       const sub = maskCount ? twice.sub(maskCount) : twice.sub(constant(simd, count.width + 1));
-      contribs.push(m.let(`contrib${l}`, sub.trunc(contribW)));
+      const c = sub.trunc(contribW);
+      contribs.push(m.let(`contrib${l}`, groupReal ? groupReal.select(c, constant(0, contribW, c.signed)) : c));
     } else {
       const dot = m.instance(`lane${l}`, intDot({ simd, bits: tb, weights: laneWeights, name: `${tag}_dot${l}` }));
       dot.bind('x', tapsF);

@@ -317,7 +317,8 @@ export function estimateEngine(
   } else {
     lane = res((constWeights ? 0 : simd * zb) + adderTreeLuts(simd, zb + 1) + accW + 1, accW);
   }
-  const maskPop = padZero ? res(adderTreeLuts(simd, 1), 0) : ZERO;
+  // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
+  const maskPop = padZero && window === 'regs' ? res(adderTreeLuts(simd, 1), 0) : ZERO;
 
   // output function + pool
   let out: Resources;

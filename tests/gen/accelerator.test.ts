@@ -32,7 +32,7 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
   });
 
   it('small model, RAM line buffers (zero padding, constant and ROM weights, dense) under back-pressure', async () => {
-    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 2, simd: 3, window: 'regs' }, { layer: 'conv1', pe: 6, simd: 2, window: 'ram' }, { layer: 'dense', pe: 3, simd: 3, window: 'ram', pipeline: 1 }] });
+    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 2, simd: 3, window: 'regs' }, { layer: 'conv1', pe: 6, simd: 2, window: 'ram', pipeline: 2 }, { layer: 'dense', pe: 3, simd: 3, window: 'ram', pipeline: 1 }] });
     await runAccelerator(model, f, up5k, windows, makeRng(7), { name: 'small_ramwin', pReady: 0.4 });
     const g = validateFolding(model, { layers: [{ layer: 'conv0', pe: 4, simd: 3 }, { layer: 'conv1', pe: 6, simd: 4, window: 'ram' }, { layer: 'dense', pe: 3, simd: 6, window: 'ram' }] });
     await runAccelerator(model, g, up5k, windows, makeRng(8), { name: 'small_ramwin_wide' });

@@ -17,8 +17,8 @@ import { UserError } from '../src/cli/errors.ts';
 import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes } from '../src/model/shapes.ts';
-import { divisors, type LayerFold, type ResolvedFolding } from './folding.ts';
-import { budgetExcess, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, type DesignEstimate, type Resources } from './estimate.ts';
+import { divisors, type LayerFold, type ResolvedFolding, type WindowStorage } from './folding.ts';
+import { budgetExcess, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, type DesignEstimate, type Resources } from './estimate.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 
 export type AutoGoal = { kind: 'cycles'; targetCycles: number } | { kind: 'fit'; device: Target; margin?: number };
@@ -31,6 +31,7 @@ const LATENCY_CANDIDATES = 16;
 interface Choice {
   pe: number;
   simd: number;
+  window: WindowStorage;
   cycles: number;
   cost: number;
 }
@@ -46,11 +47,15 @@ function layerChoices(model: QModel, shapes: LayerShape[], target: Target, budge
     const choices: Choice[] = [];
     for (const pe of divisors(shape.outChannels)) {
       for (const simd of divisors(shape.taps)) {
-        const e = estimateEngine(model, shape, pe, simd, undefined, target);
-        choices.push({ pe, simd, cycles: e.cycles, cost: costOf(e.resources, budget) });
+        // both line buffers where the RAM one applies (blocks/ramwindow.ts)
+        const windows: WindowStorage[] = ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
+        for (const window of windows) {
+          const e = estimateEngine(model, shape, pe, simd, undefined, target, 0, window);
+          choices.push({ pe, simd, window, cycles: e.cycles, cost: costOf(e.resources, budget) });
+        }
       }
     }
-    choices.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles || a.pe - b.pe || a.simd - b.simd);
+    choices.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles || a.pe - b.pe || a.simd - b.simd || (a.window === b.window ? 0 : a.window === 'regs' ? -1 : 1));
     return choices;
   });
 }
@@ -61,7 +66,7 @@ function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number
   for (let i = 0; i < choices.length; i++) {
     const c = choices[i]!.find((x) => x.cycles <= bound);
     if (!c) return null;
-    out.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd });
+    out.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd, window: c.window });
   }
   return out;
 }
@@ -93,7 +98,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
     if (layers) {
       for (const c of choices[0]!) {
         if (c.cycles > bound) continue;
-        const tryLayers = [{ layer: shapes[0]!.name, pe: c.pe, simd: c.simd }, ...layers.slice(1)];
+        const tryLayers = [{ layer: shapes[0]!.name, pe: c.pe, simd: c.simd, window: c.window }, ...layers.slice(1)];
         const folding: ResolvedFolding = zscore ? { layers: tryLayers, normalizerBuffers: buffers } : { layers: tryLayers };
         const estimate = estimateDesign(model, folding, target, shapes);
         if (estimate.cyclesPerWindow <= bound) {

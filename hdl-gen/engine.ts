@@ -38,6 +38,7 @@ import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
 import { intDot, intDotWidth } from './blocks/intdot.ts';
 import { lineBuffer, type LineBufferOptions } from './blocks/linebuffer.ts';
+import { ramWindow } from './blocks/ramwindow.ts';
 import { logitUnit, logitWidth } from './blocks/logits.ts';
 import { poolUnit } from './blocks/pool.ts';
 import { foldPoolStateWidth, foldPoolUnit, type FoldPoolOptions } from './blocks/fold-pool.ts';
@@ -177,21 +178,25 @@ export function buildEngine(o: EngineOptions): Engine {
   const Cin = shape.inChannels;
   const words = weightWords(model, shape, pe, simd);
   const romStage = words.length > 1;
+  // RAM line buffer: its registered read is the pipeline stage the weight ROM read also uses
+  const useRam = o.fold.window === 'ram';
+  const pStage = romStage || useRam;
 
   const m = new Module(`${tag}_engine`, {
     description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
-    params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant', pipeline: o.fold.pipeline ?? 0 },
+    params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant', pipeline: o.fold.pipeline ?? 0, window: useRam ? 'ram' : 'regs' },
   });
   const inWidth = Cin * tb;
   const inp = m.streamIn('in', inWidth);
 
-  // ---- line buffer ----------------------------------------------------------------------
-  const lb = m.instance('window', lineBuffer(lbo));
+  // ---- line buffer: K position registers, or a circular RAM read one group per step ------
+  const lb = m.instance('window', useRam ? ramWindow({ ...lbo, simd }) : lineBuffer(lbo));
   m.connect(inp, lb.stream('in'));
-  const win = lb.stream('win');
+  const win = useRam ? null : lb.stream('win');
+  const winValid: Expr = win ? win.valid : lb.out('avail');
   const tapsW = K * Cin * tb;
-  const winData = win.payload.slice(tapsW - 1, 0);
-  const winMask: Expr | null = masked ? win.payload.slice(tapsW + K - 1, tapsW) : null;
+  const winData = win ? win.payload.slice(tapsW - 1, 0) : null;
+  const winMask: Expr | null = win && masked ? win.payload.slice(tapsW + K - 1, tapsW) : null;
 
   // ---- issue stage ------------------------------------------------------------------------
   const fcnt = m.reg('fold', counterBits(folds));
@@ -199,15 +204,23 @@ export function buildEngine(o: EngineOptions): Engine {
   const fLast = fcnt.eq(folds - 1);
   const gLast = gcnt.eq(groups - 1);
   const ce = m.wire('ce', 1);
-  const issue = m.let('issue', win.valid.and(ce));
-  win.ready.set(ce.and(fLast).and(gLast));
-  const groupTaps = select(
-    m,
-    'group_taps',
-    groups > 1 ? gcnt : null,
-    Array.from({ length: groups }, (_, g) => sliceOf(winData, g, simd * tb)),
-    simd * tb,
-  );
+  const issue = m.let('issue', winValid.and(ce));
+  if (win) win.ready.set(ce.and(fLast).and(gLast));
+  else {
+    lb.bind('ce', ce);
+    lb.bind('step', issue);
+    lb.bind('rewind', gLast);
+    lb.bind('next_window', fLast.and(gLast));
+  }
+  const groupTaps = winData
+    ? select(
+        m,
+        'group_taps',
+        groups > 1 ? gcnt : null,
+        Array.from({ length: groups }, (_, g) => sliceOf(winData, g, simd * tb)),
+        simd * tb,
+      )
+    : null;
   let groupMask: Expr | null = null;
   if (winMask) {
     // tap t = k*Cin + c is real when its position k is
@@ -227,25 +240,28 @@ export function buildEngine(o: EngineOptions): Engine {
   let firstF: Expr;
   let lastGF: Expr;
   let foldF: Expr;
-  if (romStage) {
-    const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
-    const addr = m.reg('waddr', rom.addrWidth);
-    m.If(issue, () => addr.set(addr.eq(words.length - 1).select(constant(0, addr.width), addr.add(1).trunc(addr.width))));
-    weightWord = rom.read(addr, { enable: ce });
+  if (pStage) {
+    if (romStage) {
+      const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
+      const addr = m.reg('waddr', rom.addrWidth);
+      m.If(issue, () => addr.set(addr.eq(words.length - 1).select(constant(0, addr.width), addr.add(1).trunc(addr.width))));
+      weightWord = rom.read(addr, { enable: ce });
+    }
     const r = (name: string, e: Expr, reset: number | null = null) => {
       const s = m.reg(name, e.width, { reset, enable: ce });
       s.set(e);
       return s;
     };
     vF = r('p_valid', issue, 0);
-    tapsF = r('p_taps', groupTaps);
+    // the RAM's output register already holds the group read at the issue edge
+    tapsF = groupTaps ? r('p_taps', groupTaps) : lb.out('taps');
     maskF = groupMask ? r('p_mask', groupMask) : null;
     firstF = r('p_first', gcnt.eq(0));
     lastGF = r('p_last', gLast);
     foldF = r('p_fold', fcnt);
   } else {
-    vF = win.valid;
-    tapsF = groupTaps;
+    vF = winValid;
+    tapsF = groupTaps!;
     maskF = groupMask;
     firstF = gcnt.eq(0);
     lastGF = gLast;
@@ -272,6 +288,10 @@ export function buildEngine(o: EngineOptions): Engine {
   // ---- lanes: partial sums of this group --------------------------------------------------
   const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
   const contribs: Expr[] = [];
+  // RAM window with zero padding: a group is one position, all real or all padding, so the
+  // lanes need no mask: a padding group contributes 0 (its is_real bit, registered with the
+  // read, travels through the popcount stages alongside)
+  const groupReal: Expr | null = useRam && masked ? delay('c_real', lb.out('is_real'), null) : null;
   let maskCount: Expr | null = null;
   if (shape.inputKind === 'binary' && maskF) {
     const mc = m.instance('mask_count', xnorPopcount({ simd, weights: (1n << BigInt(simd)) - 1n, stages, name: `${tag}_maskcount` }));
@@ -290,7 +310,8 @@ export function buildEngine(o: EngineOptions): Engine {
       const count = pc.out('count');
       const twice = count.zext(count.width + 1).shl(1).trunc(count.width + 1);
       const sub = maskCount ? twice.sub(maskCount) : twice.sub(constant(simd, count.width + 1));
-      contribs.push(m.let(`contrib${l}`, sub.trunc(contribW)));
+      const c = sub.trunc(contribW);
+      contribs.push(m.let(`contrib${l}`, groupReal ? groupReal.select(c, constant(0, contribW, c.signed)) : c));
     } else {
       const dot = m.instance(`lane${l}`, intDot({ simd, bits: tb, weights: laneWeights, name: `${tag}_dot${l}` }));
       dot.bind('x', tapsF);

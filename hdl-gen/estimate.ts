@@ -61,7 +61,8 @@
 import type { QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import type { Family, Target } from '../src/design/targets.ts';
-import type { ResolvedFolding, WeightStorage } from './folding.ts';
+import { windowGeometry, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
+import { ramWindowGeometry, ramWindowUnsupported } from './blocks/ramwindow.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { fnIntervals, splitSlots } from './blocks/threshold.ts';
@@ -234,6 +235,8 @@ export interface EngineEstimate {
   weightStorage: WeightStorage;
   weightWords: number;
   weightWidth: number;
+  /** line buffer kind: position registers + group mux, or the circular RAM */
+  window: WindowStorage;
   resources: Resources;
 }
 
@@ -318,13 +321,21 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
 }
 
 /** One engine's estimate (exported for the auto-folding search, which tries each choice alone). */
-export function estimateEngine(model: QModel, shape: LayerShape, pe: number, simd: number, storageOverride: WeightStorage | undefined, target: Target, pipeline = 0): EngineEstimate {
+export function estimateEngine(
+  model: QModel,
+  shape: LayerShape,
+  pe: number,
+  simd: number,
+  storageOverride: WeightStorage | undefined,
+  target: Target,
+  pipeline = 0,
+  windowOverride?: WindowStorage,
+): EngineEstimate {
   const layer = model.layers[shape.index]!;
   const folds = shape.outChannels / pe;
   const groups = shape.taps / simd;
   const positions = layer.kind === 'conv' ? contributingConvPositions(shape.convLength, layer.pool) : 1;
   const cyclesPerPosition = folds * groups;
-  const inBeats = shape.inLength;
   const accW = accumulatorWidth(model, shape);
   const zb = model.normalizer.outBits;
   const tapBits = shape.inputKind === 'int' ? zb : 1;
@@ -337,12 +348,15 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   const weights =
     weightStorage === 'bram' ? res(0, 0, { bram: bramBlocks(weightWords, weightWidth, target.family) }) : res(lutRomLuts(weightWords, weightWidth), 0);
 
-  // line buffer (a dense layer holds its whole input)
+  // line buffer (a dense layer holds its whole input): registers or RAM, the cheaper by default
   const kernel = layer.kind === 'conv' ? layer.kernel : shape.inLength;
-  const stride = layer.kind === 'conv' ? layer.stride : shape.inLength;
   const padZero = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
-  const lineFf = (layer.kind === 'conv' ? (kernel + stride) * shape.inChannels * tapBits : shape.taps) + (padZero ? kernel : 0);
-  const line = res(muxLuts(groups, simd * tapBits), lineFf);
+  const regsLine = registerWindowResources(model, shape, simd, padZero);
+  const ramLine = ramWindowResources(model, shape, simd, target);
+  const costIn = (r: Resources) => r.lut4 / target.resources.lut4 + r.ff / target.resources.ff + r.bram / Math.max(1, target.resources.bram);
+  const window: WindowStorage = windowOverride ?? (ramLine && costIn(ramLine.resources) < costIn(regsLine) ? 'ram' : 'regs');
+  if (window === 'ram' && !ramLine) throw new Error(`estimateEngine: ${shape.name} cannot use a RAM window at SIMD ${simd}`);
+  const line = window === 'ram' ? ramLine!.resources : regsLine;
 
   // datapath per lane
   let lane: Resources;
@@ -352,7 +366,8 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
   } else {
     lane = res((constWeights ? 0 : simd * zb) + adderTreeLuts(simd, zb + 1) + accW + 1, accW);
   }
-  const maskPop = padZero ? res(adderTreeLuts(simd, 1), 0) : ZERO;
+  // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
+  const maskPop = padZero && window === 'regs' ? res(adderTreeLuts(simd, 1), 0) : ZERO;
 
   // output function + pool
   let out: Resources;
@@ -404,14 +419,16 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
     void sumW;
   }
 
+  // the RAM window writes a position in W cycles (one SIMD sub-block each)
+  const inBeats = shape.inLength * (window === 'ram' ? ramLine!.wordsPerPosition : 1);
   const ctrlBits = counterBits(positions) + counterBits(folds) + counterBits(groups) + counterBits(inBeats) + 4;
   const control = res(2 * ctrlBits, ctrlBits);
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
-  // pipeline: ROM read register (more than one word), conv position register, pool output;
+  // pipeline: ROM or RAM-window read register, conv position register, pool output;
   // a fold-serial pool writes its output register straight from the last fold
-  const fill = (weightWords > 1 ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
+  const fill = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
   const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
   return {
     index: shape.index,
@@ -432,8 +449,59 @@ export function estimateEngine(model: QModel, shape: LayerShape, pe: number, sim
     weightStorage,
     weightWords,
     weightWidth,
+    window,
     resources,
   };
+}
+
+/**
+ * Register line buffer (blocks/linebuffer.ts) plus the engine's group-select mux. Window and
+ * staging registers: (K + min(stride, K)) positions x C_in x tap bits of FFs (+ mask bits)
+ * and about 0.35 LUT4 each, plus about 80 LUT4s of loader and window control; the
+ * (taps/SIMD):1 group mux costs n-1 LUTs per SIMD tap bit.
+ */
+function registerWindowResources(model: QModel, shape: LayerShape, simd: number, padZero: boolean): Resources {
+  const layer = model.layers[shape.index]!;
+  const tapBits = shape.inputKind === 'int' ? model.normalizer.outBits : 1;
+  const groups = shape.taps / simd;
+  const kernel = layer.kind === 'conv' ? layer.kernel : shape.inLength;
+  const positions = layer.kind === 'conv' ? contributingConvPositions(shape.convLength, layer.pool) : 1;
+  const adv = layer.kind === 'conv' && positions > 1 ? Math.min(layer.stride, kernel) : 0;
+  const posBits = shape.inChannels * tapBits + (padZero ? 1 : 0);
+  const ctrl = counterBits(shape.inLength + kernel) + counterBits(positions) + counterBits(kernel + 1) + 4;
+  const luts = REGS_WINDOW_LUT_PER_BIT * (kernel + adv) * posBits + 80 + muxLuts(groups, simd * tapBits);
+  return res(luts, (kernel + adv) * posBits + ctrl);
+}
+
+/**
+ * LUT4s per window or staging bit of the register line buffer: iCE40 flip-flops have a clock
+ * enable, so a bit costs only its share of the shift / advance selection. Fitted with the
+ * 80-LUT constant to Yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 windows (99..253 LUT4 for
+ * 64..512 bits).
+ */
+const REGS_WINDOW_LUT_PER_BIT = 0.35;
+
+/**
+ * RAM line buffer (blocks/ramwindow.ts), or null when the layer and SIMD cannot use it: the
+ * ring in block RAM (N = D*W words of SIMD bits), its pointers and counters (u-coordinate
+ * registers of uw bits, address registers of aw bits, each with its adder or modular
+ * increment and compare), the W:1 write-data mux and the padding gate. Calibrated on Yosys
+ * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (126..170 LUT4,
+ * 76..175 FF; the estimates are within -2..+19 LUT4 and +1..+8 FF).
+ */
+export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target): { resources: Resources; wordsPerPosition: number } | null {
+  const g = windowGeometry(model, shape, simd);
+  if (ramWindowUnsupported(g) || target.resources.bram === 0) return null;
+  const { slots, wordsPerPosition: W, words: N } = ramWindowGeometry(g);
+  const L = shape.inLength;
+  const uw = unsignedBits(Math.max(L + g.kernel, g.positions * g.stride) + 1);
+  const ab = unsignedBits(slots + g.kernel + 2 * g.stride);
+  const aw = unsignedBits(N - 1);
+  const wb = W > 1 ? counterBits(W) : 0;
+  // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
+  const ff = 4 * uw + ab + 3 * aw + 2 * wb + counterBits(g.positions) + 2 * simd + 4;
+  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + muxLuts(W, simd) + simd + counterBits(g.positions) * 2 + 10;
+  return { resources: res(luts, ff, { bram: bramBlocks(N, simd, target.family) }), wordsPerPosition: W };
 }
 
 /** Last input position (0-based, of the layer's input) that output position `p` reads. */
@@ -478,7 +546,7 @@ function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEs
 export function estimateDesign(model: QModel, folding: ResolvedFolding, target: Target, shapes: LayerShape[] = layerShapes(model)): DesignEstimate {
   const engines = shapes.map((s, i) => {
     const f = folding.layers[i]!;
-    return estimateEngine(model, s, f.pe, f.simd, f.weights, target, f.pipeline ?? 0);
+    return estimateEngine(model, s, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, f.window);
   });
   const buffers = folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target);
   const normalizer = estimateNormalizer(model, target, buffers, engines[0]!.cycles);
@@ -547,7 +615,7 @@ function pad(s: string, w: number, right = false): string {
 
 /** The analytical model as a plain-text table (printed before anything else is generated). */
 export function formatEstimateTable(est: DesignEstimate): string {
-  const head = ['layer', 'shape', 'PE', 'SIMD', 'cycles', 'LUT', 'FF', 'BRAM', 'SPRAM', 'DSP', 'weights'];
+  const head = ['layer', 'shape', 'PE', 'SIMD', 'cycles', 'LUT', 'FF', 'BRAM', 'SPRAM', 'DSP', 'weights', 'window'];
   const rows: string[][] = [];
   const n = est.normalizer;
   rows.push([
@@ -562,13 +630,14 @@ export function formatEstimateTable(est: DesignEstimate): string {
     String(n.resources.spram),
     String(n.resources.dsp),
     '-',
+    '-',
   ]);
   for (const e of est.engines) {
     const r = e.resources;
-    rows.push([e.layer, e.shape, String(e.pe), String(e.simd), String(e.cycles), String(r.lut4), String(r.ff), String(r.bram), String(r.spram), String(r.dsp), e.weightStorage]);
+    rows.push([e.layer, e.shape, String(e.pe), String(e.simd), String(e.cycles), String(r.lut4), String(r.ff), String(r.bram), String(r.spram), String(r.dsp), e.weightStorage, e.window]);
   }
   const t = est.total;
-  rows.push(['total', `target ${est.target}`, '', '', String(est.cyclesPerWindow), String(t.lut4), String(t.ff), String(t.bram), String(t.spram), String(t.dsp), '']);
+  rows.push(['total', `target ${est.target}`, '', '', String(est.cyclesPerWindow), String(t.lut4), String(t.ff), String(t.bram), String(t.spram), String(t.dsp), '', '']);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, numeric.has(i))).join('  ').trimEnd();

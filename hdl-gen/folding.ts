@@ -15,6 +15,10 @@
  *   without it estimate.ts's size rule decides.
  * - `pipeline` (optional, binary layers) puts that many register stages into the XNOR +
  *   popcount trees: a higher clock for `pipeline` more cycles of latency per window.
+ * - `window` (optional) chooses the line buffer: 'regs' keeps the K window positions in
+ *   registers and selects each group with a (taps/SIMD):1 mux; 'ram' keeps them in a small
+ *   circular RAM (block RAM) read one group per cycle (binary layers, SIMD dividing the input
+ *   channels). Without it estimate.ts picks the cheaper one for the target.
  * - `normalizerBuffers` (optional, z-score normalizer only): 2 = ping-pong window buffers,
  *   so pass 1 of the next window overlaps pass 2 of this one; 1 = a single buffer (half the
  *   RAM, about twice the cycles per window). Default: estimate.ts's rule per target.
@@ -23,9 +27,11 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../src/cli/errors.ts';
 import type { QModel } from '../src/model/qmodel.ts';
-import { layerShapes, type LayerShape } from '../src/model/shapes.ts';
+import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
+import { ramWindowUnsupported } from './blocks/ramwindow.ts';
 
 export type WeightStorage = 'lut' | 'bram';
+export type WindowStorage = 'regs' | 'ram';
 
 export const LayerFoldSchema = z
   .object({
@@ -35,6 +41,8 @@ export const LayerFoldSchema = z
     weights: z.enum(['lut', 'bram']).optional(),
     /** register stages inside the XNOR + popcount trees (binary layers; default 0) */
     pipeline: z.number().int().min(0).max(8).optional(),
+    /** line buffer: 'regs' (K position registers) or 'ram' (circular RAM, binary layers with SIMD dividing C_in) */
+    window: z.enum(['regs', 'ram']).optional(),
   })
   .strict();
 
@@ -65,6 +73,14 @@ export function divisors(n: number): number[] {
     }
   }
   return [...small, ...large];
+}
+
+/** What decides whether a layer's window can live in RAM (see blocks/ramwindow.ts). */
+export function windowGeometry(model: QModel, shape: LayerShape, simd: number): { bits: number; channels: number; simd: number; kernel: number; stride: number; positions: number } {
+  const layer = model.layers[shape.index]!;
+  const bits = shape.inputKind === 'binary' ? 1 : model.normalizer.outBits;
+  if (layer.kind === 'dense') return { bits, channels: shape.inChannels, simd, kernel: shape.inLength, stride: 1, positions: 1 };
+  return { bits, channels: shape.inChannels, simd, kernel: layer.kernel, stride: layer.stride, positions: contributingConvPositions(shape.convLength, layer.pool) };
 }
 
 /** What PE and SIMD divide for one layer. */
@@ -114,6 +130,10 @@ export function validateFolding(model: QModel, cfg: FoldingConfig, source = 'fol
     }
     if (f.pipeline && shape.inputKind !== 'binary') {
       throw new UserError(`${source}: ${layerLabel(shape)}: pipeline applies to binary layers (XNOR + popcount); remove it from this integer-input layer`);
+    }
+    if (f.window === 'ram') {
+      const why = ramWindowUnsupported(windowGeometry(model, shape, f.simd));
+      if (why) throw new UserError(`${source}: ${layerLabel(shape)}: window 'ram' impossible: ${why}; use "window": "regs" or a SIMD dividing ${shape.inChannels}`);
     }
     return { ...f };
   });

@@ -81,10 +81,12 @@ export function planDesign(model: QModel, folding: ResolvedFolding, target: Targ
 /** The design's top module in memory (for simulation tests), after the same checks. */
 export function buildDesign(model: QModel, folding: ResolvedFolding, target: Target, name: string, opts: GenerateOptions = {}): { plan: DesignPlan; top: Module; trace: TracePort[] } {
   const plan = planDesign(model, folding, target, opts);
+  // the line buffer each engine gets: the folding's, else the estimate's choice
+  const resolved: ResolvedFolding = { ...folding, layers: folding.layers.map((f, i) => ({ ...f, window: plan.estimate.engines[i]!.window })) };
   const { module: top, trace } = buildTop({
     model,
     shapes: plan.shapes,
-    folding,
+    folding: resolved,
     weightStorage: plan.weightStorage,
     normalizerBuffers: plan.normalizerBuffers,
     normalizerStorage: plan.normalizerStorage,
@@ -112,7 +114,7 @@ export function generateDesign(model: QModel, folding: ResolvedFolding, target: 
     generator: `bitbeat ${BITBEAT_VERSION} hdl-gen`,
     model: { name: model.name, hash: modelHash(model), ...(opts.modelPath ? { path: opts.modelPath } : {}), classes: model.classes },
     target: target.name,
-    folding: folding.layers.map((f) => ({ layer: f.layer, pe: f.pe, simd: f.simd })),
+    folding: folding.layers.map((f, i) => ({ layer: f.layer, pe: f.pe, simd: f.simd, window: est.engines[i]!.window })),
     files: { verilog, memories },
     io: { sampleBits: model.input.sampleBits, classBits: classBits(model) },
     ...(opts.trace ? { trace } : {}),

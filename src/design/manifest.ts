@@ -25,6 +25,8 @@ export const LayerFoldingSchema = z.object({
   pe: z.number().int().positive(),
   /** input taps (kernel x input channels) consumed in parallel */
   simd: z.number().int().positive(),
+  /** line buffer kind the engine was built with (hdl-gen/folding.ts `window`) */
+  window: z.enum(['regs', 'ram']).optional(),
 });
 
 export const LayerEstimateSchema = z.object({

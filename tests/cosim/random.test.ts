@@ -15,7 +15,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateFolding, divisors, type FoldingConfig } from '../../hdl-gen/folding.ts';
+import { validateFolding, divisors, windowGeometry, type FoldingConfig } from '../../hdl-gen/folding.ts';
+import { ramWindowUnsupported } from '../../hdl-gen/blocks/ramwindow.ts';
 import { generateDesign } from '../../hdl-gen/generate.ts';
 import { cosimulate } from '../../sim/cosim/cosim.ts';
 import { describeMismatch } from '../../sim/cosim/compare.ts';
@@ -50,7 +51,24 @@ function drawCase(index: number, seed = SEED): Case {
     layers: layerShapes(model).map((s) => ({ layer: s.name, pe: pick(divisors(s.outChannels)), simd: pick(divisors(s.taps)), ...(rng() < 0.3 ? { weights: pick(['lut', 'bram'] as const) } : {}) })),
     ...(model.normalizer.kind === 'zscore' ? { normalizerBuffers: pick([1, 2] as const) } : {}),
   };
-  return { seed, index, model, folding, target: pick(['ice40-up5k', 'ecp5-25f'] as const) };
+  const target = pick(['ice40-up5k', 'ecp5-25f'] as const);
+  // Line buffers, from a separate stream so the models and the draws above stay as they were:
+  // half the binary layers get a SIMD dividing their input channels and the RAM window; the
+  // rest keep the estimate's choice or ask for registers.
+  const wrng = makeRng(((seed * 7919 + index) ^ 0x2545f491) >>> 0);
+  const shapes = layerShapes(model);
+  folding.layers = folding.layers.map((fl, i) => {
+    const s = shapes[i]!;
+    const r = wrng();
+    if (s.inputKind !== 'binary') return fl;
+    if (r < 0.5) {
+      const ds = divisors(s.inChannels);
+      const simd = ds[Math.floor(wrng() * ds.length)]!;
+      return ramWindowUnsupported(windowGeometry(model, s, simd)) ? fl : { ...fl, simd, window: 'ram' as const };
+    }
+    return r < 0.7 ? { ...fl, window: 'regs' as const } : fl;
+  });
+  return { seed, index, model, folding, target };
 }
 
 /** The features one case exercises (names as reported when coverage is incomplete). */
@@ -81,6 +99,17 @@ function features(c: Case): Set<string> {
     if (fl.simd > 1 && fl.simd < s.taps) f.add('partial SIMD');
     if (fl.simd === s.taps && s.taps > 1) f.add('full SIMD');
     if (fl.weights) f.add(`weights ${fl.weights}`);
+    const l = layers[i]!;
+    if (fl.window === 'ram') {
+      f.add('RAM window');
+      if (fl.simd < s.inChannels) f.add('RAM window, sub-blocks');
+      if (l.kind === 'dense') f.add('RAM window, dense');
+      if (l.kind === 'conv') {
+        if (l.pad.left + l.pad.right > 0) f.add(l.pad.value === 0 ? 'RAM window, zero padding' : 'RAM window, ±1 padding');
+        if (l.stride > 1) f.add('RAM window, stride > 1');
+        if (l.stride > l.kernel) f.add('RAM window, stride > kernel');
+      }
+    }
   });
   if (c.folding.normalizerBuffers) f.add(`normalizer buffers ${c.folding.normalizerBuffers}`);
   return f;
@@ -91,6 +120,7 @@ const REQUIRED = [
   'kernel > 1', 'stride > 1', 'stride > kernel', 'pool', 'no pool', 'layer-1 zero padding', 'layer-1 constant padding', 'binary zero padding', 'binary ±1 padding',
   'several channels', 'fn ge', 'fn le', 'fn in', 'fn out', 'fn const', 'fn table', 'partial PE', 'full PE', 'partial SIMD', 'full SIMD', 'weights lut', 'weights bram',
   'normalizer buffers 1', 'normalizer buffers 2',
+  'RAM window', 'RAM window, sub-blocks', 'RAM window, dense', 'RAM window, zero padding', 'RAM window, ±1 padding', 'RAM window, stride > 1', 'RAM window, stride > kernel',
 ];
 
 const cases: Case[] = [];
@@ -110,7 +140,7 @@ for (const [seed, index] of REGRESSIONS) if (seed !== SEED) cases.push(drawCase(
 
 function summary(c: Case): string {
   const layers = c.model.layers.map((l) => (l.kind === 'conv' ? `${l.name} k${l.kernel}s${l.stride} ${l.inChannels}->${l.outChannels}${l.pool ? ` pool${l.pool.size}/${l.pool.stride}` : ''} pad${l.pad.left},${l.pad.right}=${l.pad.value}` : `${l.name} dense ${l.inFeatures}->${l.outFeatures}`));
-  const fold = c.folding.layers.map((f) => `${f.layer}:${f.pe}x${f.simd}${f.weights ? `/${f.weights}` : ''}`).join(' ');
+  const fold = c.folding.layers.map((f) => `${f.layer}:${f.pe}x${f.simd}${f.weights ? `/${f.weights}` : ''}${f.window ? `/${f.window}` : ''}`).join(' ');
   return `model ${c.index} (seed ${c.seed}): ${c.model.normalizer.kind}, L=${c.model.input.length}; ${layers.join('; ')}; folding ${fold}; ${c.target}`;
 }
 

@@ -31,6 +31,18 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
     await runAccelerator(model, f, up5k, windows, makeRng(6), { name: 'small_pipe', pReady: 0.4 });
   });
 
+  it('small model, RAM line buffers (zero padding, constant and ROM weights, dense) under back-pressure', async () => {
+    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 2, simd: 3, window: 'regs' }, { layer: 'conv1', pe: 6, simd: 2, window: 'ram', pipeline: 2 }, { layer: 'dense', pe: 3, simd: 3, window: 'ram', pipeline: 1 }] });
+    await runAccelerator(model, f, up5k, windows, makeRng(7), { name: 'small_ramwin', pReady: 0.4 });
+    const g = validateFolding(model, { layers: [{ layer: 'conv0', pe: 4, simd: 3 }, { layer: 'conv1', pe: 6, simd: 4, window: 'ram' }, { layer: 'dense', pe: 3, simd: 6, window: 'ram' }] });
+    await runAccelerator(model, g, up5k, windows, makeRng(8), { name: 'small_ramwin_wide' });
+  });
+
+  it('a RAM line buffer the layer cannot use is refused', () => {
+    expect(() => validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 1, window: 'ram' }, { layer: 'conv1', pe: 1, simd: 1 }, { layer: 'dense', pe: 1, simd: 1 }] })).toThrow(/window 'ram' impossible: .*binary layers only/);
+    expect(() => validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 1 }, { layer: 'conv1', pe: 1, simd: 3, window: 'ram' }, { layer: 'dense', pe: 1, simd: 1 }] })).toThrow(/SIMD 3 does not divide the 4 input channels/);
+  });
+
   it('small model, weight ROMs forced into block RAM', async () => {
     const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 3, weights: 'bram' }, { layer: 'conv1', pe: 2, simd: 6, weights: 'bram' }, { layer: 'dense', pe: 3, simd: 8, weights: 'bram' }] });
     await runAccelerator(model, f, up5k, windows, makeRng(4), { name: 'small_bram' });

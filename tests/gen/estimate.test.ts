@@ -204,3 +204,45 @@ describe('autoFolding', () => {
     expect(() => autoFolding(model, up5k, { kind: 'fit', device: tiny })).toThrow(/no folding of model 'btpn-shaped' fits: the smallest needs about \d+ LUT4/);
   });
 });
+
+describe('line buffer options', () => {
+  const model = smallModel();
+  const shapes = layerShapes(model);
+  const conv1 = shapes[1]!; // binary, 4 input channels, k3, zero padding
+
+  it('carries both line buffers: registers (FFs + group mux) or the RAM ring (block RAM)', () => {
+    const regs = estimateEngine(model, conv1, 1, 2, undefined, up5k, 0, 'regs');
+    const ram = estimateEngine(model, conv1, 1, 2, undefined, up5k, 0, 'ram');
+    expect(regs.window).toBe('regs');
+    expect(ram.window).toBe('ram');
+    expect(ram.resources.bram - regs.resources.bram).toBe(1);
+    expect(ram.resources.ff).toBeLessThan(regs.resources.ff + 40);
+    // W = 4/2 = 2 RAM writes per input position; the RAM read is a pipeline stage
+    expect(ram.inBeats).toBe(2 * regs.inBeats);
+    const constRegs = estimateEngine(model, conv1, conv1.outChannels, conv1.taps, undefined, up5k, 0, 'regs');
+    expect(constRegs.fill).toBe(estimateEngine(model, conv1, 1, 1, undefined, up5k, 0, 'regs').fill - 1);
+    expect(estimateEngine(model, conv1, conv1.outChannels, 4, undefined, up5k, 0, 'ram').fill).toBe(estimateEngine(model, conv1, conv1.outChannels, 4, undefined, up5k, 0, 'regs').fill);
+  });
+
+  it('without an override, each engine takes the cheaper line buffer the layer can use', () => {
+    for (const [simd, canRam] of [[1, true], [2, true], [4, true], [3, false], [12, false]] as const) {
+      const e = estimateEngine(model, conv1, 1, simd, undefined, up5k);
+      if (!canRam) {
+        expect(e.window).toBe('regs');
+        continue;
+      }
+      const other = estimateEngine(model, conv1, 1, simd, undefined, up5k, 0, e.window === 'ram' ? 'regs' : 'ram');
+      const cost = (r: { lut4: number; ff: number; bram: number }) => r.lut4 / up5k.resources.lut4 + r.ff / up5k.resources.ff + r.bram / up5k.resources.bram;
+      expect(cost(e.resources)).toBeLessThanOrEqual(cost(other.resources));
+    }
+    expect(() => estimateEngine(model, shapes[0]!, 1, 1, undefined, up5k, 0, 'ram')).toThrow(/cannot use a RAM window/);
+  });
+
+  it('auto folding puts RAM windows into its candidate set and records the choice', () => {
+    const big = btpnShapedModel();
+    const { folding, estimate } = autoFolding(big, up5k, { kind: 'cycles', targetCycles: 200000 });
+    estimate.engines.forEach((e, i) => expect(folding.layers[i]!.window).toBe(e.window));
+    expect(estimate.engines.some((e) => e.window === 'ram')).toBe(true);
+    expect(() => validateFolding(big, folding)).not.toThrow();
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * RAM line buffer for binary layers: the window is kept in a small circular RAM instead of K
+ * position registers, and the engine reads it one group (SIMD taps) per step.
+ *
+ * Requires SIMD to divide C (the input channels), so a group never straddles two positions:
+ * with W = C / SIMD, group g of window p is input position i = p*stride - padLeft +
+ * floor(g / W), sub-block j = g mod W (tap order k*C + c, as the weights). Position i (in
+ * loader coordinates u = i + padLeft) lives in slot u mod D of a D-position ring, W words of
+ * SIMD bits each, so RAM word (u mod D)*W + j; the groups of a window are consecutive words
+ * (mod D*W), which makes every address a modular counter (no multiplier, no divider).
+ *
+ * Writer: takes the input positions in order; a needed position is written in W cycles (one
+ * sub-block per cycle, straight from the held input payload: the producer holds a word until
+ * it fires), and only when its slot is free: u < p*stride + D, p the window being read (so a
+ * pending window's positions are never overwritten). Positions no window reads (gaps when
+ * stride > K, the tail) are consumed and dropped at once, so every image consumes exactly L
+ * positions. The next image starts once the writer has consumed L positions and the engine
+ * has released the image's last window.
+ *
+ * Reader (driven by the engine's issue stage): `avail` says window p has all its real
+ * positions written; each `step` reads the current group through the RAM's output register
+ * (enabled by `ce`, one cycle, like the weight ROM stage) and moves to the next group;
+ * `rewind` (last group of a fold pass) goes back to the window's first group, `next_window`
+ * (last group of the last fold) moves to window p+1. Padding positions (i < 0 or i >= L)
+ * are never read: `taps` is the pad bit in every lane ('const') or `is_real` is 0 ('zero').
+ *
+ * D = K + stride when there are several windows (the next window's positions are written
+ * while the current one is read), K for one window.
+ */
+import { constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
+import { counterBits, unsignedBits } from '../widths.ts';
+import type { LineBufferOptions } from './linebuffer.ts';
+
+export interface RamWindowOptions extends LineBufferOptions {
+  /** taps per group; must divide `channels` */
+  simd: number;
+}
+
+/** Geometry of the ring: slots D, words per position W, RAM words N = D*W. */
+export function ramWindowGeometry(o: { kernel: number; stride: number; positions: number; channels: number; simd: number }): { slots: number; wordsPerPosition: number; words: number } {
+  const slots = o.positions > 1 ? o.kernel + o.stride : o.kernel;
+  const wordsPerPosition = o.channels / o.simd;
+  return { slots, wordsPerPosition, words: slots * wordsPerPosition };
+}
+
+/** Why the RAM line buffer cannot serve this layer and folding, or null when it can. */
+export function ramWindowUnsupported(o: { bits: number; channels: number; simd: number; kernel: number; stride: number; positions: number }): string | null {
+  if (o.bits !== 1) return 'the RAM line buffer serves binary layers only (layer 1 has integer taps)';
+  if (o.channels % o.simd !== 0) return `SIMD ${o.simd} does not divide the ${o.channels} input channels`;
+  if (ramWindowGeometry(o).words < 2) return 'the window is a single RAM word';
+  return null;
+}
+
+/** (a + inc) mod n for 0 <= a < n, 0 <= inc <= n, as an expression of a's width. */
+function wrapAdd(a: Expr, inc: number, n: number): Expr {
+  if (inc === 0) return a;
+  const w = unsignedBits(n + inc);
+  const s = a.zext(w).add(constant(inc, w)).trunc(w);
+  return s.ge(n).select(s.sub(constant(n, w)).trunc(w).asUnsigned(), s).trunc(a.width);
+}
+
+export function ramWindow(o: RamWindowOptions): Module {
+  const why = ramWindowUnsupported(o);
+  if (why) throw new Error(`ramWindow: ${why}`);
+  const { length: L, channels: C, kernel: K, stride: S, padLeft: PL, positions: P, simd } = o;
+  const { slots: D, wordsPerPosition: W, words: N } = ramWindowGeometry(o);
+  const masked = o.pad.kind === 'zero';
+  const padBit = o.pad.kind === 'const' && o.pad.value === 1 ? 1 : 0;
+  const lastNeeded = (P - 1) * S + K - 1; // last u some window reads
+  const m = new Module(o.name ?? `ramwin_l${L}_c${C}_s${simd}_k${K}_s${S}_p${PL}_${o.padRight}_${masked ? 'z' : `c${padBit}`}_n${P}`, {
+    description: 'line buffer in a circular RAM, read one group of SIMD taps per step',
+    params: { length: L, channels: C, simd, kernel: K, stride: S, padLeft: PL, padRight: o.padRight, pad: masked ? 'zero' : `const ${padBit}`, positions: P, slots: D },
+  });
+  const inp = m.streamIn('in', C);
+  const ce = m.input('ce', 1);
+  const step = m.input('step', 1);
+  const restart = m.input('rewind', 1);
+  const release = m.input('next_window', 1);
+
+  // u (= i + padLeft) values compared here stay below uMax
+  const uMax = Math.max(PL + L, lastNeeded + 1, P * S) + 1;
+  const uw = unsignedBits(uMax);
+  const ram = m.ram('ring', { width: simd, depth: N, style: 'block' });
+  const aw = ram.addrWidth;
+  const wordAddr = (u: number) => constant(((u % D) * W) % N, aw);
+
+  // ---- image bookkeeping ------------------------------------------------------------------
+  const wu = m.reg('wu', uw, { reset: PL }); // next input position the writer takes
+  const wdone = m.let('wdone', wu.eq(PL + L)); // the writer has consumed the image
+  const pidx = m.reg('pidx', counterBits(P));
+  const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
+  const wstart = m.reg('wstart', uw, { reset: 0 }); // u of window p's first position (p*S)
+  // ahead = wu - p*S (positions the writer is ahead of window p's start), kept biased so it
+  // is unsigned: the writer may write while ahead < D, window p is complete once ahead >= K.
+  const aheadLo = Math.min(0, K - S, PL + L - P * S);
+  const bias = -aheadLo;
+  const ab = unsignedBits(Math.max(D, PL, K) + S + bias + 1);
+  const ahead = m.reg('ahead', ab, { reset: PL + bias });
+  const rbase = m.reg('rbase', aw, { reset: 0 }); // word of window p's first group
+  const newImage = m.let('new_image', wdone.and(winsDone));
+
+  // ---- writer -----------------------------------------------------------------------------
+  const wj = W > 1 ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
+  const wmod = S > K ? m.reg('wmod', counterBits(S), { reset: PL % S }) : null; // u mod S
+  const waddr = m.reg('waddr', aw, { reset: ((PL % D) * W) % N });
+  let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : wu.le(lastNeeded);
+  if (wmod) needed = needed.and(wmod.lt(K));
+  const isNeeded = m.let('is_needed', needed);
+  const room = m.let('room', ahead.lt(D + bias));
+  const lastChunk: Expr = wj ? wj.eq(W - 1) : constant(1, 1);
+  const active = m.let('writer_active', wdone.not().and(inp.valid));
+  const write = m.let('write', active.and(isNeeded).and(room));
+  const drop = m.let('drop', active.and(isNeeded.not()));
+  inp.ready.set(wdone.not().and(isNeeded.not().or(room.and(lastChunk))));
+  const take = m.let('take', inp.fire);
+  const chunk = wj && W > 1 ? selectChunk(m, inp.payload, wj, W, simd) : inp.payload;
+  ram.write(waddr, chunk, write);
+
+  // ---- reader -----------------------------------------------------------------------------
+  const raddr = m.reg('raddr', aw, { reset: 0 });
+  const ru = m.reg('ru', uw, { reset: 0 }); // u of the position being read
+  const rj = W > 1 ? m.reg('rj', counterBits(W), { reset: 0 }) : null;
+  const rbaseNext = m.let('rbase_next', wrapAdd(rbase, (S * W) % N, N));
+  m.output('avail', 1).set(winsDone.not().and(ahead.ge(K + bias).or(wdone)));
+  const data = ram.read(raddr, { enable: ce });
+  const isPad = m.let('is_pad', (PL > 0 ? ru.lt(PL) : constant(0, 1)).or(ru.ge(PL + L)));
+  const padQ = m.reg('pad_q', 1, { reset: null, enable: ce });
+  padQ.set(isPad);
+  if (masked) {
+    m.output('taps', simd).set(data);
+    m.output('is_real', 1).set(padQ.not());
+  } else {
+    m.output('taps', simd).set(padBit ? data.or(padQ.replicate(simd)) : data.and(padQ.not().replicate(simd)));
+  }
+
+  // ---- sequencing -------------------------------------------------------------------------
+  m.If(newImage, () => {
+    wu.set(PL);
+    if (wj) wj.set(0);
+    if (wmod) wmod.set(PL % S);
+    waddr.set(wordAddr(PL));
+    pidx.set(0);
+    winsDone.set(0);
+    wstart.set(0);
+    ahead.set(PL + bias);
+    rbase.set(0);
+    raddr.set(0);
+    ru.set(0);
+    if (rj) rj.set(0);
+  }).Else(() => {
+    m.If(write, () => {
+      if (wj) wj.set(lastChunk.select(constant(0, wj.width), wj.add(1).trunc(wj.width)));
+      waddr.set(wrapAdd(waddr, 1, N));
+    }).Elif(drop, () => waddr.set(wrapAdd(waddr, W % N, N)));
+    // one position in, S out when the window moves on (not past the image's last window)
+    const moves = m.let('moves_on', step.and(release).and(pidx.ne(P - 1)));
+    const up = ahead.add(1).trunc(ab);
+    const down = (e: Expr) => e.sub(constant(S, ab)).trunc(ab).asUnsigned();
+    m.If(take.or(moves), () => ahead.set(take.select(moves.select(down(up), up), down(ahead))));
+    m.If(take, () => {
+      wu.set(wu.add(1).trunc(uw));
+      if (wmod) wmod.set(wmod.eq(S - 1).select(constant(0, wmod.width), wmod.add(1).trunc(wmod.width)));
+    });
+    m.If(step, () => {
+      m.If(release, () => {
+        raddr.set(rbaseNext);
+        ru.set(wstart.add(S).trunc(uw));
+        if (rj) rj.set(0);
+        m.If(pidx.eq(P - 1), () => winsDone.set(1)).Else(() => {
+          pidx.set(pidx.add(1).trunc(pidx.width));
+          wstart.set(wstart.add(S).trunc(uw));
+          rbase.set(rbaseNext);
+        });
+      }).Elif(restart, () => {
+        raddr.set(rbase);
+        ru.set(wstart);
+        if (rj) rj.set(0);
+      }).Else(() => {
+        raddr.set(wrapAdd(raddr, 1, N));
+        if (rj) {
+          m.If(rj.eq(W - 1), () => {
+            rj.set(0);
+            ru.set(ru.add(1).trunc(uw));
+          }).Else(() => rj.set(rj.add(1).trunc(rj.width)));
+        } else ru.set(ru.add(1).trunc(uw));
+      });
+    });
+  });
+  return m;
+}
+
+/** Sub-block j (SIMD bits) of the input word: the W:1 write-data mux. */
+function selectChunk(m: Module, word: Expr, j: Signal, W: number, simd: number): Expr {
+  const w = m.wire('chunk', simd);
+  m.Switch(j, (sw) => {
+    for (let k = 0; k < W; k++) sw.Case(k, () => w.set(word.slice(k * simd + simd - 1, k * simd)));
+    sw.Default(() => w.set(word.slice(simd - 1, 0)));
+  });
+  return w;
+}
+
+/**
+ * TypeScript model: the reads of one image as the engine issues them, window by window, fold
+ * by fold, group by group: the SIMD tap values of each group and whether its position is real.
+ */
+export function ramWindowModel(o: RamWindowOptions, image: number[][], folds: number): { taps: number[]; real: number }[] {
+  const W = o.channels / o.simd;
+  const out: { taps: number[]; real: number }[] = [];
+  const padBit = o.pad.kind === 'const' && o.pad.value === 1 ? 1 : 0;
+  for (let p = 0; p < o.positions; p++) {
+    for (let f = 0; f < folds; f++) {
+      for (let g = 0; g < o.kernel * W; g++) {
+        const i = p * o.stride - o.padLeft + Math.floor(g / W);
+        const j = g % W;
+        const real = i >= 0 && i < o.length;
+        const taps = Array.from({ length: o.simd }, (_, t) => (real ? image[i]![j * o.simd + t]! : padBit));
+        out.push({ taps, real: real ? 1 : 0 });
+      }
+    }
+  }
+  return out;
+}

@@ -166,8 +166,11 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   p1Valid.set(inFire);
   p1Last.set(inFire.and(wLast));
   m.If(inFire, () => p1U.set(bias(inp.payload)));
-  const acc1 = m.reg('acc1', sw.u1, { reset: 0 });
-  const acc2 = m.reg('acc2', sw.u2, { reset: 0 });
+  // the accumulators clear on reset and after a window's last sample through one condition:
+  // Yosys 0.23 maps a single clear to the flip-flops' synchronous reset, while a reset value
+  // plus a second clear left a 2:1 mux per bit (60 LUT4 at N = 3600)
+  const acc1 = m.reg('acc1', sw.u1, { reset: null });
+  const acc2 = m.reg('acc2', sw.u2, { reset: null });
   // u^2 gets its own register stage: squarer and accumulator in one cycle were the block's
   // critical path on the UP5K (about 24 MHz)
   const p2sValid = m.reg('p1_sq_valid', 1, { reset: 0 });
@@ -182,11 +185,11 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   });
   const sum1 = m.let('sum1', acc1.add(p2sU.zext(sw.u1)).trunc(sw.u1));
   const sum2 = m.let('sum2', acc2.add(p2sSq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
-  m.If(p2sValid, () => {
-    m.If(p2sLast, () => {
-      acc1.set(constant(0, sw.u1));
-      acc2.set(constant(0, sw.u2));
-    }).Else(() => {
+  m.If(m.let('acc_clear', m.rst.or(p2sValid.and(p2sLast))), () => {
+    acc1.set(constant(0, sw.u1));
+    acc2.set(constant(0, sw.u2));
+  }).Else(() => {
+    m.If(p2sValid, () => {
       acc1.set(sum1);
       acc2.set(sum2);
     });
@@ -378,7 +381,9 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   // statistics unit: Horner adders and the divider/isqrt subtract-and-mux datapaths grow
   // with the accumulator and root widths (fitted to Yosys 0.23 synth_ice40 over four
   // parameter sets, within 4 %)
-  const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + (s.u1 + 1) + s.mulSteps + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W + (s.sd + 1);
+  // phase, cnt, U1 and U2 holds, U2 + ~U1, N's bit, acc, divider remainder and dv, root,
+  // root/division remainder (shared), D != 0, quotient
+  const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 2) + 1 + W;
   const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
   const dsp = normalizerDspProducts(opts);

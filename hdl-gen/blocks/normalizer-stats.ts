@@ -169,8 +169,6 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       m.If(start, () => {
         u1.set(u1In);
         u2.set(u2In);
-        acc.set(constant(0, w.acc, true));
-        dvRem.set(constant(0, nW));
         dv.set(u1In.zext(w.mulSteps));
         nBit.set(nBitOf(w.mulSteps - 1));
         cnt.set(constant(w.mulSteps - 1, cnt.width));
@@ -189,8 +187,6 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       nBit.set(nBitNext);
       cnt.set(cntNext);
       m.If(cntLast, () => {
-        sqRoot.set(constant(0, sdW));
-        sqRem.set(constant(0, sdW + 2));
         cnt.set(constant(sdW - 1, cnt.width));
         phase.set(constant(PHASE.SQRT, 3));
       });
@@ -220,6 +216,17 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     sw.Case(PHASE.DONE, () => {
       m.If(take, () => phase.set(constant(PHASE.IDLE, 3)));
     });
+  });
+
+  // Registers that must start a phase at 0 are cleared in every cycle where their value is
+  // not used, by a last (highest-priority) assignment: Yosys maps that to the flip-flops'
+  // synchronous reset instead of one more mux input per bit.
+  const inMul = phase.eq(PHASE.MUL);
+  m.If(inMul.or(phase.eq(PHASE.SQRT)).not(), () => acc.set(constant(0, w.acc, true)));
+  m.If(inMul.not(), () => dvRem.set(constant(0, nW)));
+  m.If(inMul, () => {
+    sqRoot.set(constant(0, sdW));
+    sqRem.set(constant(0, sdW + 2));
   });
 
   m.output('idle', 1).set(phase.eq(PHASE.IDLE));

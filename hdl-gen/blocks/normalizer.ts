@@ -97,9 +97,16 @@ export function buildNormalizer(opts: NormalizerOptions): Module {
 /** clamp(v) to a signed `bits`-bit range, as a `bits`-bit signed expression. */
 function clampSigned(v: Expr, bits: number): Expr {
   if (v.width <= bits) return v.extend(bits);
+  if (!v.signed) throw new Error('clampSigned: the value must be signed');
   const lo = -(1n << BigInt(bits - 1));
   const hi = (1n << BigInt(bits - 1)) - 1n;
-  return v.lt(lo).select(constant(lo, bits, true), v.gt(hi).select(constant(hi, bits, true), v.trunc(bits)));
+  // v fits exactly when its bits from bits-1 up are all copies of the sign: an OR/AND tree
+  // over those bits instead of two wide comparisons (two carry chains)
+  const top = v.slice(v.width - 1, bits - 1);
+  const sign = v.bit(v.width - 1);
+  const below = sign.and(top.reduceAnd().not());
+  const above = sign.not().and(top.reduceOr());
+  return below.select(constant(lo, bits, true), above.select(constant(hi, bits, true), v.trunc(bits)));
 }
 
 function buildOffset(opts: NormalizerOptions, nz: OffsetNormalizer): Module {
@@ -393,10 +400,10 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
   // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or 2^B - mean_u and the
   // -r * 2^B correction (dsp), buffer mux, diff, product, clamp
-  // A DSP product is not free in LUTs: Yosys 0.23 keeps about one LUT4 per product bit around
-  // each SB_MAC16 (fitted at N = 3600, B = 12: Yosys 761 LUT4 vs 634 without this term).
-  const p1Lut = (dsp.square ? 2 * B : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
-  const scaleLut = dsp.scale ? (B + 1) + (W + 1) + (B + 1 + W) : (W + 2) + (W + 1) + multiplyRadix4Luts(B + 1, B + 1 + W);
+  // A DSP product takes no LUTs (SB_MAC16 holds the square's register and b_off); pass 2's
+  // dsp product needs 2^B - mean_u, u + (2^B - mean_u) and the r * 2^B correction.
+  const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
+  const scaleLut = dsp.scale ? 2 * (B + 1) + (W + 1) : (W + 2) + (W + 1) + multiplyRadix4Luts(B + 1, B + 1 + W);
   const p2Lut = scaleLut + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
   // counters (add, compare, wrap), buffer address muxes, handshakes
   const ctrlLut = 4 * aw + nb * aw + 12;

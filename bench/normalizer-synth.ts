@@ -3,7 +3,7 @@
  * module) and, with --pnr, nextpnr-ice40 (UP5K SG48, seed 1) for its Fmax. N = 3600, 12-bit
  * samples, DEFAULT_ZSCORE, two SPRAM buffers, dsp multipliers: what the generator builds for
  * the shipped models. Writes bench/normalizer-synth.json.
- *   npx tsx bench/normalizer-synth.ts [--pnr] [--logic]
+ *   npx tsx bench/normalizer-synth.ts [--pnr] [--logic] [--seed N]  (a seed other than 1 writes nothing)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ import { buildNormalizer, estimateNormalizerResources, type NormalizerOptions } 
 
 const pnr = process.argv.includes('--pnr');
 const logic = process.argv.includes('--logic');
+const seedAt = process.argv.indexOf('--seed');
+const seed = seedAt > 0 ? Number(process.argv[seedAt + 1]) : 1;
 const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: 12, buffers: 2, bufferStorage: 'spram', multipliers: logic ? 'logic' : 'dsp' };
 const m = buildNormalizer(opts);
 const dir = mkdtempSync(join(tmpdir(), 'bitbeat-nzsynth-'));
@@ -44,7 +46,7 @@ try {
   const result: Record<string, unknown> = { opts: { ...opts, normalizer: 'DEFAULT_ZSCORE' }, modules: summary, total, estimate: estimateNormalizerResources(opts) };
   if (pnr) {
     const np = await resolveTool('nextpnr-ice40', 'placing the normalizer');
-    const p = await runTool(np, ['--up5k', '--package', 'sg48', '--json', 'nz.json', '--pcf-allow-unconstrained', '--seed', '1', '--freq', '24', '--report', 'rep.json'], { cwd: dir, check: false });
+    const p = await runTool(np, ['--up5k', '--package', 'sg48', '--json', 'nz.json', '--pcf-allow-unconstrained', '--seed', String(seed), '--freq', '24', '--report', 'rep.json'], { cwd: dir, check: false });
     const rep = JSON.parse(readFileSync(join(dir, 'rep.json'), 'utf8')) as { fmax: Record<string, { achieved: number }>; utilization: Record<string, { used: number }> };
     result.fmaxMHz = Object.values(rep.fmax).map((f) => Math.round(f.achieved * 10) / 10);
     result.lc = rep.utilization.ICESTORM_LC?.used;
@@ -53,7 +55,7 @@ try {
     result.criticalPath = [lines[0], lines[lines.length - 1]].filter(Boolean);
   }
   console.log(JSON.stringify(result, null, 2));
-  writeFileAtomic(join('bench', `normalizer-synth${logic ? '-logic' : ''}.json`), JSON.stringify(result, null, 2) + '\n');
+  if (seed === 1) writeFileAtomic(join('bench', `normalizer-synth${logic ? '-logic' : ''}.json`), JSON.stringify(result, null, 2) + '\n');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

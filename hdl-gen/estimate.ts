@@ -11,7 +11,7 @@
  * The z-score normalizer buffers a window while accumulating its sums (pass 1, one sample per
  * cycle as it arrives), computes mean and reciprocal in S sequential steps, then re-streams
  * the buffer into layer 1 (pass 2). Its interval is the block's own timing model
- * (normalizerTiming: one buffer 2N + S + 2; two ping-pong buffers about N + (S+2)/2), made
+ * (normalizerTiming: one buffer 2N + S + 3; two ping-pong buffers about N + (S+3)/2), made
  * longer when layer 1 takes more than N cycles, since pass 2 then runs at layer 1's pace.
  * The offset normalizer is a pure stream: N.
  * Steady-state cycles per window = the slowest stage. Latency (last sample accepted -> class

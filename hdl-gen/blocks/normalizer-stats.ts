@@ -10,8 +10,9 @@
  * exactly as src/model/normalizer.ts (zscoreStats) does in bigints.
  *
  * Phases (a down counter `cnt` steps through each):
- *   PREP  (1 cycle): registers U2 - U1 and -U1, so that each Horner step below adds one of
- *         0, U2, -U1, U2 - U1 (a 4:1 mux and one adder instead of two adders in series).
+ *   PREP  (1 cycle): registers U2 + ~U1 (= U2 - U1 - 1), so that each Horner step below adds
+ *         one of 0, U2, ~U1, U2 + ~U1 and U1_i (a 4:1 mux and one adder instead of two adders
+ *         in series; ~U1 + 1 = -U1, the + 1 entering at 2*acc's always-zero bit 0).
  *   MUL   (L = max(bits(N), bits(U1)) cycles): Horner over bit i from the top,
  *         acc = 2*acc + N_i*U2 - U1_i*U1 (after the last step acc = N*U2 - U1^2); in the same
  *         cycles a restoring division of U1 by the constant N shifts U1's bits through `dv`
@@ -19,7 +20,7 @@
  *   SQRT  (ceil(bits(D)/2) cycles): digit-by-digit square root, two bits of D (shifted out of
  *         acc) per cycle, one root bit per cycle.
  *   RECIP (recipWidth cycles): restoring division of the constant N*2^recipBits by
- *         max(sdN,1). With T = floor(num / 2^W): r saturates exactly when max(sdN,1) <= T;
+ *         max(sdN,1) (sdN's register with bit 0 forced when D = 0; remainder in sq_rem). With T = floor(num / 2^W): r saturates exactly when max(sdN,1) <= T;
  *         otherwise the quotient has at most W bits, so the division starts from remainder T
  *         and shifts in num's low W bits.
  *   DONE  results held until `take`; then IDLE.
@@ -97,24 +98,31 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const u1 = m.reg('u1_hold', w.u1, { reset: null });
   const u2 = m.reg('u2_hold', w.u2, { reset: null });
   const acc = m.reg('acc', w.acc, { signed: true, reset: null });
-  // the bits of N and U1 come out of the top of shift registers (U1's is the mean divider's
-  // `dv`, below), not from a mux indexed by the counter, which was the critical path
-  const nShift = m.reg('n_shift', w.mulSteps, { reset: null });
+  // Neither bit comes from a mux indexed by the counter in the step's own cycle, which was
+  // the critical path: U1's bits leave the top of the mean divider's shift register `dv`
+  // (below), and N's bit is registered one step ahead, looked up from the counter (N is a
+  // constant, so the lookup is a small function of cnt instead of a shift register).
   const nW = w.nBits;
   const dvRem = m.reg('dv_rem', nW, { reset: null });
   const dv = m.reg('dv', w.mulSteps, { reset: null });
-  const nBit = nShift.bit(w.mulSteps - 1);
+  const nBit = m.reg('n_bit', 1, { reset: null });
+  const nBitOf = (k: number): number => Number((BigInt(n) >> BigInt(k)) & 1n);
+  // nBitAfter[c] = N's bit for the step after the one at cnt = c
+  let nBitAfter = 0n;
+  for (let c = 1; c <= w.mulSteps - 1; c++) nBitAfter |= BigInt(nBitOf(c - 1)) << BigInt(c);
+  const nBitNext = constant(nBitAfter, 1 << cnt.width).shr(cnt).bit(0);
   const u1Bit = dv.bit(w.mulSteps - 1);
 
-  // N_i*U2 - U1_i*U1 is one of 0, U2, -U1, U2 - U1: the last two are registered in PREP, so
-  // each Horner step is a single adder behind a 4:1 mux
-  const u2MinusU1 = m.reg('u2_minus_u1', w.u2 + 1, { signed: true, reset: null });
-  const negU1 = m.reg('neg_u1', w.u1 + 1, { signed: true, reset: null });
+  // N_i*U2 - U1_i*U1 = N_i*U2 + U1_i*(~U1) + U1_i, and ~U1 = -U1 - 1: the step adds one of
+  // 0, U2, ~U1, U2 + ~U1 (the last registered in PREP) behind a 4:1 mux, and the + U1_i
+  // goes into bit 0 of 2*acc, which is always 0 (no negation register, no carry-in)
+  const u2PlusNotU1 = m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
+  const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
   const addend = m.let(
     'horner_addend',
-    nBit.select(u1Bit.select(u2MinusU1.extend(w.acc), u2.zext(w.acc).asSigned()), u1Bit.select(negU1.extend(w.acc), constant(0, w.acc, true))),
+    nBit.select(u1Bit.select(u2PlusNotU1.extend(w.acc), u2.zext(w.acc).asSigned()), u1Bit.select(notU1.extend(w.acc), constant(0, w.acc, true))),
   );
-  const accDouble = acc.slice(w.acc - 2, 0).shl(1).asSigned(); // 2*acc, modular (the next value fits)
+  const accDouble = cat(acc.slice(w.acc - 2, 0), u1Bit).asSigned(); // 2*acc + U1_i, modular (the next value fits)
   const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc));
 
   const dvTrial = cat(dvRem, dv.bit(w.mulSteps - 1)); // nW + 1 bits, < 2N
@@ -137,17 +145,17 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const sqRootNext = sdW > 1 ? cat(sqRoot.slice(sdW - 2, 0), sqFits) : sqFits;
   const accShift2 = cat(acc.slice(w.acc - 3, 0), constant(0, 2)).asSigned();
 
-  // RECIP: divisor max(sdN, 1), registered when the root is complete so that no zero test
-  // sits in the division's carry path; sdN = 0 exactly when D = 0, which a sticky OR of the
-  // bit pairs leaving acc tells without a wide comparison
+  // RECIP: divisor max(sdN, 1) = sdN with bit 0 forced when D = 0 (then sdN = 0), so no
+  // zero test sits in the division's carry path; D = 0 is told by a sticky OR of the bit
+  // pairs leaving acc, without a wide comparison. The remainder reuses sq_rem (free by then).
   const dNonZero = m.reg('d_nonzero', 1, { reset: null });
   const dNonZeroNext = dNonZero.or(dPair.reduceOr());
-  const divisor = m.reg('rc_divisor', sdW, { reset: null });
+  const divisor = m.let('rc_divisor', sdW > 1 ? cat(sqRoot.slice(sdW - 1, 1), sqRoot.bit(0).or(dNonZero.not())) : sqRoot.bit(0).or(dNonZero.not()));
   const tWidth = Math.max(sdW, unsignedBits(w.satT));
   const saturate = m.let('rc_saturate', divisor.zext(tWidth).le(constant(w.satT, tWidth)));
   const remInit = w.satT < 1n << BigInt(sdW) ? w.satT : 0n; // unused when saturating
   const numLow = w.num & ((1n << BigInt(W)) - 1n);
-  const rcRem = m.reg('rc_rem', sdW, { reset: null });
+  const rcRem = sqRem.slice(sdW - 1, 0);
   const rcQ = m.reg('rc_q', W, { reset: null });
   const rcTrial = cat(rcRem, rcQ.bit(W - 1)); // < 2 * divisor
   const rcDiff = m.let('rc_diff', rcTrial.sub(divisor.zext(sdW + 1)));
@@ -161,17 +169,14 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       m.If(start, () => {
         u1.set(u1In);
         u2.set(u2In);
-        acc.set(constant(0, w.acc, true));
-        dvRem.set(constant(0, nW));
         dv.set(u1In.zext(w.mulSteps));
-        nShift.set(constant(BigInt(n), w.mulSteps));
+        nBit.set(nBitOf(w.mulSteps - 1));
         cnt.set(constant(w.mulSteps - 1, cnt.width));
         phase.set(constant(PHASE.PREP, 3));
       });
     });
     sw.Case(PHASE.PREP, () => {
-      u2MinusU1.set(u2.zext(w.u2 + 1).asSigned().sub(u1.zext(w.u2 + 1).asSigned()).trunc(w.u2 + 1));
-      negU1.set(u1.neg());
+      u2PlusNotU1.set(u2.zext(w.u2 + 1).asSigned().add(notU1.extend(w.u2 + 1)).trunc(w.u2 + 1));
       phase.set(constant(PHASE.MUL, 3));
     });
     sw.Case(PHASE.MUL, () => {
@@ -179,11 +184,9 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       acc.set(hornerNext);
       dvRem.set(dvRemNext);
       dv.set(dvNext);
-      nShift.set(nShift.shl(1).trunc(w.mulSteps));
+      nBit.set(nBitNext);
       cnt.set(cntNext);
       m.If(cntLast, () => {
-        sqRoot.set(constant(0, sdW));
-        sqRem.set(constant(0, sdW + 2));
         cnt.set(constant(sdW - 1, cnt.width));
         phase.set(constant(PHASE.SQRT, 3));
       });
@@ -195,15 +198,14 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       acc.set(accShift2);
       cnt.set(cntNext);
       m.If(cntLast, () => {
-        divisor.set(dNonZeroNext.select(sqRootNext, constant(1, sdW)));
-        rcRem.set(constant(remInit, sdW));
+        sqRem.set(constant(remInit, sdW + 2));
         rcQ.set(constant(numLow, W));
         cnt.set(constant(W - 1, cnt.width));
         phase.set(constant(PHASE.RECIP, 3));
       });
     });
     sw.Case(PHASE.RECIP, () => {
-      rcRem.set(rcRemNext);
+      sqRem.set(rcRemNext.zext(sdW + 2));
       rcQ.set(rcQNext);
       cnt.set(cntNext);
       m.If(cntLast, () => {
@@ -214,6 +216,17 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     sw.Case(PHASE.DONE, () => {
       m.If(take, () => phase.set(constant(PHASE.IDLE, 3)));
     });
+  });
+
+  // Registers that must start a phase at 0 are cleared in every cycle where their value is
+  // not used, by a last (highest-priority) assignment: Yosys maps that to the flip-flops'
+  // synchronous reset instead of one more mux input per bit.
+  const inMul = phase.eq(PHASE.MUL);
+  m.If(inMul.or(phase.eq(PHASE.SQRT)).not(), () => acc.set(constant(0, w.acc, true)));
+  m.If(inMul.not(), () => dvRem.set(constant(0, nW)));
+  m.If(inMul, () => {
+    sqRoot.set(constant(0, sdW));
+    sqRem.set(constant(0, sdW + 2));
   });
 
   m.output('idle', 1).set(phase.eq(PHASE.IDLE));

@@ -97,9 +97,16 @@ export function buildNormalizer(opts: NormalizerOptions): Module {
 /** clamp(v) to a signed `bits`-bit range, as a `bits`-bit signed expression. */
 function clampSigned(v: Expr, bits: number): Expr {
   if (v.width <= bits) return v.extend(bits);
+  if (!v.signed) throw new Error('clampSigned: the value must be signed');
   const lo = -(1n << BigInt(bits - 1));
   const hi = (1n << BigInt(bits - 1)) - 1n;
-  return v.lt(lo).select(constant(lo, bits, true), v.gt(hi).select(constant(hi, bits, true), v.trunc(bits)));
+  // v fits exactly when its bits from bits-1 up are all copies of the sign: an OR/AND tree
+  // over those bits instead of two wide comparisons (two carry chains)
+  const top = v.slice(v.width - 1, bits - 1);
+  const sign = v.bit(v.width - 1);
+  const below = sign.and(top.reduceAnd().not());
+  const above = sign.not().and(top.reduceOr());
+  return below.select(constant(lo, bits, true), above.select(constant(hi, bits, true), v.trunc(bits)));
 }
 
 function buildOffset(opts: NormalizerOptions, nz: OffsetNormalizer): Module {
@@ -166,8 +173,11 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   p1Valid.set(inFire);
   p1Last.set(inFire.and(wLast));
   m.If(inFire, () => p1U.set(bias(inp.payload)));
-  const acc1 = m.reg('acc1', sw.u1, { reset: 0 });
-  const acc2 = m.reg('acc2', sw.u2, { reset: 0 });
+  // the accumulators clear on reset and after a window's last sample through one condition:
+  // Yosys 0.23 maps a single clear to the flip-flops' synchronous reset, while a reset value
+  // plus a second clear left a 2:1 mux per bit (60 LUT4 at N = 3600)
+  const acc1 = m.reg('acc1', sw.u1, { reset: null });
+  const acc2 = m.reg('acc2', sw.u2, { reset: null });
   // u^2 gets its own register stage: squarer and accumulator in one cycle were the block's
   // critical path on the UP5K (about 24 MHz)
   const p2sValid = m.reg('p1_sq_valid', 1, { reset: 0 });
@@ -182,11 +192,11 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   });
   const sum1 = m.let('sum1', acc1.add(p2sU.zext(sw.u1)).trunc(sw.u1));
   const sum2 = m.let('sum2', acc2.add(p2sSq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
-  m.If(p2sValid, () => {
-    m.If(p2sLast, () => {
-      acc1.set(constant(0, sw.u1));
-      acc2.set(constant(0, sw.u2));
-    }).Else(() => {
+  m.If(m.let('acc_clear', m.rst.or(p2sValid.and(p2sLast))), () => {
+    acc1.set(constant(0, sw.u1));
+    acc2.set(constant(0, sw.u2));
+  }).Else(() => {
+    m.If(p2sValid, () => {
       acc1.set(sum1);
       acc2.set(sum2);
     });
@@ -378,7 +388,9 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   // statistics unit: Horner adders and the divider/isqrt subtract-and-mux datapaths grow
   // with the accumulator and root widths (fitted to Yosys 0.23 synth_ice40 over four
   // parameter sets, within 4 %)
-  const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + (s.u1 + 1) + s.mulSteps + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 1) + s.sd + W + (s.sd + 1);
+  // phase, cnt, U1 and U2 holds, U2 + ~U1, N's bit, acc, divider remainder and dv, root,
+  // root/division remainder (shared), D != 0, quotient
+  const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 2) + 1 + W;
   const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
   const dsp = normalizerDspProducts(opts);
@@ -388,10 +400,10 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
   // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or 2^B - mean_u and the
   // -r * 2^B correction (dsp), buffer mux, diff, product, clamp
-  // A DSP product is not free in LUTs: Yosys 0.23 keeps about one LUT4 per product bit around
-  // each SB_MAC16 (fitted at N = 3600, B = 12: Yosys 761 LUT4 vs 634 without this term).
-  const p1Lut = (dsp.square ? 2 * B : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
-  const scaleLut = dsp.scale ? (B + 1) + (W + 1) + (B + 1 + W) : (W + 2) + (W + 1) + multiplyRadix4Luts(B + 1, B + 1 + W);
+  // A DSP product takes no LUTs (SB_MAC16 holds the square's register and b_off); pass 2's
+  // dsp product needs 2^B - mean_u, u + (2^B - mean_u) and the r * 2^B correction.
+  const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
+  const scaleLut = dsp.scale ? 2 * (B + 1) + (W + 1) : (W + 2) + (W + 1) + multiplyRadix4Luts(B + 1, B + 1 + W);
   const p2Lut = scaleLut + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
   // counters (add, compare, wrap), buffer address muxes, handshakes
   const ctrlLut = 4 * aw + nb * aw + 12;

@@ -32,7 +32,7 @@ train_one() {
   case "$1" in
     ecgbnn-s-rhythm17) run "$1" --arch ecgbnn-s --dataset "$R17" --epochs 120 --seed 1 --fp-epochs 40 ;;
     btpn-aami5) run "$1" --arch btpn --dataset "$A5" --epochs 100 --seed 1 ;;
-    ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 40 --augment roll --seed 1 --checkpoint-dir .cache/train/ecgbnn-s-aami5-r2 ;;
+    ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 30 --seed 1 ;;
     btpn-aami5-interpatient) run "$1" --arch btpn --dataset "$A5" --split interpatient --epochs 100 --seed 1 ;;
     ecgbnn-s-aami5-interpatient) run "$1" --arch ecgbnn-s --dataset "$A5" --split interpatient --epochs 20 --seed 1 ;;
     *) echo "unknown model $1" >&2; exit 2 ;;

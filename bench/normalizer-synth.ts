@@ -3,7 +3,7 @@
  * module) and, with --pnr, nextpnr-ice40 (UP5K SG48, seed 1) for its Fmax. N = 3600, 12-bit
  * samples, DEFAULT_ZSCORE, two SPRAM buffers, dsp multipliers: what the generator builds for
  * the shipped models. Writes bench/normalizer-synth.json.
- *   npx tsx bench/normalizer-synth.ts [--pnr] [--logic] [--seed N]  (a seed other than 1 writes nothing)
+ *   npm run bench:normalizer (= --pnr), or npx tsx bench/normalizer-synth.ts [--pnr] [--logic] [--seed N]  (a seed other than 1 writes nothing)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -268,9 +268,9 @@ export function buildEngine(o: EngineOptions): Engine {
     foldF = fcnt;
   }
   const constWord = romStage ? null : words[0]!;
-  // popcount pipeline registers: the tree's result arrives `stages` enabled cycles later, so
-  // the control signals travel through as many registers
-  const stages = shape.inputKind === 'binary' ? (o.fold.pipeline ?? 0) : 0;
+  // pipeline registers in the popcount (or layer 1's add/subtract) tree: its result arrives
+  // `stages` enabled cycles later, so the control signals travel through as many registers
+  const stages = o.fold.pipeline ?? 0;
   const delay = (name: string, e: Expr, reset: number | null): Expr => {
     let x = e;
     for (let i = 0; i < stages; i++) {
@@ -313,8 +313,9 @@ export function buildEngine(o: EngineOptions): Engine {
       const c = sub.trunc(contribW);
       contribs.push(m.let(`contrib${l}`, groupReal ? groupReal.select(c, constant(0, contribW, c.signed)) : c));
     } else {
-      const dot = m.instance(`lane${l}`, intDot({ simd, bits: tb, weights: laneWeights, name: `${tag}_dot${l}` }));
+      const dot = m.instance(`lane${l}`, intDot({ simd, bits: tb, weights: laneWeights, stages, name: `${tag}_dot${l}` }));
       dot.bind('x', tapsF);
+      if (stages > 0) dot.bind('ce', ce);
       if (laneWeights === undefined) dot.bind('w', sliceOf(weightWord!, l, simd));
       contribs.push(dot.out('sum'));
     }

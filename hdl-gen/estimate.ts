@@ -364,7 +364,8 @@ export function estimateEngine(
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
     lane = res((constWeights ? 0 : simd) + adderTreeLuts(simd, 1) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
   } else {
-    lane = res((constWeights ? 0 : simd * zb) + adderTreeLuts(simd, zb + 1) + accW + 1, accW);
+    // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide
+    lane = res((constWeights ? 0 : simd * zb) + adderTreeLuts(simd, zb + 1) + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
   const maskPop = padZero && window === 'regs' ? res(adderTreeLuts(simd, 1), 0) : ZERO;

@@ -13,8 +13,8 @@
  *   least the choices 1 and "all", so the divisor rule never leaves a layer without options.
  * - `weights` (optional) overrides where the layer's weight ROM lives ('lut' or 'bram');
  *   without it estimate.ts's size rule decides.
- * - `pipeline` (optional, binary layers) puts that many register stages into the XNOR +
- *   popcount trees: a higher clock for `pipeline` more cycles of latency per window.
+ * - `pipeline` (optional) puts that many register stages into the XNOR + popcount trees (layer
+ *   1: the add/subtract tree): a higher clock for `pipeline` more cycles of latency per window.
  * - `window` (optional) chooses the line buffer: 'regs' keeps the K window positions in
  *   registers and selects each group with a (taps/SIMD):1 mux; 'ram' keeps them in a small
  *   circular RAM (block RAM) read one group per cycle (binary layers, SIMD dividing the input
@@ -39,7 +39,7 @@ export const LayerFoldSchema = z
     pe: z.number().int().positive(),
     simd: z.number().int().positive(),
     weights: z.enum(['lut', 'bram']).optional(),
-    /** register stages inside the XNOR + popcount trees (binary layers; default 0) */
+    /** register stages inside the XNOR + popcount trees (layer 1: add/subtract tree; default 0) */
     pipeline: z.number().int().min(0).max(8).optional(),
     /** line buffer: 'regs' (K position registers) or 'ram' (circular RAM, binary layers with SIMD dividing C_in) */
     window: z.enum(['regs', 'ram']).optional(),
@@ -127,9 +127,6 @@ export function validateFolding(model: QModel, cfg: FoldingConfig, source = 'fol
       throw new UserError(
         `${source}: ${layerLabel(shape)}: SIMD ${f.simd} does not divide its ${shape.taps} ${what}; choose one of ${divisors(shape.taps).join(', ')}`,
       );
-    }
-    if (f.pipeline && shape.inputKind !== 'binary') {
-      throw new UserError(`${source}: ${layerLabel(shape)}: pipeline applies to binary layers (XNOR + popcount); remove it from this integer-input layer`);
     }
     if (f.window === 'ram') {
       const why = ramWindowUnsupported(windowGeometry(model, shape, f.simd));

@@ -1,10 +1,14 @@
 /**
  * Layer-1 dot product: integer inputs (the normalizer's z) times binary weights, as an
  * add/subtract tree: sum_i (w_i ? x_i : -x_i). With constant weights (one ROM word) each
- * term is fixed to x or -x at generation time. The tree pairs neighbours like the popcount's.
+ * term is fixed to x or -x at generation time. The tree pairs neighbours like the popcount's,
+ * and like it takes optional pipeline registers (`stages`, enabled by `ce`) between levels:
+ * on the iCE40 the unregistered tree + accumulator + threshold + pool of layer 1 was the
+ * critical path of the whole accelerator (17 MHz on the UP5K).
  */
-import { constant, Module, tree, type Expr } from '../../src/hdl/index.ts';
+import { Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { signedBits } from '../widths.ts';
+import { registerLevels } from './popcount.ts';
 
 export interface IntDotOptions {
   simd: number;
@@ -12,6 +16,8 @@ export interface IntDotOptions {
   bits: number;
   /** constant weights (bit i = tap i); omit for a `w` input */
   weights?: bigint;
+  /** pipeline register stages (default 0: combinational) */
+  stages?: number;
   name?: string;
 }
 
@@ -22,23 +28,50 @@ export function intDotWidth(simd: number, bits: number): number {
 
 export function intDot(o: IntDotOptions): Module {
   const { simd, bits } = o;
-  const m = new Module(o.name ?? `int_dot_${simd}x${bits}${o.weights !== undefined ? 'c' : ''}`, {
+  const stages = o.stages ?? 0;
+  const m = new Module(o.name ?? `int_dot_${simd}x${bits}${o.weights !== undefined ? 'c' : ''}_p${stages}`, {
     description: 'integer x binary weight dot product (add/subtract tree)',
-    params: { simd, bits, constantWeights: o.weights !== undefined },
+    params: { simd, bits, constantWeights: o.weights !== undefined, stages },
   });
   const x = m.input('x', simd * bits);
   const w = o.weights === undefined ? m.input('w', simd) : null;
+  const ce = stages > 0 ? m.input('ce', 1) : null;
   const terms: Expr[] = [];
   for (let i = 0; i < simd; i++) {
     const xi = x.slice(i * bits + bits - 1, i * bits).asSigned();
     if (w) terms.push(m.let(`t${i}`, w.bit(i).select(xi.sext(bits + 1), xi.neg())));
     else terms.push(((o.weights! >> BigInt(i)) & 1n) === 1n ? xi.sext(bits + 1) : xi.neg());
   }
-  const sum = tree(terms, (a, b) => a.add(b));
+  // the pairing tree, with registers after the levels registerLevels picks (the terms count as
+  // level 0, so a single stage on a small tree may sit right after the negations)
+  let level: Expr[] = terms;
+  const levels = Math.ceil(Math.log2(Math.max(1, simd)));
+  const regAfter = registerLevels(levels, stages);
+  let regIndex = 0;
+  let depth = 0;
+  const flush = () => {
+    while (regIndex < regAfter.length && regAfter[regIndex] === depth) {
+      level = level.map((e, i) => {
+        const r: Signal = m.reg(`s${depth}_${regIndex}_${i}`, e.width, { reset: null, enable: ce!, signed: true });
+        r.set(e);
+        return r;
+      });
+      regIndex++;
+    }
+  };
+  flush();
+  while (level.length > 1) {
+    const next: Expr[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(level[i]!.add(level[i + 1]!));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+    depth++;
+    flush();
+  }
+  const sum = level[0]!;
   const W = intDotWidth(simd, bits);
   const out = m.output('sum', W, { signed: true });
   out.set(sum.width >= W ? sum.trunc(W) : sum.sext(W));
-  void constant;
   return m;
 }
 

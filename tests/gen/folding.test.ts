@@ -43,9 +43,9 @@ describe('validateFolding', () => {
     expect(() => validateFolding(model, { layers: [...ok.layers, { layer: 'conv0', pe: 1, simd: 1 }] })).toThrow("layer 'conv0' is listed twice");
   });
 
-  it('accepts popcount pipelining on binary layers only', () => {
+  it('accepts pipelining of the popcount trees and of layer 1 add/subtract tree', () => {
     expect(validateFolding(model, { layers: ok.layers.map((l) => (l.layer === 'conv1' ? { ...l, pipeline: 2 } : l)) }).layers[1]!.pipeline).toBe(2);
-    expect(() => validateFolding(model, { layers: ok.layers.map((l) => (l.layer === 'conv0' ? { ...l, pipeline: 1 } : l)) })).toThrow("layer 0 'conv0': pipeline applies to binary layers");
+    expect(validateFolding(model, { layers: ok.layers.map((l) => (l.layer === 'conv0' ? { ...l, pipeline: 1 } : l)) }).layers[0]!.pipeline).toBe(1);
   });
 
   it('rejects two normalizer buffers without a z-score normalizer', () => {

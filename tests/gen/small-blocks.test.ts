@@ -55,6 +55,37 @@ describe('layer-1 add/subtract tree', () => {
   });
 });
 
+describe('layer-1 add/subtract tree, pipelined', () => {
+  for (const [simd, stages, constW] of [[7, 1, false], [7, 2, false], [16, 3, true]] as const) {
+    it(`simd ${simd} x 9 bits, ${stages} stage(s)${constW ? ', constant weights' : ''}, with clock-enable stalls`, async () => {
+      const weights = constW ? 0xb38dn : undefined;
+      const sim = await Simulator.build(intDot({ simd, bits: 9, stages, weights }));
+      const rng = makeRng(90 + simd + stages);
+      const cycles = Array.from({ length: 2000 }, (_, t) => {
+        const xs = Array.from({ length: simd }, () => (t % 40 === 0 ? -256 : t % 40 === 1 ? 255 : -256 + rng.int(512)));
+        const w = constW ? undefined : rng.int(2 ** simd);
+        return { xs, w, ce: rng() < 0.7 ? 1 : 0 };
+      });
+      const got = sim.run(cycles.map((c) => ({ x: packLanes(c.xs, 9), ...(c.w === undefined ? {} : { w: c.w }), ce: c.ce })));
+      // model: `stages` registers that load when ce is high
+      const pipe: (number | null)[] = Array.from({ length: stages }, () => null);
+      let checked = 0;
+      cycles.forEach((c, t) => {
+        const want = pipe[stages - 1];
+        if (want !== null && want !== undefined) {
+          expect(got[t]!.sum, `cycle ${t}`).toBe(BigInt(want));
+          checked++;
+        }
+        if (c.ce) {
+          for (let s = stages - 1; s > 0; s--) pipe[s] = pipe[s - 1]!;
+          pipe[0] = intDotModel(c.xs, weights ?? BigInt(c.w!));
+        }
+      });
+      expect(checked).toBeGreaterThan(1900);
+    });
+  }
+});
+
 describe('argmax', () => {
   it('5 classes: ties to the lowest index, random valid/ready', async () => {
     const sim = await Simulator.build(argmaxUnit({ classes: 5, width: 7 }));
@@ -73,6 +104,7 @@ describe('small blocks pass the tools', () => {
     await lintAndCheck(foldedAccumulator({ pe: 2, inWidth: 6, accWidth: 10 }));
     await lintAndCheck(intDot({ simd: 5, bits: 8 }));
     await lintAndCheck(intDot({ simd: 4, bits: 6, weights: 0b1010n }));
+    await lintAndCheck(intDot({ simd: 7, bits: 9, stages: 2 }));
     await lintAndCheck(argmaxUnit({ classes: 17, width: 20 }));
   });
 });

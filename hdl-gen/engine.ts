@@ -23,7 +23,9 @@
  *              [max a >= lo] = OR [a >= lo] and [max a <= hi] = AND [a <= hi], the pool ORs the
  *              G bits and ANDs the L bits, and bit = (OR_k G_k & L_k) XOR inv afterwards --
  *              exact, and 2 bits per interval instead of an integer per channel;
- *   'logits':  integers are max-pooled, summed into logits, then argmax.
+ *   'logits':  integers are max-pooled, summed into logits, then argmax; with the fold-serial
+ *              pool the pooled values go to the logit unit fold by fold (its sums are a ring
+ *              with PE adders, blocks/logits.ts), never assembled into a whole position.
  * Binary pre-activation per group: 2*popcount(agree & real) - popcount(real) (zero padding)
  * or 2*popcount(agree) - SIMD; summed over the groups it is sum_i x_i*w_i over real taps.
  */
@@ -366,7 +368,14 @@ export function buildEngine(o: EngineOptions): Engine {
     const geometry = { folds, pe, size: pool!.size, stride: pool!.stride, outputs: shape.outLength, mode: poolMode };
     const fp = m.instance(
       'pool',
-      foldPoolUnit({ ...geometry, invert: invert || undefined, storage: foldPoolStorage(folds, foldPoolStateWidth(geometry), o.family), name: `${tag}_pool` }),
+      foldPoolUnit({
+        ...geometry,
+        invert: invert || undefined,
+        storage: foldPoolStorage(folds, foldPoolStateWidth(geometry), o.family),
+        // the logit unit takes the pooled values fold by fold (its sums form a ring)
+        serialOut: mode === 'logits',
+        name: `${tag}_pool`,
+      }),
     );
     const fpIn = fp.stream('in');
     fpIn.valid.set(foldDone);
@@ -425,7 +434,7 @@ export function buildEngine(o: EngineOptions): Engine {
 
   if (mode === 'logits') {
     const fns = layer.out.kind === 'logits' ? layer.out.fns : [];
-    const lu = m.instance('logits', logitUnit({ fns, accWidth: accW, positions: shape.outLength, name: `${tag}_logits` }));
+    const lu = m.instance('logits', logitUnit({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length, name: `${tag}_logits` }));
     m.connect(pooled, lu.stream('in'));
     const lw = logitWidth({ fns, accWidth: accW, positions: shape.outLength });
     const am = m.instance('argmax', argmaxUnit({ classes: fns.length, width: lw, name: `${tag}_argmax` }));

@@ -51,8 +51,9 @@
  *   slot S, so 2*S*m FFs and LUTs per channel plus one combining LUT; integer max (logits
  *   layers): m*accW FFs and m*(accW+1) LUTs per channel; plus the conv position register
  *   (C_out FFs) and the output stream register (C_out + 1 FFs);
- * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, a serial
- *   Horner multiply), and a streaming argmax comparator;
+ * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, fed fold by
+ *   fold as a ring with PE adders behind a fold-serial pool, a serial Horner multiply), and a
+ *   streaming argmax comparator;
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
  * - normalizer: blocks/normalizer.ts's own structural model (normalizerTiming,
  *   estimateNormalizerResources): buffers in SPRAM on the UP5K and block RAM elsewhere,
@@ -133,10 +134,10 @@ export const FOLD_POOL_BRAM_MIN_BITS = 64;
  * foldPoolStorage). An ECP5 LUT RAM cell (TRELLIS_DPR16X4) counts as the two LUT4s of the
  * slice it occupies; synthesis reports list them apart, as LUTRAM.
  */
-function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family): Resources {
+function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family, serialOut = false): Resources {
   const geometry = { folds, pe, size: pool.size, stride: pool.stride, outputs, mode };
   const storage = foldPoolStorage(folds, foldPoolStateWidth(geometry), family);
-  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage }, family);
+  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage, serialOut }, family);
   return res(r.lut4 + 2 * r.lutram, r.ff, { bram: r.bram });
 }
 
@@ -404,13 +405,14 @@ export function estimateEngine(
     const sumW = signedBits(-positions * 2 ** (accW - 1), positions * 2 ** (accW - 1));
     const logitW = sumW + constW + 2;
     let poolR = ZERO;
-    if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family);
+    // fold-serial: the pooled values leave fold by fold into the logit unit's ring
+    if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family, true);
     else if (pool && (pool.size > 1 || pool.stride > 1)) {
       // with the conv position register (and the assembly of the earlier folds) in front
       poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2, shape.outChannels * accW + 1 + (folds - 1) * pe * accW));
     }
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
-    const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength });
+    const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length });
     const argmax = res(2 * logitW, 2 * logitW + unsignedBits(shape.outChannels));
     out = addResources(poolR, res(lu.lut4, lu.ff), argmax);
     // the unit's multiply tail, then the argmax's output register

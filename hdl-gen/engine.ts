@@ -34,7 +34,7 @@ import { contributingConvPositions, type LayerShape } from '../src/model/shapes.
 import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth, foldPoolStorage } from './estimate.ts';
+import { accumulatorWidth, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -45,7 +45,7 @@ import { logitUnit, logitWidth } from './blocks/logits.ts';
 import { poolUnit } from './blocks/pool.ts';
 import { foldPoolStateWidth, foldPoolUnit, type FoldPoolOptions } from './blocks/fold-pool.ts';
 import { xnorPopcount } from './blocks/popcount.ts';
-import { fnIntervals, splitCombine, splitSlots, thresholdUnit } from './blocks/threshold.ts';
+import { fnIntervals, splitCombine, splitSlots, thresholdParamColumns, thresholdUnit } from './blocks/threshold.ts';
 
 export type EngineMode = 'bitpool' | 'splitpool' | 'logits';
 
@@ -345,8 +345,17 @@ export function buildEngine(o: EngineOptions): Engine {
   let laneValues: Expr[];
   if (mode !== 'logits') {
     const split = mode === 'splitpool';
-    const th = m.instance('threshold', thresholdUnit({ fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split, name: `${tag}_threshold` }));
-    if (folds > 1) th.bind('fold', foldD);
+    const thOpts = { fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split };
+    const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
+    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
+    if (folds > 1 && params === 'rom') {
+      // the ROM reads through a register: drive it with the next value of a counter of the
+      // folds taken (fold results come in order), so it holds the parameters of fold foldD
+      const taken = m.reg('param_fold', counterBits(folds));
+      const nextTaken = m.let('param_fold_next', ce.and(vD).and(lastGD).select(countUp(taken, folds - 1), taken));
+      taken.set(nextTaken);
+      th.bind('fold_next', nextTaken);
+    } else if (folds > 1) th.bind('fold', foldD);
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');
     laneValues = Array.from({ length: pe }, (_, l) => (split ? sliceOf(bits, l, laneBits) : bits.bit(l)));

@@ -30,7 +30,9 @@
  *   weights) + adder tree of n (zBits+1)-bit leaves;
  * - accumulator: accW LUTs + accW FFs per lane; output function: one comparator (accW LUTs)
  *   per lane when every channel's function is monotone (ge/le/const), two otherwise, plus a
- *   per-lane table ROM when any channel uses a table;
+ *   per-lane table ROM when any channel uses a table; the per-fold parameters as a case
+ *   statement (caseParamLuts, per parameter bit that differs between folds), or in block RAM
+ *   when thresholdParamStorage says so (a fold counter beside it);
  * - ROM of D words x W bits in LUTs: W * (2*ceil(D/16) - 1) LUTs (16x1 per LUT4 plus a mux
  *   tree), 0 when D = 1 (constants); in block RAM: the cheapest aspect ratio
  *   (iCE40 SB_RAM40_4K 256x16..2048x2, ECP5 DP16KD 512x36..16384x1);
@@ -59,14 +61,14 @@
  *   estimateNormalizerResources): buffers in SPRAM on the UP5K and block RAM elsewhere,
  *   its two multipliers in DSP cells when the target has them (multipliers 'dsp'), else LUTs.
  */
-import type { QModel } from '../src/model/qmodel.ts';
+import type { BitFunction, QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import type { Family, Target } from '../src/design/targets.ts';
 import { windowGeometry, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
 import { ramWindowGeometry, ramWindowUnsupported } from './blocks/ramwindow.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
-import { fnIntervals, splitSlots } from './blocks/threshold.ts';
+import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitTailCycles, logitUnitResources } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 
@@ -128,6 +130,28 @@ export function foldPoolStorage(folds: number, width: number, family: Family): F
   return bramBlocks(folds, width, family) * FOLD_POOL_BRAM_MIN_BITS <= folds * width ? 'block' : 'logic';
 }
 export const FOLD_POOL_BRAM_MIN_BITS = 64;
+
+/**
+ * LUT4s of a threshold unit's case statement over `folds` folds with `varying` parameter bits
+ * that differ between folds: per such bit a function of the fold index, about
+ * max(0.6, folds / 25) LUT4 (fitted to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5
+ * threshold units at PE 1, 8..64 folds: 4..43 LUT4 of parameters beside the comparators).
+ */
+export function caseParamLuts(folds: number, varying: number): number {
+  return folds <= 1 ? 0 : Math.round(varying * Math.max(0.6, folds / 25));
+}
+
+/**
+ * Where a threshold unit's per-fold parameters live (blocks/threshold.ts's `params`): a
+ * block-RAM ROM of `folds` words x columns.width bits when each block replaces at least
+ * THRESHOLD_ROM_MIN_LUTS of the case statement's LUT4s (caseParamLuts), else the case
+ * statement. On the smallest UP5K designs block RAM is left over (19 of 30 EBR), LUT4s are not.
+ */
+export function thresholdParamStorage(folds: number, columns: { width: number; varying: number }, family: Family): 'case' | 'rom' {
+  if (folds <= 1 || columns.width === 0) return 'case';
+  return caseParamLuts(folds, columns.varying) >= THRESHOLD_ROM_MIN_LUTS * bramBlocks(folds, columns.width, family) ? 'rom' : 'case';
+}
+export const THRESHOLD_ROM_MIN_LUTS = 16;
 
 /**
  * A fold-serial pool (blocks/fold-pool.ts's own structural model, its storage by
@@ -377,10 +401,18 @@ export function estimateEngine(
   const foldSerial = !!pool && (pool.size > 1 || pool.stride > 1) && folds > 1;
   if (layer.out.kind === 'binary') {
     const monotone = layer.out.fns.every((f) => isMonotone(f.kind));
-    const paramWidth = monotone ? accW + 1 : 2 * accW + 1;
     const tables = layer.out.fns.filter((f) => f.kind === 'table');
     const tableSize = tables.length ? 2 ** unsignedBits(Math.max(...tables.map((f) => (f.kind === 'table' ? f.size : 0))) - 1) : 0;
-    const compare = res(pe * (monotone ? accW : 2 * accW) + lutRomLuts(folds, pe * paramWidth) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0);
+    // the per-fold parameters: a case statement, or a block-RAM ROM read through its register
+    // with a fold counter for the pre-read (thresholdParamStorage)
+    const split = !monotone && !!pool && (pool.size > 1 || pool.stride > 1);
+    const thFns = foldSerial && monotone ? layer.out.fns.map((f): BitFunction => (f.kind === 'le' ? { kind: 'ge', t: f.t + 1 } : f)) : layer.out.fns;
+    const columns = thresholdParamColumns({ fns: thFns, pe, accWidth: accW, reachable: shape.channelPreact, split });
+    const params =
+      thresholdParamStorage(folds, columns, target.family) === 'rom'
+        ? res(2 * counterBits(folds), counterBits(folds), { bram: bramBlocks(folds, columns.width, target.family) })
+        : res(caseParamLuts(folds, columns.varying), 0);
+    const compare = addResources(res(pe * (monotone ? accW : 2 * accW) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
     if (foldSerial) {
       // fold by fold (blocks/fold-pool.ts): AND channels pool inverted, split lanes finish per fold
       const slots = splitSlots(layer.out.fns, shape.channelPreact);

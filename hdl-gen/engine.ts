@@ -23,7 +23,9 @@
  *              [max a >= lo] = OR [a >= lo] and [max a <= hi] = AND [a <= hi], the pool ORs the
  *              G bits and ANDs the L bits, and bit = (OR_k G_k & L_k) XOR inv afterwards --
  *              exact, and 2 bits per interval instead of an integer per channel;
- *   'logits':  integers are max-pooled, summed into logits, then argmax.
+ *   'logits':  integers are max-pooled, summed into logits, then argmax; with the fold-serial
+ *              pool the pooled values go to the logit unit fold by fold (its sums are a ring
+ *              with PE adders, blocks/logits.ts), never assembled into a whole position.
  * Binary pre-activation per group: 2*popcount(agree & real) - popcount(real) (zero padding)
  * or 2*popcount(agree) - SIMD; summed over the groups it is sum_i x_i*w_i over real taps.
  */
@@ -32,7 +34,7 @@ import { contributingConvPositions, type LayerShape } from '../src/model/shapes.
 import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth, foldPoolStorage } from './estimate.ts';
+import { accumulatorWidth, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -43,7 +45,7 @@ import { logitUnit, logitWidth } from './blocks/logits.ts';
 import { poolUnit } from './blocks/pool.ts';
 import { foldPoolStateWidth, foldPoolUnit, type FoldPoolOptions } from './blocks/fold-pool.ts';
 import { xnorPopcount } from './blocks/popcount.ts';
-import { fnIntervals, splitCombine, splitSlots, thresholdUnit } from './blocks/threshold.ts';
+import { fnIntervals, splitCombine, splitSlots, thresholdParamColumns, thresholdUnit } from './blocks/threshold.ts';
 
 export type EngineMode = 'bitpool' | 'splitpool' | 'logits';
 
@@ -344,8 +346,17 @@ export function buildEngine(o: EngineOptions): Engine {
   let laneValues: Expr[];
   if (mode !== 'logits') {
     const split = mode === 'splitpool';
-    const th = m.instance('threshold', thresholdUnit({ fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split, name: `${tag}_threshold` }));
-    if (folds > 1) th.bind('fold', foldD);
+    const thOpts = { fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split };
+    const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
+    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
+    if (folds > 1 && params === 'rom') {
+      // the ROM reads through a register: drive it with the next value of a counter of the
+      // folds taken (fold results come in order), so it holds the parameters of fold foldD
+      const taken = m.reg('param_fold', counterBits(folds));
+      const nextTaken = m.let('param_fold_next', ce.and(vD).and(lastGD).select(countUp(taken, folds - 1), taken));
+      taken.set(nextTaken);
+      th.bind('fold_next', nextTaken);
+    } else if (folds > 1) th.bind('fold', foldD);
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');
     laneValues = Array.from({ length: pe }, (_, l) => (split ? sliceOf(bits, l, laneBits) : bits.bit(l)));
@@ -367,7 +378,14 @@ export function buildEngine(o: EngineOptions): Engine {
     const geometry = { folds, pe, size: pool!.size, stride: pool!.stride, outputs: shape.outLength, mode: poolMode };
     const fp = m.instance(
       'pool',
-      foldPoolUnit({ ...geometry, invert: invert || undefined, storage: foldPoolStorage(folds, foldPoolStateWidth(geometry), o.family), name: `${tag}_pool` }),
+      foldPoolUnit({
+        ...geometry,
+        invert: invert || undefined,
+        storage: foldPoolStorage(folds, foldPoolStateWidth(geometry), o.family),
+        // the logit unit takes the pooled values fold by fold (its sums form a ring)
+        serialOut: mode === 'logits',
+        name: `${tag}_pool`,
+      }),
     );
     const fpIn = fp.stream('in');
     fpIn.valid.set(foldDone);
@@ -426,7 +444,7 @@ export function buildEngine(o: EngineOptions): Engine {
 
   if (mode === 'logits') {
     const fns = layer.out.kind === 'logits' ? layer.out.fns : [];
-    const lu = m.instance('logits', logitUnit({ fns, accWidth: accW, positions: shape.outLength, name: `${tag}_logits` }));
+    const lu = m.instance('logits', logitUnit({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length, name: `${tag}_logits` }));
     m.connect(pooled, lu.stream('in'));
     const lw = logitWidth({ fns, accWidth: accW, positions: shape.outLength });
     const am = m.instance('argmax', argmaxUnit({ classes: fns.length, width: lw, name: `${tag}_argmax` }));

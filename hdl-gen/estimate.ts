@@ -30,7 +30,9 @@
  *   weights) + adder tree of n (zBits+1)-bit leaves;
  * - accumulator: accW LUTs + accW FFs per lane; output function: one comparator (accW LUTs)
  *   per lane when every channel's function is monotone (ge/le/const), two otherwise, plus a
- *   per-lane table ROM when any channel uses a table;
+ *   per-lane table ROM when any channel uses a table; the per-fold parameters as a case
+ *   statement (caseParamLuts, per parameter bit that differs between folds), or in block RAM
+ *   when thresholdParamStorage says so (a fold counter beside it);
  * - ROM of D words x W bits in LUTs: W * (2*ceil(D/16) - 1) LUTs (16x1 per LUT4 plus a mux
  *   tree), 0 when D = 1 (constants); in block RAM: the cheapest aspect ratio
  *   (iCE40 SB_RAM40_4K 256x16..2048x2, ECP5 DP16KD 512x36..16384x1);
@@ -51,22 +53,23 @@
  *   slot S, so 2*S*m FFs and LUTs per channel plus one combining LUT; integer max (logits
  *   layers): m*accW FFs and m*(accW+1) LUTs per channel; plus the conv position register
  *   (C_out FFs) and the output stream register (C_out + 1 FFs);
- * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, a serial
- *   Horner multiply), and a streaming argmax comparator;
+ * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, fed fold by
+ *   fold as a ring with PE adders behind a fold-serial pool, a serial Horner multiply), and a
+ *   streaming argmax comparator;
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
  * - normalizer: blocks/normalizer.ts's own structural model (normalizerTiming,
  *   estimateNormalizerResources): buffers in SPRAM on the UP5K and block RAM elsewhere,
  *   its two multipliers in DSP cells when the target has them (multipliers 'dsp'), else LUTs.
  */
-import type { QModel } from '../src/model/qmodel.ts';
+import type { BitFunction, QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import type { Family, Target } from '../src/design/targets.ts';
 import { windowGeometry, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
 import { ramWindowGeometry, ramWindowUnsupported } from './blocks/ramwindow.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
-import { fnIntervals, splitSlots } from './blocks/threshold.ts';
-import { logitTailCycles, logitUnitResources } from './blocks/logits.ts';
+import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
+import { logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 
 export interface Resources {
@@ -129,14 +132,36 @@ export function foldPoolStorage(folds: number, width: number, family: Family): F
 export const FOLD_POOL_BRAM_MIN_BITS = 64;
 
 /**
+ * LUT4s of a threshold unit's case statement over `folds` folds with `varying` parameter bits
+ * that differ between folds: per such bit a function of the fold index, about
+ * max(0.6, folds / 25) LUT4 (fitted to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5
+ * threshold units at PE 1, 8..64 folds: 4..43 LUT4 of parameters beside the comparators).
+ */
+export function caseParamLuts(folds: number, varying: number): number {
+  return folds <= 1 ? 0 : Math.round(varying * Math.max(0.6, folds / 25));
+}
+
+/**
+ * Where a threshold unit's per-fold parameters live (blocks/threshold.ts's `params`): a
+ * block-RAM ROM of `folds` words x columns.width bits when each block replaces at least
+ * THRESHOLD_ROM_MIN_LUTS of the case statement's LUT4s (caseParamLuts), else the case
+ * statement. On the smallest UP5K designs block RAM is left over (19 of 30 EBR), LUT4s are not.
+ */
+export function thresholdParamStorage(folds: number, columns: { width: number; varying: number }, family: Family): 'case' | 'rom' {
+  if (folds <= 1 || columns.width === 0) return 'case';
+  return caseParamLuts(folds, columns.varying) >= THRESHOLD_ROM_MIN_LUTS * bramBlocks(folds, columns.width, family) ? 'rom' : 'case';
+}
+export const THRESHOLD_ROM_MIN_LUTS = 16;
+
+/**
  * A fold-serial pool (blocks/fold-pool.ts's own structural model, its storage by
  * foldPoolStorage). An ECP5 LUT RAM cell (TRELLIS_DPR16X4) counts as the two LUT4s of the
  * slice it occupies; synthesis reports list them apart, as LUTRAM.
  */
-function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family): Resources {
+function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family, serialOut = false): Resources {
   const geometry = { folds, pe, size: pool.size, stride: pool.stride, outputs, mode };
   const storage = foldPoolStorage(folds, foldPoolStateWidth(geometry), family);
-  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage }, family);
+  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage, serialOut }, family);
   return res(r.lut4 + 2 * r.lutram, r.ff, { bram: r.bram });
 }
 
@@ -377,10 +402,18 @@ export function estimateEngine(
   const foldSerial = !!pool && (pool.size > 1 || pool.stride > 1) && folds > 1;
   if (layer.out.kind === 'binary') {
     const monotone = layer.out.fns.every((f) => isMonotone(f.kind));
-    const paramWidth = monotone ? accW + 1 : 2 * accW + 1;
     const tables = layer.out.fns.filter((f) => f.kind === 'table');
     const tableSize = tables.length ? 2 ** unsignedBits(Math.max(...tables.map((f) => (f.kind === 'table' ? f.size : 0))) - 1) : 0;
-    const compare = res(pe * (monotone ? accW : 2 * accW) + lutRomLuts(folds, pe * paramWidth) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0);
+    // the per-fold parameters: a case statement, or a block-RAM ROM read through its register
+    // with a fold counter for the pre-read (thresholdParamStorage)
+    const split = !monotone && !!pool && (pool.size > 1 || pool.stride > 1);
+    const thFns = foldSerial && monotone ? layer.out.fns.map((f): BitFunction => (f.kind === 'le' ? { kind: 'ge', t: f.t + 1 } : f)) : layer.out.fns;
+    const columns = thresholdParamColumns({ fns: thFns, pe, accWidth: accW, reachable: shape.channelPreact, split });
+    const params =
+      thresholdParamStorage(folds, columns, target.family) === 'rom'
+        ? res(2 * counterBits(folds), counterBits(folds), { bram: bramBlocks(folds, columns.width, target.family) })
+        : res(caseParamLuts(folds, columns.varying), 0);
+    const compare = addResources(res(pe * (monotone ? accW : 2 * accW) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
     if (foldSerial) {
       // fold by fold (blocks/fold-pool.ts): AND channels pool inverted, split lanes finish per fold
       const slots = splitSlots(layer.out.fns, shape.channelPreact);
@@ -401,23 +434,24 @@ export function estimateEngine(
     }
   } else {
     const fns = layer.out.fns;
-    const constW = signedBits(Math.min(...fns.flatMap((f) => [f.pos, f.neg, f.bias])), Math.max(...fns.flatMap((f) => [f.pos, f.neg, f.bias])));
-    const sumW = signedBits(-positions * 2 ** (accW - 1), positions * 2 ** (accW - 1));
-    const logitW = sumW + constW + 2;
+    const logitW = logitWidth({ fns, accWidth: accW, positions: shape.outLength });
     let poolR = ZERO;
-    if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family);
+    // fold-serial: the pooled values leave fold by fold into the logit unit's ring
+    if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family, true);
     else if (pool && (pool.size > 1 || pool.stride > 1)) {
       // with the conv position register (and the assembly of the earlier folds) in front
       poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2, shape.outChannels * accW + 1 + (folds - 1) * pe * accW));
     }
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
-    const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength });
-    const argmax = res(2 * logitW, 2 * logitW + unsignedBits(shape.outChannels));
+    const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length });
+    // streaming argmax (blocks/argmax.ts): comparator and best-value register of the logit
+    // width, three class-index registers; yosys 0.23 synth_ice40, aami5 (28-bit logits, 5
+    // classes): 72 LUT4 / 38 FF, estimate 72 / 38
+    const cb = counterBits(shape.outChannels);
+    const argmax = res(2 * logitW + 4 * cb + 4, logitW + 3 * cb + 1);
     out = addResources(poolR, res(lu.lut4, lu.ff), argmax);
     // the unit's multiply tail, then the argmax's output register
     tail = logitTailCycles(fns) + 1;
-    void constW;
-    void sumW;
   }
 
   // the RAM window writes a position in W cycles (one SIMD sub-block each)

@@ -20,6 +20,10 @@
  * register; with the last fold the whole pooled word, XOR a constant `invert` mask, goes to
  * the output register. The input is refused only when the last fold of an ending window
  * finds that register still full.
+ * With `serialOut` the pooled word leaves fold by fold instead (one output word of PE lanes
+ * per fold of an ending window, in fold order; no assembly register, an output register of
+ * PE lanes): for a consumer that works fold by fold as well (blocks/logits.ts's ring). Any
+ * fold of an ending window is then refused while the output register is full.
  *
  * Lane values: 'bits' modes pool each of a lane's `width` bits with OR or AND (the same ops
  * in every lane and fold: the engine turns fold-dependent AND channels into OR by pooling
@@ -55,6 +59,8 @@ export interface FoldPoolOptions {
   /** output bits inverted after assembly (channel c's bits at [c*ow, (c+1)*ow)) */
   invert?: bigint;
   storage: FoldPoolStorage;
+  /** emit each fold's pooled lanes as its own output word (see the file comment; no `invert`) */
+  serialOut?: boolean;
   name?: string;
 }
 
@@ -83,12 +89,13 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   const OB = pe * ow;
   const nIn = poolInputs(o);
   const slots = foldPoolSlots(o);
-  const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}`, {
+  if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
+  const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
     description: 'fold-serial max-pool: per-fold partial windows in a state memory, pooled word assembled fold by fold',
-    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none' },
+    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut },
   });
   const inp = m.streamIn('in', B);
-  const out = m.streamOut('out', F * OB, { reg: true });
+  const out = m.streamOut('out', o.serialOut ? OB : F * OB, { reg: true });
   const mode = o.mode;
   const x = inp.payload;
 
@@ -137,7 +144,8 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   const endsAt = fed.map((f) => f.eq(o.size - 1));
   const anyEnds = m.let('window_ends', o.size === 1 ? startsHere : endsAt.reduce((a, b) => a.or(b)));
 
-  const accept = m.let('accept', lastFold.and(anyEnds).and(out.valid).and(out.ready.not()).not());
+  const blocked = anyEnds.and(out.valid).and(out.ready.not());
+  const accept = m.let('accept', (o.serialOut ? blocked : lastFold.and(blocked)).not());
   inp.ready.set(accept);
   const fire = m.let('fire', inp.valid.and(accept));
   const nextFold = lastFold.select(constant(0, fold.width), fold.add(1).trunc(fold.width));
@@ -158,15 +166,22 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   const done = m.let('fold_result', finish(result));
 
   // ---- assembly and output ---------------------------------------------------------------------
-  // folds 0..F-2 of the ending window, shifted in from the top: fold 0 ends at the bottom
-  const asm = m.reg('assembly', (F - 1) * OB, { reset: null });
-  m.If(fire.and(anyEnds).and(lastFold.not()), () => asm.set(F === 2 ? done : cat(done, asm.slice((F - 1) * OB - 1, OB))));
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
-  m.If(fire.and(anyEnds).and(lastFold), () => {
-    out.valid.set(1);
-    const word = cat(done, asm);
-    out.payload.set(o.invert ? word.xor(constant(o.invert, F * OB)) : word);
-  });
+  if (o.serialOut) {
+    m.If(fire.and(anyEnds), () => {
+      out.valid.set(1);
+      out.payload.set(done);
+    });
+  } else {
+    // folds 0..F-2 of the ending window, shifted in from the top: fold 0 ends at the bottom
+    const asm = m.reg('assembly', (F - 1) * OB, { reset: null });
+    m.If(fire.and(anyEnds).and(lastFold.not()), () => asm.set(F === 2 ? done : cat(done, asm.slice((F - 1) * OB - 1, OB))));
+    m.If(fire.and(anyEnds).and(lastFold), () => {
+      out.valid.set(1);
+      const word = cat(done, asm);
+      out.payload.set(o.invert ? word.xor(constant(o.invert, F * OB)) : word);
+    });
+  }
 
   m.If(fire, () => {
     fold.set(nextFold);
@@ -244,7 +259,8 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  *   ending slot ((m - 1) B);
  * - split finishing (one LUT4 per interval slot and lane), the constant inversion on the way
  *   to the output register (one LUT4 per inverted bit);
- * - assembly shift register (F - 1) OB FFs, output register F OB + 1 FFs;
+ * - assembly shift register (F - 1) OB FFs, output register F OB + 1 FFs (serialOut: no
+ *   assembly, output register OB + 1 FFs);
  * - state memory of F words x m B bits: block RAM (its read register inside); flip-flops
  *   (F m B, the read register m B, an F:1 read multiplexer); ECP5 LUT RAM (16 x 4 bits per
  *   TRELLIS_DPR16X4, read register m B, a 16-word-bank multiplexer beyond 16 folds);
@@ -281,7 +297,7 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice
   let inverted = 0;
   for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
   lut4 += inverted;
-  ff += (F - 1) * OB + F * OB + 1;
+  ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
   const counters = counterBits(F) + counterBits(poolInputs(o)) + counterBits(o.stride) + counterBits(o.outputs + 1) + counterBits(slots) + (stateful ? slots * counterBits(o.size + 1) : 0);
   ff += counters;
   lut4 += 2 * counters;

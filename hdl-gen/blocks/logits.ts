@@ -6,25 +6,34 @@
  *   S_c = sum of all a  and  N_c = Sneg_c,  logit_c = pos_c * S_c + (neg_c - pos_c) * N_c + bias_c * P
  * so the accumulators are plain adders (N_c only adds when a < 0; no operand gating).
  *
- * Why serial. Positions arrive one word per position with all C channels in it, possibly one
- * per cycle, so the accumulation stays parallel (one adder per sum). The multiply happens once
- * per window; an earlier version multiplied all C channels at once with constant shift-add
- * trees and multiplexed the C results out, which cost ~6.5k LUT4 on ECP5 for 17 channels.
- * Here one Horner loop of the logit width does it channel by channel: over the K bits of the
- * three constants (two's complement, MSB first, K = the widest of them),
+ * Why serial. Positions arrive as words of `lanes` channels. With all C channels in one word
+ * (lanes = C, possibly one word per cycle) the accumulation is parallel, one adder per sum.
+ * The multiply happens once per window; an earlier version multiplied all C channels at once
+ * with constant shift-add trees and multiplexed the C results out, which cost ~6.5k LUT4 on
+ * ECP5 for 17 channels. Here one Horner loop of the logit width does it channel by channel:
+ * over the K bits of the three constants (two's complement, MSB first, K = the widest of them),
  *   acc <- 2 acc + x_j,  x_j = k1_j S_0 + k2_j N_0 + kb_j P,
  * with the MSB step subtracting (acc <- -x_0). The constants' bits come from a case-statement
  * ROM indexed by (channel, step). The sums are read out through their own registers: after a
  * channel's logit is taken, S and N shift down one channel (S_c <- S_c+1, zero into the top),
  * so channel 0 always holds the one being multiplied, no C:1 multiplexer is needed, and after
- * C shifts every sum is zero, ready for the next window. Intermediate Horner values may wrap;
+ * C shifts every sum is zero, ready for the next window.
+ * Fold-serial input (lanes < C, from the fold-serial pool of a folded engine): each position
+ * comes as C/lanes words in channel order (word f holds channels f*lanes .. f*lanes+lanes-1).
+ * The sums then form a ring that turns by `lanes` channels per word: the bottom `lanes`
+ * entries (the word's channels) go, with the word added, to the top, the rest move down, so
+ * after C/lanes words the ring is back in channel order. Only `lanes` adders per sum kind
+ * (instead of C), and with lanes = 1 a ring step and a read-out step are the same shift, so
+ * the sum registers need no choice at all. The negative sum then adds a gated value (the
+ * ring always turns) instead of skipping the add with a clock enable.
+ * Intermediate Horner values may wrap;
  * arithmetic is modulo 2^logitWidth and the final logit fits, so it is exact.
  * Timing: while multiplying the unit takes no input; channel c's logit is loaded into the
  * output register at its K-th step (held there while the output register is full), so with
  * the output always ready the C logits leave K cycles apart (logitTailCycles: C * K + 1).
  * Logits are integers in units of 2^-fracBits, exactly the reference's values.
  */
-import { cat, constant, Module, type Expr } from '../../src/hdl/index.ts';
+import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import type { LogitOutput } from '../../src/model/qmodel.ts';
 import { counterBits, signedBits } from '../widths.ts';
 
@@ -32,6 +41,11 @@ export interface LogitOptions {
   fns: LogitOutput['fns'];
   /** width of each signed input value */
   accWidth: number;
+  /**
+   * channels per input word (dividing C; default C): fewer means fold-serial input, C/lanes
+   * words per position in channel order (see the file comment)
+   */
+  lanes?: number;
   /** positions per image */
   positions: number;
   name?: string;
@@ -80,42 +94,54 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
 
 /**
  * LUT4 and FF estimate of this unit (iCE40 cells; on ECP5 the adders go to CCU2C, so LUT4 is
- * about half). Structure, C channels, SW sum bits, XW addend bits, LW logit bits, K steps:
+ * about half). Structure, C channels, L lanes per word, SW sum bits, XW addend bits, LW logit
+ * bits, K steps:
  * - FF: the 2C sums (2 C SW), Horner accumulator (LW), output register (LW + 1), counters of
- *   positions, channels and steps, two state bits;
- * - LUT4: per sum bit an adder LUT and the shift/add choice (4 C SW); the Horner datapath,
- *   gated S + N, + P, xor and the logit-wide adder (1.25 (SW + XW + 2 LW), fitted); the
- *   case ROM of 3 C K constant bits (one LUT4 per 6 bits, fitted).
+ *   input words, channels and steps, two state bits;
+ * - LUT4, parallel input (L = C): per sum bit an adder LUT and the shift/add choice
+ *   (4 C SW); fold-serial (L < C): per lane an adder per sum kind, the negative one gated
+ *   (3 L SW), and, unless L = 1, the choice between a ring step and a read-out step per sum
+ *   bit (2 C SW); with L = 1 only the top entries choose (sum or zero; fitted: 4 SW in all);
+ * - the Horner datapath, gated S + N, + P, xor and the logit-wide adder
+ *   (1.25 (SW + XW + 2 LW), fitted); the case ROM of 3 C K constant bits (one LUT4 per 6
+ *   bits, fitted).
  * Calibrated with yosys 0.23 synth_ice40 on the unit alone: C = 17 (rhythm17: accWidth 10,
  * 27 positions, K = 14) 1,239 LUT4 / 574 FF, estimate 1,238 / 575; C = 5 (accWidth 9,
  * 1 position, K = 4) 268 / 134, estimate 269 / 135; C = 5 (rhythm17's first five channels)
- * 433 / 210, estimate 431 / 211.
+ * 433 / 210, estimate 431 / 211. Fold-serial (ring): aami5's last layer
+ * (C = 5, L = 1, accWidth 10, 27 positions, K = 18) 219 / 224, estimate 214 / 225; C = 6, L = 2
+ * (accWidth 9, 1 position) 250 / 156, estimate 254 / 157.
  */
-export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions'>): { lut4: number; ff: number } {
+export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number } {
   const C = o.fns.length;
+  const L = o.lanes ?? C;
   const SW = sumWidth(o);
   const XW = addendWidth(o);
   const LW = logitWidth(o);
   const K = logitSteps(o.fns);
-  const ff = 2 * C * SW + LW + (LW + 1) + counterBits(o.positions) + counterBits(C) + counterBits(K) + 2;
-  const lut4 = 4 * C * SW + Math.round(1.25 * (SW + XW + 2 * LW)) + Math.ceil((3 * C * K) / 6);
+  const ff = 2 * C * SW + LW + (LW + 1) + counterBits(o.positions * (C / L)) + counterBits(C) + counterBits(K) + 2;
+  const sums = L === C ? 4 * C * SW : L === 1 ? 4 * SW : 3 * L * SW + 2 * C * SW;
+  const lut4 = sums + Math.round(1.25 * (SW + XW + 2 * LW)) + Math.ceil((3 * C * K) / 6);
   return { lut4, ff };
 }
 
 export function logitUnit(o: LogitOptions): Module {
   const C = o.fns.length;
+  const L = o.lanes ?? C;
+  if (!Number.isInteger(L) || L < 1 || C % L !== 0) throw new RangeError(`logitUnit: lanes ${L} must divide the ${C} channels`);
   const W = o.accWidth;
   const LW = logitWidth(o);
   const SW = sumWidth(o);
   const K = logitSteps(o.fns);
   const P = o.positions;
-  const m = new Module(o.name ?? `logits_${C}ch_a${W}_n${P}`, {
-    description: 'logits: sums of all and of negative values per channel, serial Horner multiply, channel-order stream',
-    params: { channels: C, accWidth: W, positions: P, logitWidth: LW, steps: K },
+  const words = P * (C / L);
+  const m = new Module(o.name ?? `logits_${C}ch${L < C ? `_l${L}` : ''}_a${W}_n${P}`, {
+    description: L < C ? 'logits: fold-serial ring of the sums of all and of negative values, serial Horner multiply, channel-order stream' : 'logits: sums of all and of negative values per channel, serial Horner multiply, channel-order stream',
+    params: { channels: C, lanes: L, accWidth: W, positions: P, logitWidth: LW, steps: K },
   });
-  const inp = m.streamIn('in', C * W);
+  const inp = m.streamIn('in', L * W);
   const out = m.streamOut('out', LW, { signed: true, reg: true });
-  const pos = m.reg('pos', counterBits(P));
+  const pos = m.reg('pos', counterBits(words));
   const emitting = m.reg('emitting', 1);
   const ch = m.reg('ch', counterBits(C));
   const step = m.reg('step', counterBits(K));
@@ -131,20 +157,45 @@ export function logitUnit(o: LogitOptions): Module {
   const lastStep = m.let('last_step', step.eq(K - 1));
   // the sums move down one channel: while clearing, and when a logit enters the output register
   const shift = m.let('shift', clearing.or(emitting.and(lastStep).and(canLoad)));
-  const values = o.fns.map((_, c) => inp.payload.slice(c * W + W - 1, c * W).asSigned());
-  // explicit clock enables, so each sum bit is an adder bit plus a 2:1 shift/add choice
-  const sAll = o.fns.map((_, c) => m.reg(`s${c}`, SW, { signed: true, reset: null, enable: m.let(`s${c}_en`, fire.or(shift)) }));
-  const sNeg = o.fns.map((_, c) => m.reg(`n${c}`, SW, { signed: true, reset: null, enable: m.let(`n${c}_en`, fire.and(values[c]!.bit(W - 1)).or(shift)) }));
-
-  // ---- accumulation: one position (all channels) per cycle ---------------------------------
+  const values = Array.from({ length: L }, (_, l) => inp.payload.slice(l * W + W - 1, l * W).asSigned());
   const zero = constant(0, SW, true);
-  for (let c = 0; c < C; c++) {
-    const a = values[c]!.sext(SW);
-    sAll[c]!.set(shift.select(c + 1 < C ? sAll[c + 1]! : zero, sAll[c]!.add(a).trunc(SW)));
-    sNeg[c]!.set(shift.select(c + 1 < C ? sNeg[c + 1]! : zero, sNeg[c]!.add(a).trunc(SW)));
+  const sAll: Signal[] = [];
+  const sNeg: Signal[] = [];
+  if (L === C) {
+    // explicit clock enables, so each sum bit is an adder bit plus a 2:1 shift/add choice
+    for (let c = 0; c < C; c++) {
+      sAll.push(m.reg(`s${c}`, SW, { signed: true, reset: null, enable: m.let(`s${c}_en`, fire.or(shift)) }));
+      sNeg.push(m.reg(`n${c}`, SW, { signed: true, reset: null, enable: m.let(`n${c}_en`, fire.and(values[c]!.bit(W - 1)).or(shift)) }));
+    }
+    for (let c = 0; c < C; c++) {
+      const a = values[c]!.sext(SW);
+      sAll[c]!.set(shift.select(c + 1 < C ? sAll[c + 1]! : zero, sAll[c]!.add(a).trunc(SW)));
+      sNeg[c]!.set(shift.select(c + 1 < C ? sNeg[c + 1]! : zero, sNeg[c]!.add(a).trunc(SW)));
+    }
+  } else {
+    // the ring: a word moves channels by L (its own L, summed, to the top), read-out by 1
+    const en = m.let('sums_en', fire.or(shift));
+    for (let c = 0; c < C; c++) {
+      sAll.push(m.reg(`s${c}`, SW, { signed: true, reset: null, enable: en }));
+      sNeg.push(m.reg(`n${c}`, SW, { signed: true, reset: null, enable: en }));
+    }
+    const ringNext = (sums: Signal[], c: number, added: (l: number) => Expr): Expr => {
+      const down = c + 1 < C ? sums[c + 1]! : zero;
+      const turn = c + L < C ? sums[c + L]! : added(c + L - C);
+      if (L === 1 && c + 1 < C) return down;
+      return shift.select(down, turn);
+    };
+    const addAll = values.map((v, l) => m.let(`sum_all${l}`, sAll[l]!.add(v.sext(SW)).trunc(SW)));
+    const addNeg = values.map((v, l) => m.let(`sum_neg${l}`, sNeg[l]!.add(v.bit(W - 1).select(v.sext(SW), zero)).trunc(SW)));
+    for (let c = 0; c < C; c++) {
+      sAll[c]!.set(ringNext(sAll, c, (l) => addAll[l]!));
+      sNeg[c]!.set(ringNext(sNeg, c, (l) => addNeg[l]!));
+    }
   }
+
+  // ---- accumulation: one word per cycle ------------------------------------------------------
   m.If(fire, () => {
-    m.If(pos.eq(P - 1), () => {
+    m.If(pos.eq(words - 1), () => {
       pos.set(0);
       emitting.set(1);
     }).Else(() => pos.set(pos.add(1).trunc(pos.width)));

@@ -11,11 +11,19 @@
  * values only (src/model/shapes.ts): unreachable values are don't-care, so runs separated
  * only by unreachable values merge into one interval. Bounds are clamped to the
  * accumulator's range; a comparison whose bound is the range end in every fold is omitted.
+ *
+ * Where the per-fold parameters live (`params`): 'case' is a case statement over `fold`
+ * (LUTs, read combinationally); 'rom' is one ROM word per fold holding every lane's
+ * fold-dependent parameters, in block RAM, which reads through a register: the unit then
+ * takes `fold_next` instead of `fold`, the fold whose parameters it must apply in the NEXT
+ * cycle (it reads every cycle). The engine drives it from a fold counter that advances when a
+ * fold's result is accepted, with the counter's next value, so the read register always holds
+ * the parameters of the fold in flight, through stalls too (the pre-read of blocks/fold-pool.ts).
  */
 import type { BitFunction } from '../../src/model/qmodel.ts';
 import { hexBit } from '../../src/model/qmodel.ts';
 import { reachableValues, type ReachableSet } from '../../src/model/shapes.ts';
-import { cat, constant, Module, type Expr } from '../../src/hdl/index.ts';
+import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
 
 export interface Intervals {
@@ -71,6 +79,8 @@ export interface ThresholdOptions {
    * the L bits, and splitCombine finishes: bit = (OR_k G_k & L_k) XOR inv.
    */
   split?: boolean;
+  /** per-fold parameters from a case statement (default) or a block-RAM ROM (see the file comment) */
+  params?: 'case' | 'rom';
   name?: string;
 }
 
@@ -96,15 +106,56 @@ export function splitCombine(pooled: Expr, fns: BitFunction[], slots: number): E
   return bits.length === 1 ? bits[0]! : cat(...bits.slice().reverse());
 }
 
+/**
+ * The per-fold parameter columns (every lane's fold-dependent parameters, as laid out in a
+ * 'rom' word): `width` bits in all, of which `varying` differ between folds (the others are
+ * the same in every fold, e.g. the sign bits of small bounds, and cost no LUT in a case
+ * statement). Both 0 with one fold.
+ */
+export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'name'>): { width: number; varying: number } {
+  const { fns, pe, accWidth: W } = opts;
+  const folds = fns.length / pe;
+  if (folds <= 1) return { width: 0, varying: 0 };
+  const minA = -(2 ** (W - 1));
+  const maxA = 2 ** (W - 1) - 1;
+  const forms = fns.map((f, c) => fnIntervals(f, opts.reachable?.[c]));
+  const clampLo = (v: number) => (v <= minA ? minA : v > maxA ? maxA + 1 : v);
+  const clampHi = (v: number) => (v >= maxA ? maxA : v < minA ? minA - 1 : v);
+  const layerSlots = opts.split ? splitSlots(fns, opts.reachable) : 0;
+  let width = 0;
+  let varying = 0;
+  const field = (values: number[], bits: number) => {
+    if (values.every((v) => v === values[0])) return;
+    width += bits;
+    const words = values.map((v) => BigInt.asUintN(bits, BigInt(v)));
+    for (let b = 0n; b < BigInt(bits); b++) if (words.some((w) => ((w >> b) & 1n) !== ((words[0]! >> b) & 1n))) varying++;
+  };
+  for (let l = 0; l < pe; l++) {
+    const chans = Array.from({ length: folds }, (_, f) => forms[f * pe + l]!);
+    const slots = opts.split ? layerSlots : Math.max(0, ...chans.map((c) => c.parts.length));
+    for (let k = 0; k < slots; k++) {
+      const los = chans.map((c) => (k < c.parts.length ? clampLo(c.parts[k]![0]) : maxA + 1));
+      const his = chans.map((c) => (k < c.parts.length ? clampHi(c.parts[k]![1]) : minA - 1));
+      if (!los.every((v) => v === minA)) field(los, W + 1);
+      if (!his.every((v) => v === maxA)) field(his, W + 1);
+    }
+    if (!opts.split) field(chans.map((c) => c.inv), 1);
+  }
+  return { width, varying };
+}
+
 export function thresholdUnit(opts: ThresholdOptions): Module {
   const { fns, pe, accWidth: W } = opts;
   if (fns.length % pe !== 0) throw new RangeError(`thresholdUnit: PE ${pe} does not divide ${fns.length} channels`);
   const folds = fns.length / pe;
   const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}${opts.split ? '_split' : ''}`, {
     description: 'threshold unit: per-channel bit functions as intervals with inversion',
-    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split },
+    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: opts.params === 'rom' && folds > 1 ? 'rom' : 'case' },
   });
-  const foldIn = folds > 1 ? m.input('fold', counterBits(folds)) : null;
+  const useRom = opts.params === 'rom' && folds > 1;
+  const foldIn = folds > 1 ? m.input(useRom ? 'fold_next' : 'fold', counterBits(folds)) : null;
+  // rom: the fold-dependent parameters, in creation order, become fields of one ROM word
+  const romFields: { wire: Signal; values: number[]; width: number }[] = [];
   const lanesIn = Array.from({ length: pe }, (_, l) => m.input(`a${l}`, W, { signed: true }));
   const minA = -(2 ** (W - 1));
   const maxA = 2 ** (W - 1) - 1;
@@ -126,6 +177,10 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
     const param = (name: string, values: number[], width: number, signed: boolean): Expr => {
       if (values.every((v) => v === values[0])) return constant(values[0]!, width, signed);
       const w = m.wire(name, width, { signed });
+      if (useRom) {
+        romFields.push({ wire: w, values, width });
+        return w;
+      }
       m.Switch(foldIn!, (sw) => {
         values.forEach((v, f) => sw.Case(f, () => w.set(constant(v, width, signed))));
         sw.Default(() => w.set(constant(values[0]!, width, signed)));
@@ -155,6 +210,26 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
     const invE = param(`lane${l}_inv`, inv, 1, false);
     bit = bit.xor(invE);
     bits.push(m.let(`bit${l}`, bit));
+  }
+  if (useRom && romFields.length > 0) {
+    const romWidth = romFields.reduce((t, f) => t + f.width, 0);
+    const words = Array.from({ length: folds }, (_, f) => {
+      let word = 0n;
+      let at = 0;
+      for (const fld of romFields) {
+        word |= BigInt.asUintN(fld.width, BigInt(fld.values[f]!)) << BigInt(at);
+        at += fld.width;
+      }
+      return word;
+    });
+    const rom = m.rom('params', { width: romWidth, data: words, style: 'block' });
+    const data = rom.read(foldIn!);
+    let at = 0;
+    for (const fld of romFields) {
+      const v = data.slice(at + fld.width - 1, at);
+      fld.wire.set(fld.wire.signed ? v.asSigned() : v);
+      at += fld.width;
+    }
   }
   if (opts.split) {
     m.output('cmp', pe * 2 * layerSlots).set(pe === 1 ? splitBits[0]! : cat(...splitBits.slice().reverse()));

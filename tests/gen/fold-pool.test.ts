@@ -72,6 +72,29 @@ describe('fold-serial pool unit', () => {
     });
   });
 
+  // serial output (the logits layers' path): one output word per fold of an ending window
+  [CASES[2]!, CASES[4]!, { ...CASES[0]!, mode: { kind: 'max' as const, width: 4 }, invert: undefined }].forEach((base, i) => {
+    const o: FoldPoolOptions = { ...base, serialOut: true };
+    it(`serial output, ${o.folds} folds x PE ${o.pe}, size ${o.size} stride ${o.stride}: fold words match the model, with random stalls`, async () => {
+      const sim = await Simulator.build(foldPoolUnit(o));
+      const ow = foldPoolOutBits(o);
+      for (const [pValid, pReady] of [
+        [0.8, 0.5],
+        [1, 1],
+        [1, 0.15],
+      ] as const) {
+        const rng = makeRng(900 + i * 10 + Math.round(pReady * 7 + pValid * 3));
+        const images = [0.5, 0.5, 0.5].map((bias) => randomImage(o, rng, bias));
+        const words = images.flatMap((im) => foldWords(o, im));
+        // per pooled output, fold f's PE lanes as one word
+        const want = images.flatMap((im) => foldPoolModel(o, im).flatMap((row) => Array.from({ length: o.folds }, (_, f) => row.slice(f * o.pe, (f + 1) * o.pe))));
+        const r = await driveStream(sim, words, { rng, expectOutputs: want.length, pValid, pReady });
+        expect(r.outputs.map((word) => unpackLanes(word, o.pe, ow, true)), `pValid ${pValid}, pReady ${pReady}`).toEqual(want);
+        expect(r.inFires.length).toBe(words.length);
+      }
+    });
+  });
+
   it('refuses a single fold (poolUnit serves that case)', () => {
     expect(() => foldPoolUnit({ ...CASES[0]!, folds: 1 })).toThrow(/at least 2 folds/);
   });
@@ -84,5 +107,6 @@ describe('fold-serial pool unit', () => {
     expect(logic).not.toMatch(/SB_RAM40_4K\s+\d+\n/);
     await lintAndCheck(foldPoolUnit({ ...CASES[2]!, storage: 'block' }));
     await lintAndCheck(foldPoolUnit(CASES[3]!));
+    await lintAndCheck(foldPoolUnit({ ...CASES[4]!, serialOut: true }));
   });
 });

@@ -24,6 +24,33 @@ const CASES: LogitOptions[] = [
   { fns: [{ pos: -8, neg: -8, bias: -8 }], accWidth: 4, positions: 3 },
 ];
 
+/** Fold-serial input: the same channels, `lanes` per word (the fold-serial pool's order). */
+const SERIAL_CASES: LogitOptions[] = [
+  { ...CASES[0]!, lanes: 1 },
+  // the shipped aami5 model's last layer (ecgbnn-s-aami5: 5 classes, 27 positions, 10-bit values), PE 1
+  {
+    fns: [
+      { pos: 1224, neg: 597, bias: -112170 },
+      { pos: 4880, neg: 674, bias: 6341 },
+      { pos: 4473, neg: 251, bias: -15374 },
+      { pos: 1564, neg: 61, bias: -58581 },
+      { pos: 2586, neg: 465, bias: -48938 },
+    ],
+    accWidth: 10,
+    positions: 27,
+    lanes: 1,
+  },
+  // two lanes per word: the ring turns by 2 per word and by 1 per read-out step
+  { ...CASES[1]!, fns: [...CASES[1]!.fns, { pos: -3, neg: 2, bias: 9 }], lanes: 2 },
+  { ...CASES[2]!, lanes: 1 },
+];
+
+/** Input words of images: per position, C / lanes words of `lanes` channels in channel order. */
+function inputWords(o: LogitOptions, ims: number[][][]): bigint[] {
+  const L = o.lanes ?? o.fns.length;
+  return ims.flatMap((im) => im.flatMap((row) => Array.from({ length: row.length / L }, (_, f) => packLanes(row.slice(f * L, (f + 1) * L), o.accWidth))));
+}
+
 /** Random images, the first two at the extremes of the input range. */
 function images(o: LogitOptions, rng: () => number, count: number): number[][][] {
   const C = o.fns.length;
@@ -33,6 +60,52 @@ function images(o: LogitOptions, rng: () => number, count: number): number[][][]
     Array.from({ length: o.positions }, () => Array.from({ length: C }, () => (img === 0 ? lo : img === 1 ? -lo - 1 : lo + Math.floor(rng() * span)))),
   );
 }
+
+describe('logit unit, fold-serial input (a ring of sums)', () => {
+  SERIAL_CASES.forEach((o, i) => {
+    it(`${o.fns.length} channels, ${o.lanes} lane(s), ${o.positions} positions: random images and extremes, random valid/ready`, async () => {
+      const sim = await Simulator.build(logitUnit(o));
+      const rng = makeRng(190 + i);
+      const ims = images(o, rng, 30);
+      const want = ims.flatMap((im) => logitModel(o.fns, im));
+      const r = await driveStream(sim, inputWords(o, ims), { rng, expectOutputs: want.length });
+      expect(r.outputs.map((w) => Number(BigInt.asIntN(logitWidth(o), w)))).toEqual(want);
+    });
+  });
+
+  it('keeps logitTailCycles and needs no power-on values', async () => {
+    const o = SERIAL_CASES[1]!;
+    const sim = await Simulator.build(logitUnit(o), { randomInit: true });
+    const ims = images(o, makeRng(8), 3);
+    const words = inputWords(o, ims);
+    const want = ims.flatMap((im) => logitModel(o.fns, im));
+    for (const initSeed of [1, 2]) {
+      const r = sim.runStreams({ inputs: { in: words }, expect: { out: want.length }, seed: initSeed, initSeed });
+      expect(r.outputs.out!.map((w) => Number(BigInt.asIntN(logitWidth(o), w)))).toEqual(want);
+    }
+    const r = await driveStream(sim, words, { rng: makeRng(3), expectOutputs: want.length, pValid: 1, pReady: 1 });
+    const C = o.fns.length;
+    for (let img = 0; img < 3; img++) expect(r.outFires[(img + 1) * C - 1]! - r.inFires[(img + 1) * o.positions * C - 1]!).toBe(logitTailCycles(o.fns));
+  });
+
+  it('refuses lanes that do not divide the channels', () => {
+    expect(() => logitUnit({ ...CASES[1]!, lanes: 2 })).toThrow(/must divide/);
+  });
+
+  it('is lint-clean, passes yosys check -assert, and logitUnitResources is within 10 % of synth_ice40 (aami5, PE 1 and 2 lanes)', async () => {
+    for (const o of [SERIAL_CASES[1]!, SERIAL_CASES[2]!]) {
+      const log = await lintAndCheck(logitUnit(o));
+      const stat = log.slice(log.lastIndexOf('Number of cells'));
+      const count = (re: RegExp) => [...stat.matchAll(re)].reduce((t, x) => t + Number(x[1]), 0);
+      const lut4 = count(/SB_LUT4\s+(\d+)/g);
+      const ff = count(/SB_DFF\w*\s+(\d+)/g);
+      const est = logitUnitResources(o);
+      console.log(`logits ${o.fns.length}ch lanes ${o.lanes}: yosys ${lut4} LUT4 / ${ff} FF, estimate ${est.lut4} / ${est.ff}`);
+      expect(Math.abs(est.lut4 - lut4) / lut4).toBeLessThan(0.1);
+      expect(Math.abs(est.ff - ff) / ff).toBeLessThan(0.1);
+    }
+  });
+});
 
 describe('logit unit (global sum / dense logits)', () => {
   CASES.forEach((o, i) => {

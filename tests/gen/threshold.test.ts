@@ -86,9 +86,34 @@ describe('threshold unit', () => {
     }
   });
 
+  for (const [pe, split] of [
+    [1, false],
+    [3, false],
+    [2, true],
+  ] as const) {
+    it(`parameters from a block-RAM ROM, PE ${pe}${split ? ' split' : ''}: fold_next of one cycle selects the next cycle's parameters, random fold order`, async () => {
+      const caseSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split }));
+      const romSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params: 'rom' }));
+      const folds = FNS.length / pe;
+      const rng = makeRng(300 + pe);
+      // fold_next at cycle t chooses the parameters applied at cycle t + 1 (held: repeats)
+      const foldSeq = Array.from({ length: 400 }, () => rng.int(folds));
+      const lanes = foldSeq.map(() => Array.from({ length: pe }, () => -32 + rng.int(64)));
+      const romCycles = foldSeq.map((f, t) => ({ fold_next: f, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) }));
+      const caseCycles = foldSeq.map((_, t) => ({ fold: foldSeq[Math.max(0, t - 1)]!, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) }));
+      const port = split ? 'cmp' : 'bits';
+      const got = romSim.run(romCycles).map((o) => o[port]);
+      const want = caseSim.run(caseCycles).map((o) => o[port]);
+      // cycle 0 has no previous read
+      expect(got.slice(1)).toEqual(want.slice(1));
+    });
+  }
+
   it('is lint-clean and passes yosys check -assert', async () => {
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, split: true }));
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 6 }));
     await lintAndCheck(thresholdUnit({ fns: FNS.slice(0, 1), pe: 1, accWidth: 9 }));
+    const rom = await lintAndCheck(thresholdUnit({ fns: FNS.slice(0, 4), pe: 1, accWidth: 6, params: 'rom' }));
+    expect(rom).toMatch(/SB_RAM40_4K\s+1\n/);
   });
 });

@@ -18,7 +18,7 @@ import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes } from '../src/model/shapes.ts';
 import { divisors, type LayerFold, type ResolvedFolding, type WindowStorage } from './folding.ts';
-import { budgetExcess, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, type DesignEstimate, type Resources } from './estimate.ts';
+import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, type DesignEstimate, type Resources } from './estimate.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 
 export type AutoGoal = { kind: 'cycles'; targetCycles: number } | { kind: 'fit'; device: Target; margin?: number };
@@ -36,9 +36,18 @@ interface Choice {
   cost: number;
 }
 
+/**
+ * What a choice costs against a device: its logic as a share of the budget (iCE40: logic
+ * cells, LUT4 + FF/2, see logicCells; ECP5: LUT4 and FF shares), plus block RAM and DSP at a
+ * third of their share. Memories and DSPs are hard limits the fit check enforces anyway, and
+ * spending them to save logic is usually right: weighted fully, 2 EBR of the UP5K's 30 weighed
+ * like ~350 LUT4, so auto avoided the RAM line buffers and threshold ROMs and found no UP5K
+ * design for ecgbnn-s-aami5 while 19 of 30 EBR sat in use and logic cells were the limit.
+ */
 function costOf(r: Resources, budget: Target): number {
   const b = budget.resources;
-  return r.lut4 / b.lut4 + r.ff / b.ff + r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp);
+  const logic = budget.family === 'ice40' ? logicCells(r, budget) / b.lut4 : r.lut4 / b.lut4 + r.ff / b.ff;
+  return logic + (r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp)) / 3;
 }
 
 /** Every (PE, SIMD) choice of every layer with its engine cycles and cost, cheapest first. */

@@ -170,7 +170,7 @@ export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContex
       ...base,
       status: 'no-fit',
       failedStep: 'generate (device budget)',
-      error: `the estimate (${est.total.lut4} LUT4, ${est.total.ff} FF, ${est.total.bram} BRAM, ${est.total.spram} SPRAM, ${est.total.dsp} DSP) exceeds ${target.name} (${budgetExcess(est.total, target).join(', ')}; ${d.lut4} LUT4, ${d.ff} FF, ${d.bram} BRAM, ${d.spram} SPRAM, ${d.dsp} DSP); --force synthesizes it anyway`,
+      error: `the estimate (${est.total.lut4} LUT4, ${est.total.ff} FF, ${est.total.bram} BRAM, ${est.total.spram} SPRAM, ${est.total.dsp} DSP) exceeds ${target.name} (${d.lut4} LUT4, ${d.ff} FF, ${d.bram} BRAM, ${d.spram} SPRAM, ${d.dsp} DSP): ${budgetExcess(est.total, target).join(', ')}; --force synthesizes it anyway`,
       foldingText,
       estimate,
       reused: false,

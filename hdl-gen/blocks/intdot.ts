@@ -6,9 +6,9 @@
  * on the iCE40 the unregistered tree + accumulator + threshold + pool of layer 1 was the
  * critical path of the whole accelerator (17 MHz on the UP5K).
  */
-import { Module, type Expr, type Signal } from '../../src/hdl/index.ts';
+import { Module, type Expr } from '../../src/hdl/index.ts';
 import { signedBits } from '../widths.ts';
-import { registerLevels } from './popcount.ts';
+import { pipelinedAdderTree } from './adder-tree.ts';
 
 export interface IntDotOptions {
   simd: number;
@@ -42,33 +42,8 @@ export function intDot(o: IntDotOptions): Module {
     if (w) terms.push(m.let(`t${i}`, w.bit(i).select(xi.sext(bits + 1), xi.neg())));
     else terms.push(((o.weights! >> BigInt(i)) & 1n) === 1n ? xi.sext(bits + 1) : xi.neg());
   }
-  // the pairing tree, with registers after the levels registerLevels picks (the terms count as
-  // level 0, so a single stage on a small tree may sit right after the negations)
-  let level: Expr[] = terms;
-  const levels = Math.ceil(Math.log2(Math.max(1, simd)));
-  const regAfter = registerLevels(levels, stages);
-  let regIndex = 0;
-  let depth = 0;
-  const flush = () => {
-    while (regIndex < regAfter.length && regAfter[regIndex] === depth) {
-      level = level.map((e, i) => {
-        const r: Signal = m.reg(`s${depth}_${regIndex}_${i}`, e.width, { reset: null, enable: ce!, signed: true });
-        r.set(e);
-        return r;
-      });
-      regIndex++;
-    }
-  };
-  flush();
-  while (level.length > 1) {
-    const next: Expr[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(level[i]!.add(level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
-    depth++;
-    flush();
-  }
-  const sum = level[0]!;
+  // the leaves count as level 0, so a single stage on a small tree may sit right after the negations
+  const sum = pipelinedAdderTree(m, terms, stages, ce, true);
   const W = intDotWidth(simd, bits);
   const out = m.output('sum', W, { signed: true });
   out.set(sum.width >= W ? sum.trunc(W) : sum.sext(W));

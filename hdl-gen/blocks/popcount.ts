@@ -3,13 +3,14 @@
  * (+1 * +1 or -1 * -1) taps among the real ones. The engine turns it into the signed
  * partial sum 2*count - popcount(mask).
  *
- * The adder tree pairs neighbours level by level (exactly what estimate.ts's adderTreeLuts
- * counts). `stages` pipeline registers are spread evenly over the tree levels (extra stages
- * go at the output); they load when `ce` is high, so the engine can stall the whole pipeline.
+ * The adder tree (adder-tree.ts, shared with layer 1's add/subtract tree) pairs neighbours
+ * level by level; `stages` pipeline registers are spread evenly over its levels and load when
+ * `ce` is high, so the engine can stall the whole pipeline.
  * With `weights` given, w is a constant (one ROM word: a fully parallel engine) and the XNOR
  * becomes wiring and inverters.
  */
-import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
+import { cat, constant, Module, type Expr } from '../../src/hdl/index.ts';
+import { pipelinedAdderTree, registerLevels } from './adder-tree.ts';
 import { unsignedBits } from '../widths.ts';
 
 export interface XnorPopcountOptions {
@@ -27,12 +28,7 @@ export function countWidth(simd: number): number {
   return unsignedBits(simd);
 }
 
-/** Levels of the adder tree after which a register sits, for `stages` registers over `levels` levels. */
-export function registerLevels(levels: number, stages: number): number[] {
-  const out: number[] = [];
-  for (let k = 1; k <= stages; k++) out.push(Math.min(levels, Math.round((levels * k) / (stages + 1)) + (k > levels ? levels : 0)));
-  return out.sort((a, b) => a - b);
-}
+export { registerLevels };
 
 export function xnorPopcount(opts: XnorPopcountOptions): Module {
   const { simd } = opts;
@@ -50,38 +46,14 @@ export function xnorPopcount(opts: XnorPopcountOptions): Module {
   if (mask) agree = agree.and(mask);
   const agreeW = m.let('agree', agree);
 
-  let level: Expr[] = Array.from({ length: simd }, (_, i) => agreeW.bit(i));
-  const levels = Math.ceil(Math.log2(Math.max(1, simd)));
-  const regAfter = registerLevels(levels, stages);
-  let regIndex = 0;
-  const registerLevel = (items: Expr[], depth: number): Expr[] =>
-    items.map((e, i) => {
-      const r: Signal = m.reg(`s${depth}_${regIndex}_${i}`, e.width, { reset: null, enable: ce! });
-      r.set(e);
-      return r;
-    });
-  let depth = 0;
-  const flush = () => {
-    while (regIndex < regAfter.length && regAfter[regIndex] === depth) {
-      level = registerLevel(level, depth);
-      regIndex++;
-    }
-  };
-  flush();
-  while (level.length > 1) {
-    const next: Expr[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(level[i]!.add(level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
-    depth++;
-    flush();
-  }
-  while (regIndex < regAfter.length) {
-    level = registerLevel(level, depth);
-    regIndex++;
-  }
+  const top = pipelinedAdderTree(
+    m,
+    Array.from({ length: simd }, (_, i) => agreeW.bit(i)),
+    stages,
+    ce,
+    false,
+  );
   const cw = countWidth(simd);
-  const top = level[0]!;
   m.output('count', cw).set(top.width >= cw ? top.trunc(cw) : cat(constant(0, cw - top.width), top));
   return m;
 }

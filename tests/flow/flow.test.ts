@@ -2,7 +2,6 @@
  * `bitbeat flow` end to end on a small model on the iCE40 UP5K: generation, Verilator
  * cosimulation against the integer reference, Yosys + nextpnr, report files and summary.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { randomModel } from '../../src/model/random.ts';
 import { parseModel } from '../../src/model/validate.ts';
+import { bitbeatAsync } from '../cli-async.ts';
 
-const bin = join(import.meta.dirname, '../../bin/bitbeat.js');
 const dir = mkdtempSync(join(tmpdir(), 'bb-flow-'));
 const modelPath = join(dir, 'small.json');
 
-/** Runs the CLI asynchronously: a synchronous spawn would block vitest's worker for minutes. */
-function bitbeat(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const bitbeat = bitbeatAsync;
 
 beforeAll(() => {
   // A small z-score model with a global-sum head, like the shipped ecgbnn-s but tiny.

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { modelHash } from '../../src/model/hash.ts';
 import { jobsFromGenerator, runSweep, SWEEP_CSV_HEADER, writeSweepOutputs, type GenerateFn } from '../../src/synth/index.ts';
 import { checkWellFormedXml, splitCsvLine } from '../report/helpers.ts';
 import { FIXTURE_DESIGN, missingTools } from './helpers.ts';
+import { bitbeatAsync } from '../cli-async.ts';
 
 const missing = await missingTools(['yosys', 'nextpnr-ice40', 'icetime']);
 if (missing.length) console.warn(`skipping the sweep test: missing ${missing.join(', ')} (run scripts/setup.sh)`);
@@ -73,20 +73,8 @@ describe.skipIf(missing.length > 0)('sweep with an injected generator', () => {
 });
 
 const TINY_MODEL = join(import.meta.dirname, '../fixtures/cosim/sign3/model.json');
-const bin = join(import.meta.dirname, '../../bin/bitbeat.js');
 
-/** Runs the CLI asynchronously: a synchronous spawn would block vitest's worker during synthesis. */
-function bitbeat(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const bitbeat = bitbeatAsync;
 
 describe('folding specs', () => {
   const model = loadModel(TINY_MODEL);

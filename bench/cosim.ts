@@ -1,7 +1,8 @@
 /**
  * Benchmark: cosimulation speed (windows per second) and measured cycles vs the analytical
  * model, for the shipped models (models/*.json) at three foldings each (sim/cosim/foldings.ts):
- * auto (--fit on the first of ice40-up5k, ecp5-25f, ecp5-85f the model fits), fully folded
+ * auto (`bitbeat flow`'s default: the smallest design within 100,000 cycles per window, on the
+ * first of ice40-up5k, ecp5-25f, ecp5-85f it fits with --fit's headroom), fully folded
  * (PE = SIMD = 1) and highly parallel, every design generated with trace ports.
  *
  * Windows: real ones when the data is there (a prepared dataset file <source>-<task>.bbds in
@@ -234,8 +235,9 @@ function markdown(list: Row[]): string {
     '',
     'Command: `npm run bench:cosim` (bench/cosim.ts; `-- --models a,b --foldings auto,folded,parallel --windows N',
     '--processes P --fresh`; resumable: rows of unchanged designs are reused from bench/cosim.json). For each shipped',
-    'model (models/*.json) three designs are generated with trace ports: auto folding (`--fit` on the first of',
-    'ice40-up5k, ecp5-25f, ecp5-85f that the model fits), fully folded (1x1 everywhere) and highly parallel (the',
+    'model (models/*.json) three designs are generated with trace ports: auto folding (`bitbeat flow`\'s default: the',
+    'smallest design within 100,000 cycles per window, on the first of ice40-up5k, ecp5-25f, ecp5-85f it fits with',
+    '--fit\'s 15 % headroom), fully folded (1x1 everywhere) and highly parallel (the',
     'cheapest folding as fast as fully parallel, or fully parallel when that is the auto folding). Each is',
     `cosimulated with back-pressure ${BACKPRESSURE} at input and output (seed ${SEED}) on real windows when the data is present (the`,
     `stratified test split, or the first ${MIN_REAL} windows of the whole dataset when the test split is smaller), else`,

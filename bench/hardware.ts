@@ -5,7 +5,7 @@
  * bench/hardware.json with the published goals side by side.
  *
  *   npm run bench:hardware -- [--models a,b] [--targets t,u] [--foldings auto,fit]
- *                             [--seeds 3] [--seed-lut-limit 3000] [--cosim-windows 3] [--force] [--no-cache]
+ *                             [--seeds 3] [--seed-lut-limit 6000] [--cosim-windows 3] [--force] [--no-cache]
  *
  * Resumable and limitable: bench/hardware.json keeps every finished point (rewritten after
  * each one); a run replaces the points it runs and keeps the others; a point whose design hash
@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'ice40-up5k,ecp5-25f' },
     foldings: { type: 'string', default: 'auto,fit' },
     seeds: { type: 'string', default: '3' },
-    'seed-lut-limit': { type: 'string', default: '3000' },
+    'seed-lut-limit': { type: 'string', default: '6000' },
     'cosim-windows': { type: 'string', default: '3' },
     force: { type: 'boolean', default: false },
     'no-cache': { type: 'boolean', default: false },

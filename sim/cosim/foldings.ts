@@ -2,14 +2,15 @@
  * The three foldings a shipped model is cosimulated at (issue: fully folded, auto, highly
  * parallel), shared by the shipped-model tests and bench:cosim.
  */
-import { autoFolding } from '../../hdl-gen/auto.ts';
-import { estimateDesign } from '../../hdl-gen/estimate.ts';
+import { autoFolding, DEFAULT_FIT_MARGIN } from '../../hdl-gen/auto.ts';
+import { estimateDesign, fitsDevice } from '../../hdl-gen/estimate.ts';
 import { fullyFolded, fullyParallel, type ResolvedFolding } from '../../hdl-gen/folding.ts';
 import { UserError } from '../../src/cli/errors.ts';
 import { getTarget, type Target } from '../../src/design/targets.ts';
 import type { QModel } from '../../src/model/qmodel.ts';
+import { DEFAULT_FLOW_CYCLES } from '../../src/flow/defaults.ts';
 
-/** Targets tried in order for the auto folding: the first the model fits (--fit) is used. */
+/** Targets tried in order for the auto folding: the first its auto design fits (with --fit's headroom) is used. */
 export const AUTO_TARGETS = ['ice40-up5k', 'ecp5-25f', 'ecp5-85f'] as const;
 
 export interface StandardFolding {
@@ -26,7 +27,10 @@ export function foldingLabel(f: ResolvedFolding): string {
 }
 
 /**
- * auto: --fit on the first of AUTO_TARGETS the model fits; fully folded: PE = SIMD = 1;
+ * auto: the folding `bitbeat flow` and `generate --folding auto` make (the smallest design
+ * within DEFAULT_FLOW_CYCLES cycles per window) on the first of AUTO_TARGETS it fits with the
+ * LUT/FF headroom --fit keeps (so it is expected to place, not only to pass generate's check);
+ * fully folded: PE = SIMD = 1;
  * highly parallel: the cheapest folding as fast as fully parallel (autoFolding with that
  * cycle target). When that equals the auto folding (auto already reached the fastest interval)
  * or autoFolding cannot find it, `whenParallelIsAuto` decides: 'skip' leaves it out (CI: a fully
@@ -38,13 +42,15 @@ export function standardFoldings(model: QModel, whenParallelIsAuto: 'skip' | 'fu
   for (const name of AUTO_TARGETS) {
     const target = getTarget(name);
     try {
-      auto = { folding: autoFolding(model, target, { kind: 'fit', device: target }).folding, target };
+      const r = autoFolding(model, target, { kind: 'cycles', targetCycles: DEFAULT_FLOW_CYCLES });
+      if (!fitsDevice(r.estimate.total, target, DEFAULT_FIT_MARGIN)) continue;
+      auto = { folding: r.folding, target };
       break;
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
     }
   }
-  if (!auto) throw new UserError(`model '${model.name}' fits none of ${AUTO_TARGETS.join(', ')} even fully folded`);
+  if (!auto) throw new UserError(`model '${model.name}': its auto design (<= ${DEFAULT_FLOW_CYCLES} cycles per window) fits none of ${AUTO_TARGETS.join(', ')}`);
   const { target } = auto;
   const out: StandardFolding[] = [
     { label: 'auto', folding: auto.folding, target },

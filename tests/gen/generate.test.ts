@@ -20,6 +20,7 @@ import { autoFolding } from '../../hdl-gen/auto.ts';
 import { estimateDesign } from '../../hdl-gen/estimate.ts';
 import { fullyFolded, fullyParallel, type ResolvedFolding } from '../../hdl-gen/folding.ts';
 import { generateDesign } from '../../hdl-gen/generate.ts';
+import { resolveFoldingSpec } from '../../src/flow/folding-spec.ts';
 import { btpnShapedModel, smallModel } from './fixtures.ts';
 import { lintAndCheckDir } from './tools.ts';
 import { resolveTool, runTool } from '../../src/tools/index.ts';
@@ -145,6 +146,27 @@ describe('bitbeat generate (CLI)', () => {
     expect(lines.find((l) => l.startsWith('wrote '))).toContain(out);
     const manifest = DesignManifestSchema.parse(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
     expect(manifest.estimate.cyclesPerWindow).toBeLessThanOrEqual(600);
+  });
+
+  it('--folding auto without a goal is the design bitbeat flow makes; --fit-margin tightens --fit', () => {
+    const { writeFileSync } = require('node:fs') as typeof import('node:fs');
+    writeFileSync(modelFile, JSON.stringify(smallModel()));
+    const up5k = getTarget('ice40-up5k');
+    const plain = join(work, 'cli', 'auto-plain');
+    const r = spawnSync('node', [bin, 'generate', '--model', modelFile, '--out', plain], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const manifest = DesignManifestSchema.parse(JSON.parse(readFileSync(join(plain, 'manifest.json'), 'utf8')));
+    const flowFolding = resolveFoldingSpec(smallModel(), up5k, 'auto');
+    expect(manifest.folding.map((l) => [l.pe, l.simd])).toEqual(flowFolding.layers.map((l) => [l.pe, l.simd]));
+    const wrongMargin = spawnSync('node', [bin, 'generate', '--model', modelFile, '--fit', 'ice40-up5k', '--fit-margin', '1.5', '--estimate-only'], { encoding: 'utf8' });
+    expect(wrongMargin.status).not.toBe(0);
+    expect(wrongMargin.stderr.trim()).toBe("bitbeat: --fit-margin 1.5: expected a share of the device's LUT/FF budget in (0, 1], e.g. 0.85");
+    const noFit = spawnSync('node', [bin, 'generate', '--model', modelFile, '--fit-margin', '0.5', '--estimate-only'], { encoding: 'utf8' });
+    expect(noFit.stderr.trim()).toBe('bitbeat: --fit-margin applies to --fit only; add --fit <device> or remove it');
+    // a margin too small for even the fully folded design is refused by name
+    const tiny = spawnSync('node', [bin, 'generate', '--model', modelFile, '--fit', 'ice40-up5k', '--fit-margin', '0.001', '--estimate-only'], { encoding: 'utf8' });
+    expect(tiny.status).not.toBe(0);
+    expect(tiny.stderr).toMatch(/--fit ice40-up5k: no folding of model 'small' fits: .*\(LUT\/FF at 0 %\)/);
   });
 
   it('a bad folding file fails with one line naming the layer and the choices, writing nothing', () => {

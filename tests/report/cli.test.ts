@@ -31,7 +31,7 @@ describe('bitbeat report / synth / sweep command lines', () => {
     expect(none.stderr).toMatch(/no synthesis results .* run `bitbeat synth/);
     expect(bitbeat(['report', '--design', dir, '--format', 'pdf']).stderr).toMatch(/unknown report format 'pdf': choose one of md, csv, tex, json/);
     expect(bitbeat(['synth', '--design', '/nonexistent', '--target', 'ice40-up5k']).stderr).toMatch(/manifest\.json not found/);
-    expect(bitbeat(['synth', '--design', dir, '--target', 'ice40-up5k', '--seeds', 'x']).stderr).toMatch(/--seeds must be a non-negative integer/);
+    expect(bitbeat(['synth', '--design', dir, '--target', 'ice40-up5k', '--seeds', 'x']).stderr).toMatch(/--seeds x: expected a whole number >= 1/);
     expect(bitbeat(['sweep', '--targets', 'ice40-up5k']).stderr).toMatch(/either --model .* or --designs/);
   });
 });

@@ -18,6 +18,7 @@ import { readDesignDir, type DesignDir } from '../../../sim/cosim/design.ts';
 import { gtkwSave, readVcd } from '../../../sim/cosim/vcd.ts';
 import { datasetWindows, parseCosimSplit, syntheticWindows, type SelectedWindows } from '../../../sim/cosim/windows.ts';
 import { UserError } from '../errors.ts';
+import { optionalWholeNumber, wholeNumber } from '../options.ts';
 
 interface CosimCliOptions {
   design: string;
@@ -32,12 +33,6 @@ interface CosimCliOptions {
   watchdog?: string;
   processes?: string;
   json?: boolean;
-}
-
-function intOption(value: string, name: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${name} must be an integer >= ${min}, got '${value}'`);
-  return n;
 }
 
 /** --model, else the manifest's model path (relative to the repository root, or to the working directory). */
@@ -95,17 +90,17 @@ export function registerCosim(program: Command): void {
       if (o.windows !== undefined && o.dataset === undefined) throw new UserError('--windows goes with --dataset; with --synthetic the count is --synthetic <n>');
       const backpressure = Number(o.backpressure);
       if (!(backpressure >= 0 && backpressure < 1)) throw new UserError(`--backpressure ${o.backpressure}: must be a number in [0, 1)`);
-      const seed = intOption(o.seed, '--seed', 0);
+      const seed = wholeNumber(o.seed, '--seed', 0);
       if (seed > 0xffffffff) throw new UserError(`--seed ${o.seed}: must be below 2^32`);
       const design = readDesignDir(o.design);
       const model = designModel(design, o.model);
       let selected: SelectedWindows;
       if (o.dataset !== undefined) {
         const ds = readDatasetFile(resolve(o.dataset));
-        selected = datasetWindows(ds, o.dataset, model, parseCosimSplit(o.split), o.windows === undefined ? undefined : intOption(o.windows, '--windows', 1));
+        selected = datasetWindows(ds, o.dataset, model, parseCosimSplit(o.split), optionalWholeNumber(o.windows, '--windows', 1));
         if (selected.windows.length === 0) throw new UserError(`${o.dataset}: the ${o.split} split has no windows; use --split all`);
       } else {
-        selected = syntheticWindows(model, intOption(o.synthetic!, '--synthetic', 1), seed);
+        selected = syntheticWindows(model, wholeNumber(o.synthetic!, '--synthetic', 1), seed);
       }
       const run = await cosimulate({
         design,
@@ -115,8 +110,8 @@ export function registerCosim(program: Command): void {
         backpressure,
         seed,
         vcdPath: o.vcd,
-        watchdogCycles: o.watchdog === undefined ? undefined : intOption(o.watchdog, '--watchdog', 1),
-        processes: o.processes === undefined ? undefined : intOption(o.processes, '--processes', 1),
+        watchdogCycles: optionalWholeNumber(o.watchdog, '--watchdog', 1),
+        processes: optionalWholeNumber(o.processes, '--processes', 1),
       });
       const resultPath = join(design.dir, 'cosim.json');
       writeFileAtomic(resultPath, JSON.stringify(run.result, null, 2) + '\n');

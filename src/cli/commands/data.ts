@@ -9,12 +9,8 @@ import { AAMI5_CLASSES } from '../../data/aami.ts';
 import { RHYTHM17_CLASSES } from '../../data/plawiak.ts';
 import { syntheticDataset } from '../../data/synthetic.ts';
 import { UserError } from '../errors.ts';
+import { wholeNumber } from '../options.ts';
 
-function positiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${name} must be a positive integer, got '${value}'`);
-  return n;
-}
 
 export function registerData(program: Command): void {
   const data = program.command('data').description('prepare and inspect ECG window datasets');
@@ -64,10 +60,9 @@ export function registerData(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .action((opts: { out: string; task: string; perClass: string; seed: string }) => {
       if (opts.task !== 'aami5' && opts.task !== 'rhythm17') throw new UserError(`unknown task '${opts.task}' (use aami5 or rhythm17)`);
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got '${opts.seed}'`);
+      const seed = wholeNumber(opts.seed, '--seed', 0);
       const classes = opts.task === 'aami5' ? [...AAMI5_CLASSES] : [...RHYTHM17_CLASSES];
-      const ds = syntheticDataset({ seed, perClass: positiveInt(opts.perClass, '--per-class'), classes, task: opts.task });
+      const ds = syntheticDataset({ seed, perClass: wholeNumber(opts.perClass, '--per-class', 1), classes, task: opts.task });
       const out = resolve(opts.out);
       writeDatasetFile(out, ds);
       process.stdout.write(`wrote ${out}: ${ds.header.count} synthetic windows, task ${ds.header.task}\n`);

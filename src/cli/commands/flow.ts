@@ -1,6 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { wholeNumber } from '../options.ts';
 import { DEFAULT_FLOW_CYCLES } from '../../flow/defaults.ts';
 
 /** The shipped default: the README's main job runs this model on this target. */
@@ -27,11 +28,6 @@ interface FlowCliOptions {
   pnrSeeds: string;
 }
 
-function wholeNumber(text: string, flag: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${text}: expected a whole number >= ${min}`);
-  return n;
-}
 
 /** The cycle goal of --folding auto: explicit, the default, or none (--fit, or a folding file). */
 function flowCycles(o: FlowCliOptions): number | undefined {

@@ -12,6 +12,7 @@ import { loadModel } from '../../model/load.ts';
 import type { QModel } from '../../model/qmodel.ts';
 import { compileReference } from '../../reference/compile.ts';
 import { UserError } from '../errors.ts';
+import { wholeNumber } from '../options.ts';
 
 interface InferCliOptions {
   model: string;
@@ -107,11 +108,7 @@ export function registerInfer(program: Command): void {
       if (header.samplingFrequency !== model.input.sampleRate) {
         throw new UserError(`record ${o.record} is sampled at ${header.samplingFrequency} Hz but model ${model.name} expects ${model.input.sampleRate} Hz`);
       }
-      let limit = Infinity;
-      if (o.limit !== undefined) {
-        limit = Number(o.limit);
-        if (!Number.isInteger(limit) || limit <= 0) throw new UserError(`--limit ${o.limit}: expected a positive whole number`);
-      }
+      const limit = o.limit === undefined ? Infinity : wholeNumber(o.limit, '--limit', 1);
       const signal = signals[ch]!;
       if (signal.length < model.input.length) {
         throw new UserError(`record ${o.record} has ${signal.length} samples, fewer than one ${model.input.length}-sample window`);

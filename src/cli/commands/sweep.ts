@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { jobsFromDesigns, jobsFromGenerator, runSweep, writeSweepOutputs, type SweepJob } from '../../synth/index.ts';
 import { DEFAULT_FLOW_CYCLES } from '../../flow/defaults.ts';
 import { UserError } from '../errors.ts';
+import { wholeNumber } from '../options.ts';
 
 const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -25,10 +26,6 @@ export function registerSweep(program: Command): void {
       const targets = list(opts.targets);
       if (targets.length === 0) throw new UserError('--targets is empty: give e.g. --targets ice40-up5k,ecp5-25f');
       if (!opts.model === !opts.designs) throw new UserError('give either --model <m.json> (generate designs) or --designs <dir,...> (already generated), not both or neither');
-      const int = (name: string, v: string) => {
-        if (!/^\d+$/.test(v) || Number(v) < 0) throw new UserError(`${name} must be a non-negative integer, got '${v}'`);
-        return Number(v);
-      };
       const freqMhz = opts.freq === undefined ? undefined : Number(opts.freq);
       if (freqMhz !== undefined && !(freqMhz > 0)) throw new UserError(`--freq must be a positive number of MHz, got '${opts.freq}'`);
       let jobs: SweepJob[];
@@ -46,8 +43,8 @@ export function registerSweep(program: Command): void {
         jobs = jobsFromDesigns(list(opts.designs), targets);
       }
       const rows = await runSweep(jobs, {
-        synth: { seed: int('--seed', opts.seed), seeds: int('--seeds', opts.seeds), freqMhz },
-        concurrency: Math.max(1, int('--jobs', opts.jobs)),
+        synth: { seed: wholeNumber(opts.seed, '--seed', 0), seeds: wholeNumber(opts.seeds, '--seeds', 1), freqMhz },
+        concurrency: wholeNumber(opts.jobs, '--jobs', 1),
         onProgress: (m) => process.stderr.write(`${m}\n`),
       });
       const files = writeSweepOutputs(rows, outDir, `bitbeat sweep: ${opts.model ? basename(opts.model) : 'designs'}`);

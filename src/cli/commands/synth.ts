@@ -3,12 +3,8 @@ import { join } from 'node:path';
 import { buildDirFor, synthesize, SYNTH_RESULT_FILE } from '../../synth/index.ts';
 import { getTarget } from '../../design/targets.ts';
 import { UserError } from '../errors.ts';
+import { optionalWholeNumber } from '../options.ts';
 
-function intOption(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UserError(`${name} must be a non-negative integer, got '${v}'`);
-  return Number(v);
-}
 
 /** `bitbeat synth`: Yosys + nextpnr (+ icetime, + bitstream) for one design on one target. */
 export function registerSynth(program: Command): void {
@@ -28,8 +24,8 @@ export function registerSynth(program: Command): void {
       const freqMhz = opts.freq === undefined ? undefined : Number(opts.freq);
       if (freqMhz !== undefined && !(freqMhz > 0)) throw new UserError(`--freq must be a positive number of MHz, got '${opts.freq}'`);
       const result = await synthesize(opts.design, opts.target, {
-        seed: intOption('--seed', opts.seed),
-        seeds: intOption('--seeds', opts.seeds),
+        seed: optionalWholeNumber(opts.seed, '--seed', 0),
+        seeds: optionalWholeNumber(opts.seeds, '--seeds', 1),
         freqMhz,
         board: opts.board,
         bitstream: opts.bitstream ?? false,

@@ -8,12 +8,8 @@ import { runTraining } from '../../train/pipeline.ts';
 import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { parseSplitName } from '../../train/splits.ts';
 import { UserError } from '../errors.ts';
+import { wholeNumber } from '../options.ts';
 
-function int(value: string, name: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${name} must be an integer >= ${min}, got '${value}'`);
-  return n;
-}
 
 function num(value: string, name: string): number {
   const n = Number(value);
@@ -70,13 +66,13 @@ export function registerTrain(program: Command): void {
       if (!existsSync(o.dataset)) throw new UserError(`--dataset ${o.dataset}: file not found; create it with \`bitbeat data prepare\``);
       const ds = readDatasetFile(resolve(o.dataset));
       const overrides: Record<string, unknown> = {};
-      if (o.epochs !== undefined) overrides.epochs = int(o.epochs, '--epochs', 1);
-      if (o.batchSize !== undefined) overrides.batchSize = int(o.batchSize, '--batch-size', 1);
+      if (o.epochs !== undefined) overrides.epochs = wholeNumber(o.epochs, '--epochs', 1);
+      if (o.batchSize !== undefined) overrides.batchSize = wholeNumber(o.batchSize, '--batch-size', 1);
       if (o.lr !== undefined) overrides.lr = num(o.lr, '--lr');
       if (o.schedule !== undefined) overrides.schedule = o.schedule;
       if (o.classWeights !== undefined) overrides.classWeights = o.classWeights;
       if (o.augment !== undefined) overrides.augment = o.augment;
-      if (o.patience !== undefined) overrides.patience = int(o.patience, '--patience');
+      if (o.patience !== undefined) overrides.patience = wholeNumber(o.patience, '--patience', 0);
       const parsed = TrainDefaultsSchema.safeParse({ ...arch.train, ...overrides });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -94,11 +90,11 @@ export function registerTrain(program: Command): void {
         dataset: ds,
         datasetPath: o.dataset,
         split: parseSplitName(o.split),
-        seed: int(o.seed, '--seed'),
+        seed: wholeNumber(o.seed, '--seed', 0),
         train: parsed.data,
         name,
         checkpointDir,
-        fpEpochs: int(o.fpEpochs, '--fp-epochs'),
+        fpEpochs: wholeNumber(o.fpEpochs, '--fp-epochs', 0),
         stopAtCheckpoint: o.stop ?? false,
         log: (line, final) => {
           if (tty) process.stderr.write(`\r\x1b[K${line}${final ? '\n' : ''}`);

@@ -4,10 +4,13 @@
  * next to the seed papers' figures; storage, epochs and training time come from each model's
  * metrics JSON. Evaluation uses the integer reference model on the model files themselves.
  * The datasets are rebuilt in memory from the real data (BITBEAT_DATA or ../shared/data).
+ * Training runs that were tried and not shipped live in models/attempts/<shipped name>.<tag>.json
+ * (with their metrics JSON); they are evaluated the same way, in a section of their own, so a
+ * missed target says what was tried and what it gave.
  * Writes bench/accuracy.md and bench/accuracy.json.
  *   npm run bench:accuracy
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../src/data/dataset.ts';
@@ -97,6 +100,37 @@ for (const e of ENTRIES) {
 md.push('');
 md.push('Storage = weight bits + per-channel parameter bits of the folded model (thresholds at the width of the');
 md.push('reachable pre-activation range plus a direction bit; logit pos/neg/bias integers), 1 KB = 1024 bytes.');
+
+// ---- runs tried and not shipped ----
+const attemptsDir = resolve(root, 'models', 'attempts');
+const attemptFiles = existsSync(attemptsDir) ? readdirSync(attemptsDir).filter((f) => f.endsWith('.json') && !f.endsWith('.metrics.json')).sort() : [];
+const attempts: Record<string, unknown>[] = [];
+if (attemptFiles.length > 0) {
+  md.push('');
+  md.push('## Tried, not shipped');
+  md.push('');
+  md.push('Training runs of the same architectures with other options (`models/attempts/`, each with the metrics JSON of the');
+  md.push('`bitbeat train` run that made it), evaluated like the shipped models. A run replaces the shipped model only when it');
+  md.push('is more accurate on the stratified test split.');
+  md.push('');
+  md.push('| model | run | epochs (best) | schedule | augment | class weights | stratified acc % (integer) | vs shipped | minutes |');
+  md.push('|---|---|---|---|---|---|---|---|---|');
+  for (const f of attemptFiles) {
+    const [shipped, tag] = [f.split('.')[0]!, f.split('.').slice(1, -1).join('.')];
+    const e = ENTRIES.find((x) => x.name === shipped);
+    if (!e) throw new Error(`models/attempts/${f}: no shipped model '${shipped}' (name files <shipped model>.<tag>.json)`);
+    const metrics = JSON.parse(readFileSync(resolve(attemptsDir, f.replace(/\.json$/, '.metrics.json')), 'utf8'));
+    const r = await evaluateModel(loadModel(resolve(attemptsDir, f)), dataset(e), 'stratified', 'reference');
+    const acc = 100 * r.metrics.accuracy;
+    const base = rows.find((x) => x.model === shipped)?.stratifiedPercent as number | undefined;
+    const t = metrics.training ?? {};
+    attempts.push({ model: shipped, run: tag, stratifiedPercent: acc, training: { ...t, history: undefined } });
+    md.push(
+      `| ${shipped} | ${tag} | ${t.epochsRun ?? 'n/a'} (${t.bestEpoch ?? 'n/a'}) | ${t.schedule ?? 'n/a'} | ${t.augment ?? 'n/a'} | ${t.classWeights ?? 'n/a'} | ${pct(acc)} (${r.metrics.correct}/${r.metrics.total}) | ${base === undefined ? 'n/a' : `${acc - base >= 0 ? '+' : ''}${(acc - base).toFixed(2)} points`} | ${t.minutes ?? 'n/a'} |`,
+    );
+    console.error(`attempt ${f}: stratified ${acc.toFixed(2)} %`);
+  }
+}
 writeFileSync(resolve(here, 'accuracy.md'), md.join('\n') + '\n');
-writeFileSync(resolve(here, 'accuracy.json'), JSON.stringify(rows, null, 2) + '\n');
+writeFileSync(resolve(here, 'accuracy.json'), JSON.stringify({ shipped: rows, attempts }, null, 2) + '\n');
 console.error('wrote bench/accuracy.md and bench/accuracy.json');

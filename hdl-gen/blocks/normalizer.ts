@@ -65,6 +65,14 @@ export interface NormalizerOptions {
    * DSP_OPERAND_BITS stays in logic. Same arithmetic and cycle timing either way.
    */
   multipliers?: NormalizerMultipliers;
+  /**
+   * z-score: samples per output beat (default 1). Pass 2 reads `lanes` consecutive samples per
+   * cycle (each buffer split into `lanes` memories, sample i in memory i mod lanes at address
+   * floor(i / lanes)) and sends them as one beat, sample i in lane i mod lanes (lane 0 in the
+   * low bits); a window of N samples is ceil(N / lanes) beats, the lanes past sample N - 1 in
+   * the last beat hold don't-care values. Each lane has its own product (a DSP each).
+   */
+  lanes?: number;
   /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
   exposeStats?: boolean;
   name?: string;
@@ -80,13 +88,25 @@ function checkCommon(opts: NormalizerOptions): void {
   if (!Number.isInteger(opts.sampleBits) || opts.sampleBits < 2 || opts.sampleBits > 16) {
     throw new RangeError(`normalizer: sampleBits must be 2..16, got ${opts.sampleBits}`);
   }
+  const lanes = opts.lanes ?? 1;
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > MAX_NORMALIZER_LANES) throw new RangeError(`normalizer: lanes must be 1..${MAX_NORMALIZER_LANES}, got ${lanes}`);
+  if (lanes > 1 && opts.normalizer.kind !== 'zscore') throw new RangeError('normalizer: lanes > 1 needs the z-score kind');
+  if (lanes > opts.n) throw new RangeError(`normalizer: lanes ${lanes} exceeds the window length ${opts.n}`);
+}
+
+/** Most samples per beat pass 2 can send (each lane costs a product and a buffer memory). */
+export const MAX_NORMALIZER_LANES = 4;
+
+/** Beats of pass 2 per window: ceil(N / lanes). */
+export function normalizerBeats(opts: Pick<NormalizerOptions, 'n' | 'lanes'>): number {
+  return Math.ceil(opts.n / (opts.lanes ?? 1));
 }
 
 export function normalizerName(opts: NormalizerOptions): string {
   if (opts.name) return opts.name;
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
-  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${opts.exposeStats ? '_dbg' : ''}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.exposeStats ? '_dbg' : ''}`;
 }
 
 export function buildNormalizer(opts: NormalizerOptions): Module {
@@ -136,16 +156,21 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const nb = opts.buffers ?? 2;
   if (nb !== 1 && nb !== 2) throw new RangeError(`normalizer: buffers must be 1 or 2, got ${String(nb)}`);
   const sw = statsWidths(nz, n, B);
+  const lanes = opts.lanes ?? 1;
   const storage = opts.bufferStorage ?? 'bram';
   const dsp = normalizerDspProducts(opts);
   const m = new Module(normalizerName(opts), {
     description: 'input normalizer (z-score): two passes over a buffered window, z = clamp(((x - mean) * r) >>> (recipBits - fracBits))',
-    params: { kind: 'zscore', n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, fracBits: nz.fracBits, outBits: nz.outBits, buffers: nb, bufferStorage: storage, multipliers: opts.multipliers ?? 'logic' },
+    params: { kind: 'zscore', n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, fracBits: nz.fracBits, outBits: nz.outBits, buffers: nb, bufferStorage: storage, multipliers: opts.multipliers ?? 'logic', ...(lanes > 1 ? { lanes } : {}) },
   });
   const inp = m.streamIn('in', B, { signed: true });
-  const out = m.streamOut('out', nz.outBits, { signed: true, reg: true });
+  const out = m.streamOut('out', nz.outBits * lanes, { signed: lanes === 1, reg: true });
   const aw = addressWidth(n);
   const lastAddr = constant(n - 1, aw);
+  // lanes > 1: buffer memories of `beats` words, addressed by beat (pass 1: waddr, advanced
+  // after each lane-th sample; pass 2: rcnt, one beat per read)
+  const beats = normalizerBeats(opts);
+  const bw = addressWidth(beats);
   const bias = (x: Expr) => x.asUnsigned().xor(constant(1n << BigInt(B - 1), B)); // u = x + 2^(B-1)
 
   // ---- buffer ownership ----------------------------------------------------------------
@@ -213,11 +238,25 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
       }
     }).Else(() => wcnt.set(wcnt.add(1).trunc(aw)));
   });
+  // lanes > 1: which memory the next sample goes to, and its address there
+  const wlane = lanes > 1 ? m.reg('wlane', addressWidth(lanes), { reset: 0 }) : null;
+  const waddr = lanes > 1 ? m.reg('waddr', bw, { reset: 0 }) : null;
+  if (wlane && waddr) {
+    m.If(inFire, () => {
+      m.If(wLast, () => {
+        wlane.set(constant(0, wlane.width));
+        waddr.set(constant(0, bw));
+      }).Elif(wlane.eq(lanes - 1), () => {
+        wlane.set(constant(0, wlane.width));
+        waddr.set(waddr.add(1).trunc(bw));
+      }).Else(() => wlane.set(wlane.add(1).trunc(wlane.width)));
+    });
+  }
 
   // ---- pass 2 --------------------------------------------------------------------------
   const adv = m.let('adv', out.valid.not().or(out.ready));
   const p2Active = m.reg('p2_active', 1, { reset: 0 });
-  const rcnt = m.reg('rcnt', aw, { reset: 0 });
+  const rcnt = lanes > 1 ? m.reg('rcnt', bw, { reset: 0 }) : m.reg('rcnt', aw, { reset: 0 });
   const meanU = dsp.scale ? null : m.reg('mean_u', B, { reset: null });
   const recip = m.reg('recip', W, { reset: null });
   // logic: 3r and -r for the radix-4 product; dsp: 2^B - mean_u, the offset that makes the
@@ -244,12 +283,12 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
     if (rsel) rsel.set(statsBuf!);
   });
   const issue = m.let('issue', p2Active.and(adv));
-  const rLast = rcnt.eq(lastAddr);
+  const rLast = lanes > 1 ? rcnt.eq(constant(beats - 1, bw)) : rcnt.eq(lastAddr);
   m.If(issue, () => {
     m.If(rLast, () => {
-      rcnt.set(constant(0, aw));
+      rcnt.set(constant(0, rcnt.width));
       p2Active.set(0);
-    }).Else(() => rcnt.set(rcnt.add(1).trunc(aw)));
+    }).Else(() => rcnt.set(rcnt.add(1).trunc(rcnt.width)));
   });
 
   // busy: set by pass 1's last write, cleared by pass 2's last read (never both for one buffer)
@@ -260,41 +299,58 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
 
   // window buffers: one shared address per buffer (single-port friendly)
   const buffers: Memory[] = [];
-  const data: Signal[] = [];
+  const data: Signal[][] = Array.from({ length: lanes }, () => []);
   busy.forEach((bz, b) => {
-    const mem = m.ram(`buf${b}`, { width: B, depth: n, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
-    const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
-    // `busy` in both enables is redundant logically (a buffer is written only while free and
-    // read only while busy) but lets Yosys see that reads and writes never coincide, which a
-    // single-port SPRAM (read data unchanged during a write) needs.
-    mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()));
-    data.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
-    buffers.push(mem);
+    if (lanes === 1) {
+      const mem = m.ram(`buf${b}`, { width: B, depth: n, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
+      const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
+      // `busy` in both enables is redundant logically (a buffer is written only while free and
+      // read only while busy) but lets Yosys see that reads and writes never coincide, which a
+      // single-port SPRAM (read data unchanged during a write) needs.
+      mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()));
+      data[0]!.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
+      buffers.push(mem);
+      return;
+    }
+    // one memory per lane, all at the same address: pass 1 writes the lane of the sample,
+    // pass 2 reads all lanes of a beat at once
+    const addr = m.let(`buf${b}_addr`, bz.select(rcnt, waddr!));
+    for (let e = 0; e < lanes; e++) {
+      const mem = m.ram(`buf${b}_l${e}`, { width: B, depth: beats, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
+      mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()).and(wlane!.eq(e)));
+      data[e]!.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
+      buffers.push(mem);
+    }
   });
-  const aX = rsel ? rsel.select(data[1]!, data[0]!) : data[0]!;
+  const laneX = data.map((d) => (rsel ? rsel.select(d[1]!, d[0]!) : d[0]!));
 
-  const cProd = m.reg('c_prod', B + 1 + W, { signed: true, reset: null, enable: adv });
+  const sfx = (e: number) => (lanes > 1 ? `_l${e}` : '');
+  const cProds = laneX.map((_, e) => m.reg(`c_prod${sfx(e)}`, B + 1 + W, { signed: true, reset: null, enable: adv }));
   aValid.set(issue);
   bValid.set(aValid);
   cValid.set(bValid);
-  if (meanOff) {
-    // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
-    // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
-    // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
-    // 2^(B+1+W), and the true product fits that signed width.
-    const bOff = m.reg('b_off', B + 1, { reset: null, enable: adv });
-    bOff.set(bias(aX).zext(B + 1).add(meanOff).trunc(B + 1));
-    const prod = m.let('c_mul', bOff.mul(recip));
-    cProd.set(cat(prod.slice(B + W, B).sub(recip.zext(W + 1)).trunc(W + 1).asUnsigned(), prod.slice(B - 1, 0)).asSigned());
-  } else {
-    const bDiff = m.reg('b_diff', B + 1, { signed: true, reset: null, enable: adv });
-    bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU!.zext(B + 1).asSigned()).trunc(B + 1));
-    cProd.set(multiplyRadix4(m, 'c_mul', bDiff, recip, recip3!, recipNeg!, B + 1 + W));
-  }
-  const z = m.let('z', clampSigned(cProd.ashr(nz.recipBits - nz.fracBits), nz.outBits));
+  // per lane: offset or difference, product, clamp (lane e is sample lanes * beat + e)
+  const zs = laneX.map((aX, e) => {
+    const cProd = cProds[e]!;
+    if (meanOff) {
+      // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
+      // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
+      // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
+      // 2^(B+1+W), and the true product fits that signed width.
+      const bOff = m.reg(`b_off${sfx(e)}`, B + 1, { reset: null, enable: adv });
+      bOff.set(bias(aX).zext(B + 1).add(meanOff).trunc(B + 1));
+      const prod = m.let(`c_mul${sfx(e)}`, bOff.mul(recip));
+      cProd.set(cat(prod.slice(B + W, B).sub(recip.zext(W + 1)).trunc(W + 1).asUnsigned(), prod.slice(B - 1, 0)).asSigned());
+    } else {
+      const bDiff = m.reg(`b_diff${sfx(e)}`, B + 1, { signed: true, reset: null, enable: adv });
+      bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU!.zext(B + 1).asSigned()).trunc(B + 1));
+      cProd.set(multiplyRadix4(m, `c_mul${sfx(e)}`, bDiff, recip, recip3!, recipNeg!, B + 1 + W));
+    }
+    return m.let(`z${sfx(e)}`, clampSigned(cProd.ashr(nz.recipBits - nz.fracBits), nz.outBits));
+  });
   m.If(adv, () => {
     out.valid.set(cValid);
-    m.If(cValid, () => out.payload.set(z));
+    m.If(cValid, () => out.payload.set(lanes === 1 ? zs[0]! : cat(...zs.slice().reverse())));
   });
 
   if (opts.exposeStats) {

@@ -382,13 +382,13 @@ export interface NormalizerTiming {
  * reach the statistics unit at t+2 (sample and square registers); its results are ready at
  * t+3+S (S = statsSteps); pass 2 takes them in that cycle when idle, issues reads from t+4+S,
  * and the first z leaves its output register at t+8+S (read, diff, product, clamp). Pass 2
- * then issues one read per cycle (N cycles) and needs its pipeline empty (4 more cycles)
- * before taking the next window's statistics; the last sample of the next window waits until
- * the unit is free.
- *   one buffer:  pass 1 -> stats -> pass 2 -> pass 1 ...: 2N + S + 3 per window
+ * then issues one read per cycle (N cycles; with lanes, ceil(N / lanes) = R beats) and needs
+ * its pipeline empty (4 more cycles) before taking the next window's statistics; the last
+ * sample of the next window waits until the unit is free.
+ *   one buffer:  pass 1 -> stats -> pass 2 -> pass 1 ...: N + R + S + 3 per window
  *   two buffers: window k+2 writes the buffer window k is read from, so two windows take
- *                2N + S + 3 (an average of N + (S+3)/2 each), and never less than the
- *                unit's own pace S + 4 or pass 2's N + 4.
+ *                N + R + S + 3 (an average of N + (S+3)/2 each with one lane), and never less
+ *                than the input's N, the unit's own pace S + 4 or pass 2's R + 4.
  * offset: one z per cycle; the z of a sample is valid the cycle after it is accepted.
  */
 export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
@@ -397,8 +397,10 @@ export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
   if (nz.kind === 'offset') return { cyclesPerWindow: opts.n, latencyAfterLastSample: 1, statsSteps: 0 };
   const S = statsWidths(nz, opts.n, opts.sampleBits).steps;
   const n = opts.n;
+  const beats = normalizerBeats(opts);
   const toDone = PASS1_STAGES + 1 + S; // last sample accepted -> statistics ready
-  const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? 2 * n + toDone : Math.max(n + toDone / 2, n + PASS2_STAGES, toDone + 1);
+  // one lane: beats = N, and the two-buffer bound is N + (S+3)/2 as in the comment above
+  const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? n + beats + toDone : Math.max((n + beats + toDone) / 2, n, beats + PASS2_STAGES, toDone + 1);
   return { cyclesPerWindow, latencyAfterLastSample: toDone + 1 + PASS2_STAGES, statsSteps: S };
 }
 
@@ -448,32 +450,43 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   // root/division remainder (shared), D != 0, quotient
   const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 2) + 1 + W;
   const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
-  const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
+  // lanes > 1: the buffers split into `lanes` memories of R = ceil(N / lanes) words (beat
+  // address registers waddr and rcnt, a lane counter), and every pass-2 stage after the read
+  // (buffer mux, diff or offset, product, clamp, output bits) once per lane
+  const lanes = opts.lanes ?? 1;
+  const beats = normalizerBeats(opts);
+  const bw = addressWidth(beats);
+  const laneCtrlFf = lanes > 1 ? bw + addressWidth(lanes) + bw - aw : 0;
+  const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4 + laneCtrlFf;
   const dsp = normalizerDspProducts(opts);
   // a DSP square absorbs its output register (SB_MAC16's own); pass 2's DSP product needs
   // 2^B - mean_u (B+1) instead of mean_u, 3r and -r
   const p1Ff = B + B + (dsp.square ? 0 : 2 * B) + s.u1 + s.u2;
-  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
+  const laneFf = nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits;
+  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + lanes * laneFf + 1;
   // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or 2^B - mean_u and the
   // -r * 2^B correction (dsp), buffer mux, diff, product, clamp
   // A DSP product takes no LUTs (SB_MAC16 holds the square's register and b_off); pass 2's
   // dsp product needs 2^B - mean_u, u + (2^B - mean_u) and the r * 2^B correction.
   const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
-  const scaleLut = dsp.scale ? 2 * (B + 1) + (W + 1) : (W + 2) + (W + 1) + multiplyRadix4Luts(B + 1, B + 1 + W);
-  const p2Lut = scaleLut + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
-  // counters (add, compare, wrap), buffer address muxes, handshakes
-  const ctrlLut = 4 * aw + nb * aw + 12;
+  // shared per window: 2^B - mean_u (dsp) or 3r and -r (logic); per lane: the rest
+  const scaleShared = dsp.scale ? B + 1 : (W + 2) + (W + 1);
+  const scaleLane = dsp.scale ? B + 1 + (W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
+  const p2Lut = scaleShared + lanes * (scaleLane + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits);
+  // counters (add, compare, wrap), buffer address muxes, handshakes; lanes: the beat address
+  // counter and a write enable per memory
+  const ctrlLut = 4 * aw + nb * aw + 12 + (lanes > 1 ? 4 * bw + 2 * addressWidth(lanes) + nb * lanes + (bw - aw) * nb : 0);
   const storage = opts.bufferStorage ?? 'bram';
-  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
+  const spramPer = lanes * Math.ceil(beats / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
   let bramPer = Infinity;
   const shapes = opts.family === 'ecp5' ? ECP5_BRAM_SHAPES : ICE40_BRAM_SHAPES;
-  for (const [d, w] of shapes) bramPer = Math.min(bramPer, Math.ceil(n / d) * Math.ceil(B / w));
+  for (const [d, w] of shapes) bramPer = Math.min(bramPer, lanes * Math.ceil(beats / d) * Math.ceil(B / w));
   return {
     lut4: Math.ceil(statsLut + p1Lut + p2Lut + ctrlLut),
     ff: statsFf + ctrlFf + p1Ff + p2Ff,
     bram: storage === 'bram' ? nb * bramPer : 0,
     spram: storage === 'spram' ? nb * spramPer : 0,
-    dsp: (dsp.square ? 1 : 0) + (dsp.scale ? 1 : 0),
+    dsp: (dsp.square ? 1 : 0) + (dsp.scale ? lanes : 0),
   };
 }
 

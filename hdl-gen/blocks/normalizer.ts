@@ -412,6 +412,9 @@ export interface NormalizerResources {
   dsp: number;
 }
 
+/** Share of a pass-2 lane's LUT4s each lane beyond the first costs (see estimateNormalizerResources). */
+const LANE_LUT_SHARE = 0.3;
+
 /** SB_SPRAM256KA: 16384 words x 16 bits. */
 const SPRAM_WORDS = 16384;
 const SPRAM_WIDTH = 16;
@@ -452,18 +455,23 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
   // lanes > 1: the buffers split into `lanes` memories of R = ceil(N / lanes) words (beat
   // address registers waddr and rcnt, a lane counter), and every pass-2 stage after the read
-  // (buffer mux, diff or offset, product, clamp, output bits) once per lane
+  // (buffer mux, diff or offset, product, clamp, output bits) once per lane. Each extra lane
+  // costs its registers less the read data (held in the block RAMs' output registers) and
+  // about LANE_LUT_SHARE of a lane's LUT4s (Yosys shares the muxes and merges the offset and
+  // correction adders); fitted to Yosys 0.23 synth_ice40 -dsp at N = 3600, two lanes: 710 LUT4,
+  // 494 FF (one lane 667 / 446)
   const lanes = opts.lanes ?? 1;
   const beats = normalizerBeats(opts);
   const bw = addressWidth(beats);
   const laneCtrlFf = lanes > 1 ? bw + addressWidth(lanes) + bw - aw : 0;
+
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4 + laneCtrlFf;
   const dsp = normalizerDspProducts(opts);
   // a DSP square absorbs its output register (SB_MAC16's own); pass 2's DSP product needs
   // 2^B - mean_u (B+1) instead of mean_u, 3r and -r
   const p1Ff = B + B + (dsp.square ? 0 : 2 * B) + s.u1 + s.u2;
-  const laneFf = nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits;
-  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + lanes * laneFf + 1;
+  const laneFf = (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits;
+  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + lanes * laneFf + 1;
   // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or 2^B - mean_u and the
   // -r * 2^B correction (dsp), buffer mux, diff, product, clamp
   // A DSP product takes no LUTs (SB_MAC16 holds the square's register and b_off); pass 2's
@@ -472,10 +480,11 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   // shared per window: 2^B - mean_u (dsp) or 3r and -r (logic); per lane: the rest
   const scaleShared = dsp.scale ? B + 1 : (W + 2) + (W + 1);
   const scaleLane = dsp.scale ? B + 1 + (W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
-  const p2Lut = scaleShared + lanes * (scaleLane + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits);
+  const laneLut = scaleLane + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
+  const p2Lut = scaleShared + laneLut * (1 + LANE_LUT_SHARE * (lanes - 1));
   // counters (add, compare, wrap), buffer address muxes, handshakes; lanes: the beat address
   // counter and a write enable per memory
-  const ctrlLut = 4 * aw + nb * aw + 12 + (lanes > 1 ? 4 * bw + 2 * addressWidth(lanes) + nb * lanes + (bw - aw) * nb : 0);
+  const ctrlLut = 4 * aw + nb * aw + 12 + (lanes > 1 ? bw + nb * lanes : 0);
   const storage = opts.bufferStorage ?? 'bram';
   const spramPer = lanes * Math.ceil(beats / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
   let bramPer = Infinity;

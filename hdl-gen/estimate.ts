@@ -237,6 +237,8 @@ export interface NormalizerEstimate {
   /** the normalizer's own steady-state interval (includes pass 2 at layer 1's pace) */
   cycles: number;
   resources: Resources;
+  /** samples per beat into layer 1 (folding inputLanes), present only when more than 1 */
+  lanes?: number;
 }
 
 export interface EngineEstimate {
@@ -311,7 +313,8 @@ function shapeText(model: QModel, shape: LayerShape): string {
 function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer1Cycles: number, lanes = 1): NormalizerEstimate {
   const n = model.input.length;
   const nz = model.normalizer;
-  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(model.input.sampleBits / SPRAM_WIDTH);
+  // a buffer is `lanes` memories of ceil(N / lanes) words
+  const spramPer = lanes * Math.ceil(Math.ceil(n / lanes) / SPRAM_WORDS) * Math.ceil(model.input.sampleBits / SPRAM_WIDTH);
   const useSpram = nz.kind === 'zscore' && target.resources.spram >= buffers * spramPer;
   // The block's own structural model (blocks/normalizer.ts), checked there against Verilator
   // and Yosys: one source of truth for its cycles and resources.
@@ -343,6 +346,7 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
     firstZ: timing.latencyAfterLastSample,
     cycles,
     resources,
+    ...(lanes > 1 ? { lanes } : {}),
   };
 }
 
@@ -683,7 +687,7 @@ export function formatEstimateTable(est: DesignEstimate): string {
   const n = est.normalizer;
   rows.push([
     'normalizer',
-    n.kind === 'zscore' ? `zscore, ${n.buffers} buffer${n.buffers === 1 ? '' : 's'} in ${n.bufferStorage}, stats ${n.statsCycles}` : 'offset',
+    n.kind === 'zscore' ? `zscore, ${n.buffers} buffer${n.buffers === 1 ? '' : 's'} in ${n.bufferStorage}, stats ${n.statsCycles}${n.lanes ? `, ${n.lanes} lanes` : ''}` : 'offset',
     '-',
     '-',
     String(n.cycles),

@@ -527,7 +527,7 @@ export function withInputLanes(model: QModel, shape: LayerShape, e: EngineEstima
   const tapBits = model.normalizer.outBits;
   const posBits = shape.inChannels * tapBits;
   const regs = registerWindowResources(model, shape, e.simd, false);
-  const q = kernel + lanes;
+  const q = kernel + 2 * lanes - 1;
   const ctrl = counterBits(shape.inLength + kernel + lanes) + counterBits(q + 1) + counterBits(e.positions) + 2;
   const queue = res(LANE_QUEUE_LUT_PER_SOURCE * (1 + lanes) * q * posBits + 12 * lanes + 3 * ctrl + 40 + muxLuts(e.groups, e.simd * tapBits), q * posBits + ctrl);
   const resources = addResources(e.resources, queue, res(-regs.lut4, -regs.ff));

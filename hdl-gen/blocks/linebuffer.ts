@@ -209,7 +209,7 @@ export function lineBufferModel(o: LineBufferOptions, image: number[][]): { taps
  * The line buffer for `lanes` positions per beat. The loader walks u = 0..U-1 (input position
  * u - padLeft) a chunk per cycle: up to `lanes` padding positions before and after the input,
  * one whole beat in between (chunks never mix padding and input, so beats stay aligned). The
- * chunk's needed entries are appended to a queue of K + lanes slots; the first K slots are the
+ * chunk's needed entries are appended to a queue of K + 2 lanes - 1 slots; the first K slots are the
  * window, offered while the queue holds at least K; accepting a window drops its first
  * `stride` entries (all K after the image's last window). A chunk is taken only when the
  * queue has room for `lanes` more entries (counted before this cycle's drop, so no path runs
@@ -224,7 +224,12 @@ function laneLineBuffer(o: LineBufferOptions): Module {
   const lastNeeded = (P - 1) * S - PL + K - 1;
   const U = Math.max(L + PL, lastNeeded + PL + 1);
   const needEnd = lastNeeded + PL + 1; // entries u < needEnd go into the queue
-  const Q = K + lanes;
+  // a full window (count >= K) must still leave room for a chunk (count <= Q - lanes) at
+  // every count a chunk can leave, K..K+lanes-1 (padding chunks may be shorter than `lanes`,
+  // so the count's offset from K varies): with only K + lanes slots a count of K + 1 made
+  // the queue alternate between full-without-room and room-without-a-window, one window
+  // every two cycles
+  const Q = K + 2 * lanes - 1;
   const masked = o.pad.kind === 'zero';
   const m = new Module(o.name ?? `linebuf_l${L}_c${C}x${b}_k${K}_s${S}_p${PL}_${o.padRight}_${masked ? 'z' : 'c'}_n${P}_x${lanes}`, {
     description: `sliding window over a stream of positions, ${lanes} per beat, with exact padding`,

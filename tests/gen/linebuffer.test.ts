@@ -137,15 +137,18 @@ describe('line buffer, several positions per beat', () => {
     });
   });
 
-  it('keeps up: 2 lanes at stride 2, one window per cycle with input and engine always ready', async () => {
-    const o = LANE_CASES[0]!;
-    const sim = await Simulator.build(lineBuffer(o));
-    const rng = makeRng(8);
-    const words = Array.from({ length: (o.length / 2) * 3 }, () => BigInt(rng.int(2 ** 16)));
-    const r = await driveStream(sim, words, { rng, inName: 'in', outName: 'win', expectOutputs: o.positions * 3, pValid: 1, pReady: 1 });
-    const gaps = r.outFires.slice(1, o.positions).map((t, k) => t - r.outFires[k]!);
-    expect(Math.max(...gaps)).toBe(1);
-  });
+  // odd kernel with odd padding (ecgbnn-s), and even kernel with odd padding (btpn: the
+  // count settles at K + 1, which a queue of K + lanes slots served every other cycle only)
+  for (const o of [LANE_CASES[0]!, opts({ length: 40, channels: 1, bits: 8, kernel: 16, stride: 2, padLeft: 7, padRight: 7, pad: { kind: 'const', value: 0 }, lanes: 2 })]) {
+    it(`keeps up: 2 lanes at stride 2, k${o.kernel} pad ${o.padLeft}, one window per cycle with input and engine always ready`, async () => {
+      const sim = await Simulator.build(lineBuffer(o));
+      const rng = makeRng(8);
+      const words = Array.from({ length: (o.length / 2) * 3 }, () => BigInt(rng.int(2 ** 16)));
+      const r = await driveStream(sim, words, { rng, inName: 'in', outName: 'win', expectOutputs: o.positions * 3, pValid: 1, pReady: 1 });
+      const gaps = r.outFires.slice(1, o.positions).map((t, k) => t - r.outFires[k]!);
+      expect(Math.max(...gaps)).toBe(1);
+    });
+  }
 
   it('says why a geometry cannot take several positions per beat', () => {
     expect(lanesUnsupported({ kernel: 1, stride: 3, length: 13 }, 2)).toMatch(/stride 3 exceeds kernel 1/);

@@ -11,14 +11,16 @@
  *   has; the smallest bound whose cheapest design fits the device (LUT and FF within
  *   `margin` of the budget, block RAM, SPRAM and DSP within it) is found by binary search
  *   (cheapest cost only falls as T grows); among it and the next few fitting bounds the one
- *   with the lowest latency wins (ties: fewer cycles per window).
+ *   with the lowest latency wins (ties: fewer cycles per window). Then fasterWithInputLanes
+ *   below may trade more logic for latency with a multi-lane normalizer.
  */
 import { UserError } from '../src/cli/errors.ts';
 import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes } from '../src/model/shapes.ts';
-import { divisors, type LayerFold, type ResolvedFolding, type WindowStorage } from './folding.ts';
-import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, type DesignEstimate, type Resources } from './estimate.ts';
+import { divisors, inputLanesUnsupported, type LayerFold, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
+import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, withInputLanes, type DesignEstimate, type Resources } from './estimate.ts';
+import { MAX_NORMALIZER_LANES } from './blocks/normalizer.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 
 export type AutoGoal = { kind: 'cycles'; targetCycles: number } | { kind: 'fit'; device: Target; margin?: number };
@@ -176,7 +178,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
       }
     }
   }
-  if (best) return best;
+  if (best) return fasterWithInputLanes(model, target, device, margin, shapes, best);
   // the cheapest design the search knows: the loosest bound
   let cheapest: DesignEstimate | null = null;
   for (const buffers of bufferOptions) {
@@ -187,4 +189,88 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
   throw new UserError(
     `--fit ${device.name}: no folding of model '${model.name}' fits: the smallest needs about ${describe(cheapest!.total)} (${budgetExcess(cheapest!.total, device, margin).join(', ')}); the device has ${describe({ ...device.resources })} (LUT/FF at ${m} %); choose a larger device or a smaller model`,
   );
+}
+
+/** A multi-lane design must cut the latency by at least this share to replace the one-lane one. */
+const LANES_MIN_GAIN = 0.05;
+
+/**
+ * How much more LUT4 than estimated the wide engines of ECP5 designs take in Yosys 0.23
+ * synth_ecp5 (bench/hardware.md, fit designs: ecgbnn-s-aami5 +28.0 %, ecgbnn-s-rhythm17
+ * +24.7 %; the two-lane aami5 design this search first chose, 20,484 estimated: 25,505 LUT4,
+ * +24.5 %, which did not fit the 25F). The lanes search trades logic for latency up to the
+ * budget, so it checks the budget against this much more logic on ECP5 until the engine
+ * estimates are calibrated for that family.
+ */
+export const ECP5_WIDE_LUT_FACTOR = 1.28;
+
+/**
+ * `--fit`: the input lanes choice (folding inputLanes). With one lane the z-score normalizer
+ * streams a window into layer 1 at one sample per cycle after the window's last sample, so when
+ * layer 1 can take `stride` samples per cycle the latency is about N + fill however fast the
+ * other layers are. With L lanes (2 <= L <= layer 1's stride) pass 2 takes N / L cycles, and
+ * the later layers then set the latency: they are searched again here for the smallest engine
+ * bound T (below the normalizer's interval, which the input's one sample per cycle keeps at N)
+ * whose cheapest design still fits the device, with weights in LUTs as well as block RAM
+ * (a wide ROM of a few words is cheaper in LUTs). The lowest-latency result among that bound
+ * and the next few replaces the one-lane design when it cuts the latency by LANES_MIN_GAIN;
+ * small or slow designs (layer 1 slower than N / L cycles) keep one lane.
+ */
+export function fasterWithInputLanes(model: QModel, target: Target, device: Target, margin: number, shapes: LayerShape[], base: AutoResult): AutoResult {
+  if (model.normalizer.kind !== 'zscore') return base;
+  const first = model.layers[0]!;
+  const stride = first.kind === 'conv' ? first.stride : 1;
+  const n = model.input.length;
+  let best = base;
+  for (let lanes = 2; lanes <= Math.min(stride, MAX_NORMALIZER_LANES); lanes++) {
+    // every choice of every layer (layer 1 with the lane line buffer), with weights both ways
+    const choices: (Choice & { weights: WeightStorage })[][] = shapes.map((shape, i) => {
+      const out: (Choice & { weights: WeightStorage })[] = [];
+      for (const pe of divisors(shape.outChannels)) {
+        for (const simd of divisors(shape.taps)) {
+          const windows: WindowStorage[] = i > 0 && ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
+          for (const window of windows) {
+            if (i === 0 && inputLanesUnsupported(model, shape, { layer: shape.name, pe, simd, window }, lanes)) continue;
+            for (const weights of ['lut', 'bram'] as const) {
+              let e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
+              if (i === 0) e = withInputLanes(model, shape, e, lanes);
+              out.push({ pe, simd, window, weights, cycles: e.cycles, cost: costOf(e.resources, device) });
+            }
+          }
+        }
+      }
+      out.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles);
+      return out;
+    });
+    // layer 1 must take the lanes at full rate, else the lanes buy nothing
+    const layer1 = choices[0]!.filter((c) => c.cycles <= Math.ceil(n / lanes) + 8);
+    if (!layer1.length) continue;
+    const design = (bound: number): AutoResult | null => {
+      const layers: LayerFold[] = [];
+      for (let i = 0; i < shapes.length; i++) {
+        const c = (i === 0 ? layer1 : choices[i]!).find((x) => x.cycles <= bound);
+        if (!c) return null;
+        layers.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd, window: c.window, weights: c.weights });
+      }
+      const folding: ResolvedFolding = { layers, normalizerBuffers: base.folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target), inputLanes: lanes };
+      const estimate = estimateDesign(model, folding, target, shapes);
+      const lutFactor = device.family === 'ecp5' ? ECP5_WIDE_LUT_FACTOR : 1;
+      return fitsDevice({ ...estimate.total, lut4: Math.ceil(estimate.total.lut4 * lutFactor) }, device, margin) ? { folding, estimate } : null;
+    };
+    const bounds = [...new Set(choices.flatMap((cs) => cs.map((c) => c.cycles)))].filter((b) => b <= base.estimate.cyclesPerWindow).sort((a, b) => a - b);
+    if (!bounds.length) continue;
+    let lo = 0;
+    let hi = bounds.length - 1;
+    if (!design(bounds[hi]!)) continue;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (design(bounds[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = lo; i < Math.min(bounds.length, lo + LATENCY_CANDIDATES); i++) {
+      const r = design(bounds[i]!);
+      if (r && r.estimate.latencyCycles < best.estimate.latencyCycles && r.estimate.cyclesPerWindow <= base.estimate.cyclesPerWindow) best = r;
+    }
+  }
+  return best.estimate.latencyCycles <= (1 - LANES_MIN_GAIN) * base.estimate.latencyCycles ? best : base;
 }

@@ -60,6 +60,8 @@ export interface EngineOptions {
   trace?: boolean;
   /** module name prefix (the design's name), keeps modules of different designs apart */
   prefix: string;
+  /** input positions per beat (layer 1 behind a multi-lane normalizer; default 1) */
+  inputLanes?: number;
 }
 
 export interface Engine {
@@ -174,7 +176,8 @@ export function buildEngine(o: EngineOptions): Engine {
   const groups = shape.taps / simd;
   const tb = tapBits(model, shape);
   const accW = accumulatorWidth(model, shape);
-  const lbo = lineBufferOptions(model, shape, `${tag}_window`);
+  const lanes = o.inputLanes ?? 1;
+  const lbo: LineBufferOptions = lanes > 1 ? { ...lineBufferOptions(model, shape, `${tag}_window`), lanes } : lineBufferOptions(model, shape, `${tag}_window`);
   const masked = lbo.pad.kind === 'zero';
   const K = lbo.kernel;
   const Cin = shape.inChannels;
@@ -188,7 +191,7 @@ export function buildEngine(o: EngineOptions): Engine {
     description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
     params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant', pipeline: o.fold.pipeline ?? 0, window: useRam ? 'ram' : 'regs' },
   });
-  const inWidth = Cin * tb;
+  const inWidth = Cin * tb * lanes;
   const inp = m.streamIn('in', inWidth);
 
   // ---- line buffer: K position registers, or a circular RAM read one group per step ------

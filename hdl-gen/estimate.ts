@@ -237,6 +237,8 @@ export interface NormalizerEstimate {
   /** the normalizer's own steady-state interval (includes pass 2 at layer 1's pace) */
   cycles: number;
   resources: Resources;
+  /** samples per beat into layer 1 (folding inputLanes), present only when more than 1 */
+  lanes?: number;
 }
 
 export interface EngineEstimate {
@@ -308,10 +310,11 @@ function shapeText(model: QModel, shape: LayerShape): string {
   return `${io} k${layer.kernel} s${layer.stride}${pool}`;
 }
 
-function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer1Cycles: number): NormalizerEstimate {
+function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer1Cycles: number, lanes = 1): NormalizerEstimate {
   const n = model.input.length;
   const nz = model.normalizer;
-  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(model.input.sampleBits / SPRAM_WIDTH);
+  // a buffer is `lanes` memories of ceil(N / lanes) words
+  const spramPer = lanes * Math.ceil(Math.ceil(n / lanes) / SPRAM_WORDS) * Math.ceil(model.input.sampleBits / SPRAM_WIDTH);
   const useSpram = nz.kind === 'zscore' && target.resources.spram >= buffers * spramPer;
   // The block's own structural model (blocks/normalizer.ts), checked there against Verilator
   // and Yosys: one source of truth for its cycles and resources.
@@ -323,6 +326,7 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
     bufferStorage: useSpram ? ('spram' as const) : ('bram' as const),
     multipliers: target.resources.dsp > 0 ? ('dsp' as const) : ('logic' as const),
     family: target.family,
+    ...(lanes > 1 ? { lanes } : {}),
   };
   const timing = normalizerTiming(opts);
   const r = estimateNormalizerResources(opts);
@@ -330,9 +334,9 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
   if (nz.kind === 'offset') {
     return { kind: 'offset', buffers: 0, bufferStorage: 'none', statsCycles: 0, firstZ: timing.latencyAfterLastSample, cycles: n, resources };
   }
-  // pass 2 runs at layer 1's pace when layer 1 is slower than one sample per cycle
+  // pass 2 runs at layer 1's pace when layer 1 is slower than one beat per cycle
   const S = timing.statsSteps;
-  const slowPass2 = Math.max(0, layer1Cycles - n);
+  const slowPass2 = Math.max(0, layer1Cycles - Math.ceil(n / lanes));
   const cycles = Math.ceil(buffers === 1 ? timing.cyclesPerWindow + slowPass2 : Math.max(timing.cyclesPerWindow, layer1Cycles + S / 2 + 1));
   return {
     kind: 'zscore',
@@ -342,6 +346,7 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
     firstZ: timing.latencyAfterLastSample,
     cycles,
     resources,
+    ...(lanes > 1 ? { lanes } : {}),
   };
 }
 
@@ -509,6 +514,30 @@ function registerWindowResources(model: QModel, shape: LayerShape, simd: number,
 }
 
 /**
+ * Layer 1 fed `lanes` samples per beat (folding inputLanes): its line buffer takes a beat per
+ * cycle (ceil(L / lanes) input beats per window) and is blocks/linebuffer.ts's queue of
+ * K + lanes positions instead of the window and staging registers. Each queue bit chooses
+ * between holding, the entry `stride` further on and one entry per lane (about
+ * LANE_QUEUE_LUT_PER_SOURCE LUT4 per source); the loader compares its position counter with
+ * a few constants per lane.
+ */
+export function withInputLanes(model: QModel, shape: LayerShape, e: EngineEstimate, lanes: number): EngineEstimate {
+  const layer = model.layers[shape.index]!;
+  const kernel = layer.kind === 'conv' ? layer.kernel : shape.inLength;
+  const tapBits = model.normalizer.outBits;
+  const posBits = shape.inChannels * tapBits;
+  const regs = registerWindowResources(model, shape, e.simd, false);
+  const q = kernel + 2 * lanes - 1;
+  const ctrl = counterBits(shape.inLength + kernel + lanes) + counterBits(q + 1) + counterBits(e.positions) + 2;
+  const queue = res(LANE_QUEUE_LUT_PER_SOURCE * (1 + lanes) * q * posBits + 12 * lanes + 3 * ctrl + 40 + muxLuts(e.groups, e.simd * tapBits), q * posBits + ctrl);
+  const resources = addResources(e.resources, queue, res(-regs.lut4, -regs.ff));
+  const inBeats = Math.ceil(shape.inLength / lanes);
+  const cycles = Math.max(e.positions * e.cyclesPerPosition, inBeats) + e.fill + e.tail;
+  return { ...e, inBeats, cycles, resources };
+}
+const LANE_QUEUE_LUT_PER_SOURCE = 0.5;
+
+/**
  * LUT4s per window or staging bit of the register line buffer: iCE40 flip-flops have a clock
  * enable, so a bit costs only its share of the shift / advance selection. Fitted with the
  * 80-LUT constant to Yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 windows (99..253 LUT4 for
@@ -550,10 +579,11 @@ function lastInputOf(model: QModel, shape: LayerShape, convPos: number): number 
  * Latency of one window through an idle pipeline, from the cycle its last sample is accepted
  * to the cycle its class is valid (see the file comment for the schedule).
  */
-function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEstimate, engines: EngineEstimate[]): number {
+function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEstimate, engines: EngineEstimate[], lanes = 1): number {
   const n = model.input.length;
-  // arrival[i]: cycle input position i of the current engine is available
-  let arrival: number[] = Array.from({ length: n }, (_, i) => (norm.kind === 'zscore' ? norm.firstZ + i : i - (n - 1) + norm.firstZ));
+  // arrival[i]: cycle input position i of the current engine is available (z-score pass 2
+  // sends `lanes` samples per beat)
+  let arrival: number[] = Array.from({ length: n }, (_, i) => (norm.kind === 'zscore' ? norm.firstZ + Math.floor(i / lanes) : i - (n - 1) + norm.firstZ));
   let done = 0;
   engines.forEach((e, li) => {
     const shape = shapes[li]!;
@@ -583,8 +613,10 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
     const f = folding.layers[i]!;
     return estimateEngine(model, s, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, f.window);
   });
+  const lanes = folding.inputLanes ?? 1;
+  if (lanes > 1) engines[0] = withInputLanes(model, shapes[0]!, engines[0]!, lanes);
   const buffers = folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target);
-  const normalizer = estimateNormalizer(model, target, buffers, engines[0]!.cycles);
+  const normalizer = estimateNormalizer(model, target, buffers, engines[0]!.cycles, lanes);
   let cyclesPerWindow = normalizer.cycles;
   let bottleneck = 'normalizer';
   for (const e of engines) {
@@ -603,7 +635,7 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
     engines,
     cyclesPerWindow,
     bottleneck,
-    latencyCycles: scheduleLatency(model, shapes, normalizer, engines),
+    latencyCycles: scheduleLatency(model, shapes, normalizer, engines, lanes),
     total,
   };
 }
@@ -655,7 +687,7 @@ export function formatEstimateTable(est: DesignEstimate): string {
   const n = est.normalizer;
   rows.push([
     'normalizer',
-    n.kind === 'zscore' ? `zscore, ${n.buffers} buffer${n.buffers === 1 ? '' : 's'} in ${n.bufferStorage}, stats ${n.statsCycles}` : 'offset',
+    n.kind === 'zscore' ? `zscore, ${n.buffers} buffer${n.buffers === 1 ? '' : 's'} in ${n.bufferStorage}, stats ${n.statsCycles}${n.lanes ? `, ${n.lanes} lanes` : ''}` : 'offset',
     '-',
     '-',
     String(n.cycles),

@@ -22,6 +22,10 @@
  * - `normalizerBuffers` (optional, z-score normalizer only): 2 = ping-pong window buffers,
  *   so pass 1 of the next window overlaps pass 2 of this one; 1 = a single buffer (half the
  *   RAM, about twice the cycles per window). Default: estimate.ts's rule per target.
+ * - `inputLanes` (optional, z-score normalizer only, default 1): samples per beat from the
+ *   normalizer's pass 2 into layer 1's line buffer (blocks/normalizer.ts, linebuffer.ts), so a
+ *   layer 1 that takes `stride` samples per position needs about N / inputLanes cycles after
+ *   the window's last sample instead of N; costs a product (DSP) and a buffer memory per lane.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -29,6 +33,8 @@ import { UserError } from '../src/cli/errors.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import { ramWindowUnsupported } from './blocks/ramwindow.ts';
+import { lanesUnsupported } from './blocks/linebuffer.ts';
+import { MAX_NORMALIZER_LANES } from './blocks/normalizer.ts';
 
 export type WeightStorage = 'lut' | 'bram';
 export type WindowStorage = 'regs' | 'ram';
@@ -50,6 +56,7 @@ export const FoldingFileSchema = z
   .object({
     layers: z.array(LayerFoldSchema).min(1),
     normalizerBuffers: z.union([z.literal(1), z.literal(2)]).optional(),
+    inputLanes: z.number().int().min(1).max(MAX_NORMALIZER_LANES).optional(),
   })
   .strict();
 
@@ -60,6 +67,8 @@ export type FoldingConfig = z.infer<typeof FoldingFileSchema>;
 export interface ResolvedFolding {
   layers: LayerFold[];
   normalizerBuffers?: 1 | 2;
+  /** samples per beat into layer 1 (1 when absent) */
+  inputLanes?: number;
 }
 
 /** Positive divisors of n, ascending. */
@@ -134,7 +143,24 @@ export function validateFolding(model: QModel, cfg: FoldingConfig, source = 'fol
     }
     return { ...f };
   });
-  return cfg.normalizerBuffers === undefined ? { layers } : { layers, normalizerBuffers: cfg.normalizerBuffers };
+  const lanes = cfg.inputLanes ?? 1;
+  if (lanes > 1) checkInputLanes(model, shapes[0]!, layers[0]!, lanes, source);
+  const resolved: ResolvedFolding = cfg.normalizerBuffers === undefined ? { layers } : { layers, normalizerBuffers: cfg.normalizerBuffers };
+  return cfg.inputLanes === undefined ? resolved : { ...resolved, inputLanes: cfg.inputLanes };
+}
+
+/** Why layer 1 cannot take `lanes` samples per beat, or null (see inputLanes above). */
+export function inputLanesUnsupported(model: QModel, shape: LayerShape, fold: LayerFold, lanes: number): string | null {
+  if (lanes === 1) return null;
+  if (model.normalizer.kind !== 'zscore') return `the '${model.normalizer.kind}' normalizer streams one sample per beat`;
+  if (fold.window === 'ram') return `layer 1 '${shape.name}' uses window 'ram'`;
+  const layer = model.layers[shape.index]!;
+  return lanesUnsupported({ kernel: layer.kind === 'conv' ? layer.kernel : shape.inLength, stride: layer.kind === 'conv' ? layer.stride : 1, length: shape.inLength }, lanes);
+}
+
+function checkInputLanes(model: QModel, shape: LayerShape, fold: LayerFold, lanes: number, source: string): void {
+  const why = inputLanesUnsupported(model, shape, fold, lanes);
+  if (why) throw new UserError(`${source}: inputLanes ${lanes} impossible for model '${model.name}': ${why}; remove inputLanes or set it to 1`);
 }
 
 /** Parses folding JSON (already read) with a source name for messages. */

@@ -12,7 +12,7 @@
  * position-major order), and the logits layer's logits (one channel per beat, channel order).
  * Trace ports only observe; they never stall the design.
  */
-import { Module, type Stream } from '../src/hdl/index.ts';
+import { cat, Module, type Stream } from '../src/hdl/index.ts';
 import { checkIdentifier } from '../src/hdl/names.ts';
 import type { TracePort } from '../src/design/manifest.ts';
 import type { Target } from '../src/design/targets.ts';
@@ -76,6 +76,8 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
     trace.push({ stream: name, kind, validPort: `trace_${id}_valid`, dataPort: `trace_${id}_data`, elementBits, elementsPerBeat, beatsPerWindow });
   };
 
+  // samples per beat from the normalizer's pass 2 into layer 1 (folding inputLanes)
+  const lanes = o.folding.inputLanes ?? 1;
   const norm = top.instance(
     'normalizer',
     buildNormalizer({
@@ -85,6 +87,7 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
       buffers: o.normalizerBuffers,
       bufferStorage: o.normalizerStorage,
       multipliers: o.target.resources.dsp > 0 ? 'dsp' : 'logic',
+      ...(lanes > 1 ? { lanes } : {}),
       name: `${o.name}_normalizer`,
     }),
   );
@@ -93,14 +96,20 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
   nin.valid.set(sValid);
   sReady.set(nin.ready);
   let prev: Stream = norm.stream('out');
-  tap(prev, 'normalizer', 'z', model.normalizer.outBits, 1, model.input.length);
+  // several lanes: a beat holds `lanes` z values; traced only when they fill every beat (the
+  // trace format has no partial beats)
+  if (model.input.length % lanes === 0) tap(prev, 'normalizer', 'z', model.normalizer.outBits, lanes, model.input.length / lanes);
 
   o.shapes.forEach((shape, i) => {
-    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, family: o.target.family, trace: o.trace, prefix: o.name });
+    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, family: o.target.family, trace: o.trace, prefix: o.name, ...(i === 0 && lanes > 1 ? { inputLanes: lanes } : {}) });
     const inst = top.instance(`l${i}_${identifier(shape.name)}`, engine.module);
     const sink = inst.stream('in');
-    // layer 1's taps may be wider than z (an out-of-range padding value): sign-extend
-    sink.payload.set(engine.inWidth > prev.width ? prev.payload.sext(engine.inWidth).asUnsigned() : prev.payload.asUnsigned());
+    // layer 1's taps may be wider than z (an out-of-range padding value): sign-extend (each lane)
+    const zBits = model.normalizer.outBits;
+    if (i === 0 && lanes > 1 && engine.inWidth > prev.width) {
+      const tapW = engine.inWidth / lanes;
+      sink.payload.set(cat(...Array.from({ length: lanes }, (_, e) => prev.payload.slice((e + 1) * zBits - 1, e * zBits).asSigned().sext(tapW).asUnsigned()).reverse()));
+    } else sink.payload.set(engine.inWidth > prev.width ? prev.payload.sext(engine.inWidth).asUnsigned() : prev.payload.asUnsigned());
     sink.valid.set(prev.valid);
     prev.ready.set(sink.ready);
     const out = inst.stream('out');

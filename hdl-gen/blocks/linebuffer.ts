@@ -15,6 +15,12 @@
  * engine works on a window (stream not yet accepted) the next min(stride, K) positions go
  * into a staging register, so advancing costs no cycle when the input keeps up. The next
  * image starts loading once the engine has accepted the image's last window.
+ *
+ * With `lanes` > 1 (layer 1 fed by a multi-lane normalizer) each input beat carries `lanes`
+ * consecutive positions (position i in lane i mod lanes, lane 0 in the low bits; the lanes of
+ * the last beat past position length-1 are ignored), and laneLineBuffer below takes a whole
+ * beat, or up to `lanes` padding positions, per cycle into a short queue whose first K
+ * entries are the window.
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
@@ -33,6 +39,8 @@ export interface LineBufferOptions {
   pad: { kind: 'zero' } | { kind: 'const'; value: number };
   /** output positions per image (the engine's P; at most the conv length) */
   positions: number;
+  /** input positions per beat (default 1); more than 1 needs stride <= kernel */
+  lanes?: number;
   name?: string;
 }
 
@@ -41,7 +49,17 @@ export function windowWidth(o: LineBufferOptions): number {
   return o.kernel * o.channels * o.bits + (o.pad.kind === 'zero' ? o.kernel : 0);
 }
 
+/** Why a line buffer cannot take `lanes` positions per beat, or null when it can. */
+export function lanesUnsupported(o: Pick<LineBufferOptions, 'kernel' | 'stride' | 'length'>, lanes: number): string | null {
+  if (!Number.isInteger(lanes) || lanes < 1) return `lanes must be a positive integer, got ${lanes}`;
+  if (lanes === 1) return null;
+  if (o.stride > o.kernel) return `stride ${o.stride} exceeds kernel ${o.kernel} (gap positions are dropped one at a time)`;
+  if (lanes > o.length) return `lanes ${lanes} exceeds the input length ${o.length}`;
+  return null;
+}
+
 export function lineBuffer(o: LineBufferOptions): Module {
+  if ((o.lanes ?? 1) > 1) return laneLineBuffer(o);
   const { length: L, channels: C, bits: b, kernel: K, stride: S, padLeft: PL, positions: P } = o;
   const posW = C * b;
   const adv = Math.min(S, K);
@@ -185,4 +203,127 @@ export function lineBufferModel(o: LineBufferOptions, image: number[][]): { taps
     out.push({ taps, mask });
   }
   return out;
+}
+
+/**
+ * The line buffer for `lanes` positions per beat. The loader walks u = 0..U-1 (input position
+ * u - padLeft) a chunk per cycle: up to `lanes` padding positions before and after the input,
+ * one whole beat in between (chunks never mix padding and input, so beats stay aligned). The
+ * chunk's needed entries are appended to a queue of K + 2 lanes - 1 slots; the first K slots are the
+ * window, offered while the queue holds at least K; accepting a window drops its first
+ * `stride` entries (all K after the image's last window). A chunk is taken only when the
+ * queue has room for `lanes` more entries (counted before this cycle's drop, so no path runs
+ * from the engine's ready to the input's ready).
+ */
+function laneLineBuffer(o: LineBufferOptions): Module {
+  const { length: L, channels: C, bits: b, kernel: K, stride: S, padLeft: PL, positions: P } = o;
+  const lanes = o.lanes ?? 1;
+  const why = lanesUnsupported(o, lanes);
+  if (why) throw new RangeError(`line buffer: ${why}`);
+  const posW = C * b;
+  const lastNeeded = (P - 1) * S - PL + K - 1;
+  const U = Math.max(L + PL, lastNeeded + PL + 1);
+  const needEnd = lastNeeded + PL + 1; // entries u < needEnd go into the queue
+  // a full window (count >= K) must still leave room for a chunk (count <= Q - lanes) at
+  // every count a chunk can leave, K..K+lanes-1 (padding chunks may be shorter than `lanes`,
+  // so the count's offset from K varies): with only K + lanes slots a count of K + 1 made
+  // the queue alternate between full-without-room and room-without-a-window, one window
+  // every two cycles
+  const Q = K + 2 * lanes - 1;
+  const masked = o.pad.kind === 'zero';
+  const m = new Module(o.name ?? `linebuf_l${L}_c${C}x${b}_k${K}_s${S}_p${PL}_${o.padRight}_${masked ? 'z' : 'c'}_n${P}_x${lanes}`, {
+    description: `sliding window over a stream of positions, ${lanes} per beat, with exact padding`,
+    params: { length: L, channels: C, bits: b, kernel: K, stride: S, padLeft: PL, padRight: o.padRight, pad: masked ? 'zero' : `const ${(o.pad as { value: number }).value}`, positions: P, lanes },
+  });
+  const inp = m.streamIn('in', lanes * posW);
+  const win = m.streamOut('win', windowWidth(o));
+  const padWord = (() => {
+    if (o.pad.kind === 'zero') return 0n;
+    const v = BigInt.asUintN(b, BigInt(o.pad.value));
+    let w = 0n;
+    for (let c = 0; c < C; c++) w |= v << BigInt(c * b);
+    return w;
+  })();
+  const one = constant(1, 1);
+  const zero = constant(0, 1);
+
+  // ---- loader ---------------------------------------------------------------------------
+  const uw = counterBits(U + 1);
+  const u = m.reg('u', uw);
+  const loaderDone = m.reg('loader_done', 1);
+  const windowsDone = m.reg('windows_done', 1);
+  /** u <= c for a constant c (false when c < 0, true when c covers every u) */
+  const upTo = (c: number): Expr => (c < 0 ? zero : c >= U - 1 ? one : u.le(c));
+  const pre = m.let('in_pre', upTo(PL - 1));
+  const real = m.let('in_real', pre.not().and(upTo(PL + L - 1)));
+  // lane e of this chunk exists when u + e stays inside the chunk's phase
+  const exists: Expr[] = Array.from({ length: lanes }, (_, e) =>
+    e === 0 ? one : m.let(`lane${e}_exists`, pre.select(upTo(PL - 1 - e), real.select(upTo(PL + L - 1 - e), upTo(U - 1 - e)))),
+  );
+  const needed: Expr[] = exists.map((x, e) => m.let(`lane${e}_needed`, x.and(upTo(needEnd - 1 - e))));
+  let chunk: Expr = constant(1, counterBits(lanes + 1));
+  for (let e = 1; e < lanes; e++) chunk = exists[e]!.select(constant(e + 1, chunk.width), chunk);
+  const uNext = m.let('u_next', u.zext(uw + 1).add(chunk.zext(uw + 1)).trunc(uw + 1));
+  const isPad = real.not();
+  const entries: Expr[] = Array.from({ length: lanes }, (_, e) => m.let(`entry${e}`, isPad.select(constant(padWord, posW), inp.payload.slice((e + 1) * posW - 1, e * posW))));
+
+  // ---- queue --------------------------------------------------------------------------------
+  const slots: Signal[] = Array.from({ length: Q }, (_, k) => m.reg(`q${k}`, posW, { reset: null }));
+  const slotReal: Signal[] = masked ? Array.from({ length: Q }, (_, k) => m.reg(`q${k}_real`, 1, { reset: null })) : [];
+  const nw = counterBits(Q + 1);
+  const count = m.reg('count', nw);
+  const pidx = m.reg('pidx', counterBits(P));
+  const room = m.let('room', count.le(Q - lanes));
+  const anyNeeded = needed[0]!;
+  const haveEntry = m.let('have_entry', loaderDone.not().and(isPad.or(inp.valid)));
+  const take = m.let('take', haveEntry.and(anyNeeded.not().or(room)));
+  inp.ready.set(loaderDone.not().and(real).and(anyNeeded.not().or(room)));
+
+  m.If(take, () => {
+    m.If(uNext.eq(U), () => {
+      u.set(0);
+      loaderDone.set(1);
+    }).Else(() => u.set(uNext.trunc(uw)));
+  });
+  m.If(loaderDone.and(windowsDone), () => {
+    loaderDone.set(0);
+    windowsDone.set(0);
+  });
+
+  const full = m.let('full', count.ge(K));
+  const fire = m.let('advance', win.fire);
+  const lastPos = m.let('last_pos', pidx.eq(P - 1));
+  const pop = m.let('pop', fire.and(lastPos.not()));
+  // where this cycle's entries land: after the kept entries (count, less the drop)
+  const base = m.let('base', pop.select(count.sub(constant(S, nw)).trunc(nw).asUnsigned(), count));
+  const push = needed.map((x, e) => m.let(`push${e}`, take.and(x)));
+  let pushed: Expr = constant(0, nw);
+  for (let e = 0; e < lanes; e++) pushed = pushed.add(push[e]!.zext(nw)).trunc(nw);
+  for (let k = 0; k < Q; k++) {
+    // slot k takes lane e when base + e = k; otherwise, on a drop, the entry S further on
+    const writes = Array.from({ length: lanes }, (_, e) => e).filter((e) => k - e >= 0 && k - e <= Q - 1);
+    const shiftFrom = k + S < Q ? k + S : -1;
+    let nextData: Expr = shiftFrom >= 0 ? pop.select(slots[shiftFrom]!, slots[k]!) : slots[k]!;
+    let nextReal: Expr | null = masked ? (shiftFrom >= 0 ? pop.select(slotReal[shiftFrom]!, slotReal[k]!) : slotReal[k]!) : null;
+    for (const e of writes) {
+      const hit = push[e]!.and(base.eq(k - e));
+      nextData = hit.select(entries[e]!, nextData);
+      if (nextReal) nextReal = hit.select(isPad.not(), nextReal);
+    }
+    slots[k]!.set(nextData);
+    if (masked) slotReal[k]!.set(nextReal!);
+  }
+  m.If(fire.and(lastPos), () => {
+    count.set(0);
+    pidx.set(0);
+    windowsDone.set(1);
+  }).Else(() => {
+    count.set(base.add(pushed).trunc(nw));
+    m.If(fire, () => pidx.set(pidx.add(1).trunc(pidx.width)));
+  });
+
+  win.valid.set(full);
+  const data = cat(...slots.slice(0, K).reverse());
+  win.payload.set(masked ? cat(cat(...slotReal.slice(0, K).reverse()), data) : data);
+  return m;
 }

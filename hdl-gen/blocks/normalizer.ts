@@ -65,6 +65,14 @@ export interface NormalizerOptions {
    * DSP_OPERAND_BITS stays in logic. Same arithmetic and cycle timing either way.
    */
   multipliers?: NormalizerMultipliers;
+  /**
+   * z-score: samples per output beat (default 1). Pass 2 reads `lanes` consecutive samples per
+   * cycle (each buffer split into `lanes` memories, sample i in memory i mod lanes at address
+   * floor(i / lanes)) and sends them as one beat, sample i in lane i mod lanes (lane 0 in the
+   * low bits); a window of N samples is ceil(N / lanes) beats, the lanes past sample N - 1 in
+   * the last beat hold don't-care values. Each lane has its own product (a DSP each).
+   */
+  lanes?: number;
   /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
   exposeStats?: boolean;
   name?: string;
@@ -80,13 +88,25 @@ function checkCommon(opts: NormalizerOptions): void {
   if (!Number.isInteger(opts.sampleBits) || opts.sampleBits < 2 || opts.sampleBits > 16) {
     throw new RangeError(`normalizer: sampleBits must be 2..16, got ${opts.sampleBits}`);
   }
+  const lanes = opts.lanes ?? 1;
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > MAX_NORMALIZER_LANES) throw new RangeError(`normalizer: lanes must be 1..${MAX_NORMALIZER_LANES}, got ${lanes}`);
+  if (lanes > 1 && opts.normalizer.kind !== 'zscore') throw new RangeError('normalizer: lanes > 1 needs the z-score kind');
+  if (lanes > opts.n) throw new RangeError(`normalizer: lanes ${lanes} exceeds the window length ${opts.n}`);
+}
+
+/** Most samples per beat pass 2 can send (each lane costs a product and a buffer memory). */
+export const MAX_NORMALIZER_LANES = 4;
+
+/** Beats of pass 2 per window: ceil(N / lanes). */
+export function normalizerBeats(opts: Pick<NormalizerOptions, 'n' | 'lanes'>): number {
+  return Math.ceil(opts.n / (opts.lanes ?? 1));
 }
 
 export function normalizerName(opts: NormalizerOptions): string {
   if (opts.name) return opts.name;
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
-  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${opts.exposeStats ? '_dbg' : ''}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.exposeStats ? '_dbg' : ''}`;
 }
 
 export function buildNormalizer(opts: NormalizerOptions): Module {
@@ -136,16 +156,21 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const nb = opts.buffers ?? 2;
   if (nb !== 1 && nb !== 2) throw new RangeError(`normalizer: buffers must be 1 or 2, got ${String(nb)}`);
   const sw = statsWidths(nz, n, B);
+  const lanes = opts.lanes ?? 1;
   const storage = opts.bufferStorage ?? 'bram';
   const dsp = normalizerDspProducts(opts);
   const m = new Module(normalizerName(opts), {
     description: 'input normalizer (z-score): two passes over a buffered window, z = clamp(((x - mean) * r) >>> (recipBits - fracBits))',
-    params: { kind: 'zscore', n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, fracBits: nz.fracBits, outBits: nz.outBits, buffers: nb, bufferStorage: storage, multipliers: opts.multipliers ?? 'logic' },
+    params: { kind: 'zscore', n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, fracBits: nz.fracBits, outBits: nz.outBits, buffers: nb, bufferStorage: storage, multipliers: opts.multipliers ?? 'logic', ...(lanes > 1 ? { lanes } : {}) },
   });
   const inp = m.streamIn('in', B, { signed: true });
-  const out = m.streamOut('out', nz.outBits, { signed: true, reg: true });
+  const out = m.streamOut('out', nz.outBits * lanes, { signed: lanes === 1, reg: true });
   const aw = addressWidth(n);
   const lastAddr = constant(n - 1, aw);
+  // lanes > 1: buffer memories of `beats` words, addressed by beat (pass 1: waddr, advanced
+  // after each lane-th sample; pass 2: rcnt, one beat per read)
+  const beats = normalizerBeats(opts);
+  const bw = addressWidth(beats);
   const bias = (x: Expr) => x.asUnsigned().xor(constant(1n << BigInt(B - 1), B)); // u = x + 2^(B-1)
 
   // ---- buffer ownership ----------------------------------------------------------------
@@ -213,11 +238,25 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
       }
     }).Else(() => wcnt.set(wcnt.add(1).trunc(aw)));
   });
+  // lanes > 1: which memory the next sample goes to, and its address there
+  const wlane = lanes > 1 ? m.reg('wlane', addressWidth(lanes), { reset: 0 }) : null;
+  const waddr = lanes > 1 ? m.reg('waddr', bw, { reset: 0 }) : null;
+  if (wlane && waddr) {
+    m.If(inFire, () => {
+      m.If(wLast, () => {
+        wlane.set(constant(0, wlane.width));
+        waddr.set(constant(0, bw));
+      }).Elif(wlane.eq(lanes - 1), () => {
+        wlane.set(constant(0, wlane.width));
+        waddr.set(waddr.add(1).trunc(bw));
+      }).Else(() => wlane.set(wlane.add(1).trunc(wlane.width)));
+    });
+  }
 
   // ---- pass 2 --------------------------------------------------------------------------
   const adv = m.let('adv', out.valid.not().or(out.ready));
   const p2Active = m.reg('p2_active', 1, { reset: 0 });
-  const rcnt = m.reg('rcnt', aw, { reset: 0 });
+  const rcnt = lanes > 1 ? m.reg('rcnt', bw, { reset: 0 }) : m.reg('rcnt', aw, { reset: 0 });
   const meanU = dsp.scale ? null : m.reg('mean_u', B, { reset: null });
   const recip = m.reg('recip', W, { reset: null });
   // logic: 3r and -r for the radix-4 product; dsp: 2^B - mean_u, the offset that makes the
@@ -244,12 +283,12 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
     if (rsel) rsel.set(statsBuf!);
   });
   const issue = m.let('issue', p2Active.and(adv));
-  const rLast = rcnt.eq(lastAddr);
+  const rLast = lanes > 1 ? rcnt.eq(constant(beats - 1, bw)) : rcnt.eq(lastAddr);
   m.If(issue, () => {
     m.If(rLast, () => {
-      rcnt.set(constant(0, aw));
+      rcnt.set(constant(0, rcnt.width));
       p2Active.set(0);
-    }).Else(() => rcnt.set(rcnt.add(1).trunc(aw)));
+    }).Else(() => rcnt.set(rcnt.add(1).trunc(rcnt.width)));
   });
 
   // busy: set by pass 1's last write, cleared by pass 2's last read (never both for one buffer)
@@ -260,41 +299,58 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
 
   // window buffers: one shared address per buffer (single-port friendly)
   const buffers: Memory[] = [];
-  const data: Signal[] = [];
+  const data: Signal[][] = Array.from({ length: lanes }, () => []);
   busy.forEach((bz, b) => {
-    const mem = m.ram(`buf${b}`, { width: B, depth: n, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
-    const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
-    // `busy` in both enables is redundant logically (a buffer is written only while free and
-    // read only while busy) but lets Yosys see that reads and writes never coincide, which a
-    // single-port SPRAM (read data unchanged during a write) needs.
-    mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()));
-    data.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
-    buffers.push(mem);
+    if (lanes === 1) {
+      const mem = m.ram(`buf${b}`, { width: B, depth: n, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
+      const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
+      // `busy` in both enables is redundant logically (a buffer is written only while free and
+      // read only while busy) but lets Yosys see that reads and writes never coincide, which a
+      // single-port SPRAM (read data unchanged during a write) needs.
+      mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()));
+      data[0]!.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
+      buffers.push(mem);
+      return;
+    }
+    // one memory per lane, all at the same address: pass 1 writes the lane of the sample,
+    // pass 2 reads all lanes of a beat at once
+    const addr = m.let(`buf${b}_addr`, bz.select(rcnt, waddr!));
+    for (let e = 0; e < lanes; e++) {
+      const mem = m.ram(`buf${b}_l${e}`, { width: B, depth: beats, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
+      mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()).and(wlane!.eq(e)));
+      data[e]!.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
+      buffers.push(mem);
+    }
   });
-  const aX = rsel ? rsel.select(data[1]!, data[0]!) : data[0]!;
+  const laneX = data.map((d) => (rsel ? rsel.select(d[1]!, d[0]!) : d[0]!));
 
-  const cProd = m.reg('c_prod', B + 1 + W, { signed: true, reset: null, enable: adv });
+  const sfx = (e: number) => (lanes > 1 ? `_l${e}` : '');
+  const cProds = laneX.map((_, e) => m.reg(`c_prod${sfx(e)}`, B + 1 + W, { signed: true, reset: null, enable: adv }));
   aValid.set(issue);
   bValid.set(aValid);
   cValid.set(bValid);
-  if (meanOff) {
-    // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
-    // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
-    // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
-    // 2^(B+1+W), and the true product fits that signed width.
-    const bOff = m.reg('b_off', B + 1, { reset: null, enable: adv });
-    bOff.set(bias(aX).zext(B + 1).add(meanOff).trunc(B + 1));
-    const prod = m.let('c_mul', bOff.mul(recip));
-    cProd.set(cat(prod.slice(B + W, B).sub(recip.zext(W + 1)).trunc(W + 1).asUnsigned(), prod.slice(B - 1, 0)).asSigned());
-  } else {
-    const bDiff = m.reg('b_diff', B + 1, { signed: true, reset: null, enable: adv });
-    bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU!.zext(B + 1).asSigned()).trunc(B + 1));
-    cProd.set(multiplyRadix4(m, 'c_mul', bDiff, recip, recip3!, recipNeg!, B + 1 + W));
-  }
-  const z = m.let('z', clampSigned(cProd.ashr(nz.recipBits - nz.fracBits), nz.outBits));
+  // per lane: offset or difference, product, clamp (lane e is sample lanes * beat + e)
+  const zs = laneX.map((aX, e) => {
+    const cProd = cProds[e]!;
+    if (meanOff) {
+      // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
+      // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
+      // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
+      // 2^(B+1+W), and the true product fits that signed width.
+      const bOff = m.reg(`b_off${sfx(e)}`, B + 1, { reset: null, enable: adv });
+      bOff.set(bias(aX).zext(B + 1).add(meanOff).trunc(B + 1));
+      const prod = m.let(`c_mul${sfx(e)}`, bOff.mul(recip));
+      cProd.set(cat(prod.slice(B + W, B).sub(recip.zext(W + 1)).trunc(W + 1).asUnsigned(), prod.slice(B - 1, 0)).asSigned());
+    } else {
+      const bDiff = m.reg(`b_diff${sfx(e)}`, B + 1, { signed: true, reset: null, enable: adv });
+      bDiff.set(bias(aX).zext(B + 1).asSigned().sub(meanU!.zext(B + 1).asSigned()).trunc(B + 1));
+      cProd.set(multiplyRadix4(m, `c_mul${sfx(e)}`, bDiff, recip, recip3!, recipNeg!, B + 1 + W));
+    }
+    return m.let(`z${sfx(e)}`, clampSigned(cProd.ashr(nz.recipBits - nz.fracBits), nz.outBits));
+  });
   m.If(adv, () => {
     out.valid.set(cValid);
-    m.If(cValid, () => out.payload.set(z));
+    m.If(cValid, () => out.payload.set(lanes === 1 ? zs[0]! : cat(...zs.slice().reverse())));
   });
 
   if (opts.exposeStats) {
@@ -326,13 +382,13 @@ export interface NormalizerTiming {
  * reach the statistics unit at t+2 (sample and square registers); its results are ready at
  * t+3+S (S = statsSteps); pass 2 takes them in that cycle when idle, issues reads from t+4+S,
  * and the first z leaves its output register at t+8+S (read, diff, product, clamp). Pass 2
- * then issues one read per cycle (N cycles) and needs its pipeline empty (4 more cycles)
- * before taking the next window's statistics; the last sample of the next window waits until
- * the unit is free.
- *   one buffer:  pass 1 -> stats -> pass 2 -> pass 1 ...: 2N + S + 3 per window
+ * then issues one read per cycle (N cycles; with lanes, ceil(N / lanes) = R beats) and needs
+ * its pipeline empty (4 more cycles) before taking the next window's statistics; the last
+ * sample of the next window waits until the unit is free.
+ *   one buffer:  pass 1 -> stats -> pass 2 -> pass 1 ...: N + R + S + 3 per window
  *   two buffers: window k+2 writes the buffer window k is read from, so two windows take
- *                2N + S + 3 (an average of N + (S+3)/2 each), and never less than the
- *                unit's own pace S + 4 or pass 2's N + 4.
+ *                N + R + S + 3 (an average of N + (S+3)/2 each with one lane), and never less
+ *                than the input's N, the unit's own pace S + 4 or pass 2's R + 4.
  * offset: one z per cycle; the z of a sample is valid the cycle after it is accepted.
  */
 export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
@@ -341,8 +397,10 @@ export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
   if (nz.kind === 'offset') return { cyclesPerWindow: opts.n, latencyAfterLastSample: 1, statsSteps: 0 };
   const S = statsWidths(nz, opts.n, opts.sampleBits).steps;
   const n = opts.n;
+  const beats = normalizerBeats(opts);
   const toDone = PASS1_STAGES + 1 + S; // last sample accepted -> statistics ready
-  const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? 2 * n + toDone : Math.max(n + toDone / 2, n + PASS2_STAGES, toDone + 1);
+  // one lane: beats = N, and the two-buffer bound is N + (S+3)/2 as in the comment above
+  const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? n + beats + toDone : Math.max((n + beats + toDone) / 2, n, beats + PASS2_STAGES, toDone + 1);
   return { cyclesPerWindow, latencyAfterLastSample: toDone + 1 + PASS2_STAGES, statsSteps: S };
 }
 
@@ -353,6 +411,9 @@ export interface NormalizerResources {
   spram: number;
   dsp: number;
 }
+
+/** Share of a pass-2 lane's LUT4s each lane beyond the first costs (see estimateNormalizerResources). */
+const LANE_LUT_SHARE = 0.3;
 
 /** SB_SPRAM256KA: 16384 words x 16 bits. */
 const SPRAM_WORDS = 16384;
@@ -392,32 +453,49 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   // root/division remainder (shared), D != 0, quotient
   const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 2) + 1 + W;
   const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
-  const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4;
+  // lanes > 1: the buffers split into `lanes` memories of R = ceil(N / lanes) words (beat
+  // address registers waddr and rcnt, a lane counter), and every pass-2 stage after the read
+  // (buffer mux, diff or offset, product, clamp, output bits) once per lane. Each extra lane
+  // costs its registers less the read data (held in the block RAMs' output registers) and
+  // about LANE_LUT_SHARE of a lane's LUT4s (Yosys shares the muxes and merges the offset and
+  // correction adders); fitted to Yosys 0.23 synth_ice40 -dsp at N = 3600, two lanes: 710 LUT4,
+  // 494 FF (one lane 667 / 446)
+  const lanes = opts.lanes ?? 1;
+  const beats = normalizerBeats(opts);
+  const bw = addressWidth(beats);
+  const laneCtrlFf = lanes > 1 ? bw + addressWidth(lanes) + bw - aw : 0;
+
+  const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4 + laneCtrlFf;
   const dsp = normalizerDspProducts(opts);
   // a DSP square absorbs its output register (SB_MAC16's own); pass 2's DSP product needs
   // 2^B - mean_u (B+1) instead of mean_u, 3r and -r
   const p1Ff = B + B + (dsp.square ? 0 : 2 * B) + s.u1 + s.u2;
-  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits + 1;
+  const laneFf = (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits;
+  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + lanes * laneFf + 1;
   // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or 2^B - mean_u and the
   // -r * 2^B correction (dsp), buffer mux, diff, product, clamp
   // A DSP product takes no LUTs (SB_MAC16 holds the square's register and b_off); pass 2's
   // dsp product needs 2^B - mean_u, u + (2^B - mean_u) and the r * 2^B correction.
   const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
-  const scaleLut = dsp.scale ? 2 * (B + 1) + (W + 1) : (W + 2) + (W + 1) + multiplyRadix4Luts(B + 1, B + 1 + W);
-  const p2Lut = scaleLut + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
-  // counters (add, compare, wrap), buffer address muxes, handshakes
-  const ctrlLut = 4 * aw + nb * aw + 12;
+  // shared per window: 2^B - mean_u (dsp) or 3r and -r (logic); per lane: the rest
+  const scaleShared = dsp.scale ? B + 1 : (W + 2) + (W + 1);
+  const scaleLane = dsp.scale ? B + 1 + (W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
+  const laneLut = scaleLane + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
+  const p2Lut = scaleShared + laneLut * (1 + LANE_LUT_SHARE * (lanes - 1));
+  // counters (add, compare, wrap), buffer address muxes, handshakes; lanes: the beat address
+  // counter and a write enable per memory
+  const ctrlLut = 4 * aw + nb * aw + 12 + (lanes > 1 ? bw + nb * lanes : 0);
   const storage = opts.bufferStorage ?? 'bram';
-  const spramPer = Math.ceil(n / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
+  const spramPer = lanes * Math.ceil(beats / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
   let bramPer = Infinity;
   const shapes = opts.family === 'ecp5' ? ECP5_BRAM_SHAPES : ICE40_BRAM_SHAPES;
-  for (const [d, w] of shapes) bramPer = Math.min(bramPer, Math.ceil(n / d) * Math.ceil(B / w));
+  for (const [d, w] of shapes) bramPer = Math.min(bramPer, lanes * Math.ceil(beats / d) * Math.ceil(B / w));
   return {
     lut4: Math.ceil(statsLut + p1Lut + p2Lut + ctrlLut),
     ff: statsFf + ctrlFf + p1Ff + p2Ff,
     bram: storage === 'bram' ? nb * bramPer : 0,
     spram: storage === 'spram' ? nb * spramPer : 0,
-    dsp: (dsp.square ? 1 : 0) + (dsp.scale ? 1 : 0),
+    dsp: (dsp.square ? 1 : 0) + (dsp.scale ? lanes : 0),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   type NormalizerOptions,
 } from '../../hdl-gen/blocks/normalizer.ts';
 import { buildStatsUnit, statsModel, statsWidths } from '../../hdl-gen/blocks/normalizer-stats.ts';
+import { unpackLanes } from './streams.ts';
 
 const B = 12;
 const XMIN = -(2 ** (B - 1));
@@ -115,7 +116,7 @@ interface StreamRun {
  * Drives the block cycle by cycle: a producer that raises valid with probability pIn and holds
  * the sample until it is taken, a consumer whose ready is high with probability pOut.
  */
-async function stream(sim: Simulator, samples: number[], pIn: number, pOut: number, seed: number): Promise<StreamRun> {
+async function stream(sim: Simulator, samples: number[], pIn: number, pOut: number, seed: number, lanes?: { lanes: number; n: number; outBits: number }): Promise<StreamRun> {
   const rng = makeRng(seed);
   const s = await sim.open();
   const run: StreamRun = { z: [], inCycles: [], outCycles: [], stats: [], cycles: 0 };
@@ -135,7 +136,13 @@ async function stream(sim: Simulator, samples: number[], pIn: number, pOut: numb
         progress = true;
       }
       if (o.out_valid === 1n && ready) {
-        run.z.push(Number(o.out_payload));
+        if (!lanes) run.z.push(Number(o.out_payload));
+        else {
+          // a beat of `lanes` z values; the lanes past the window's end are not samples
+          const inWindow = run.z.length % lanes.n;
+          const take = Math.min(lanes.lanes, lanes.n - inWindow);
+          run.z.push(...unpackLanes(o.out_payload!, lanes.lanes, lanes.outBits, true).slice(0, take));
+        }
         run.outCycles.push(cyc);
         progress = true;
       }
@@ -342,6 +349,65 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     const windows = [makeWindow('ecg', n, rng), makeWindow('negative', n, rng), makeWindow('extremes', n, rng)];
     const run = await stream(sim, windows.flat(), 0.9, 0.7, 11);
     expectWindowsMatch(run, windows, DEFAULT_ZSCORE, n);
+  });
+});
+
+// ---- several samples per beat (pass 2 lanes) ----------------------------------------------
+
+describe('z-score normalizer with several samples per beat vs normalizeWindow', () => {
+  for (const [n, buffers, lanes, multipliers] of [
+    [37, 2, 2, 'logic'],
+    [16, 1, 2, 'dsp'],
+    [38, 2, 2, 'dsp'],
+    [23, 1, 3, 'logic'],
+  ] as const) {
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, lanes, exposeStats: true, multipliers };
+    const laneOpts = { lanes, n, outBits: DEFAULT_ZSCORE.outBits };
+    it(`N=${n} (${n % lanes === 0 ? 'whole' : 'partial'} last beat), ${lanes} lanes, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: random windows, random back-pressure`, async () => {
+      const sim = await simOf(opts);
+      const windows = randomWindows(36, n, 300 + n);
+      const rates: [number, number][] = [
+        [0.35, 0.9],
+        [0.95, 0.3],
+        [0.8, 0.75],
+      ];
+      for (let part = 0; part < 3; part++) {
+        const ws = windows.slice(12 * part, 12 * part + 12);
+        const run = await stream(sim, ws.flat(), rates[part]![0], rates[part]![1], part + 11 * n, laneOpts);
+        expectWindowsMatch(run, ws, DEFAULT_ZSCORE, n);
+        expect(run.stats.length).toBe(ws.length);
+      }
+    });
+    it(`N=${n}, ${lanes} lanes, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: cycles per window and latency match normalizerTiming`, async () => {
+      const sim = await simOf(opts);
+      const windows = randomWindows(8, n, 6);
+      const run = await stream(sim, windows.flat(), 1, 1, 1, laneOpts);
+      expectWindowsMatch(run, windows, DEFAULT_ZSCORE, n);
+      const t = normalizerTiming(opts);
+      const beats = Math.ceil(n / lanes);
+      const lastIn = (k: number) => run.inCycles[(k + 1) * n - 1]!;
+      expect(run.outCycles.length).toBe(windows.length * beats);
+      expect(run.outCycles[0]! - lastIn(0)).toBe(t.latencyAfterLastSample);
+      for (let k = 1; k + 2 < windows.length; k++) expect(lastIn(k + 2) - lastIn(k), `windows ${k}..${k + 2}`).toBe(2 * t.cyclesPerWindow);
+      // pass 2 sends one beat per cycle
+      for (let k = 0; k < windows.length; k++) expect(run.outCycles[(k + 1) * beats - 1]! - run.outCycles[k * beats]!).toBe(beats - 1);
+    });
+  }
+
+  it('N=3600, 2 lanes, real-model parameters, dsp multipliers: three windows; one DSP per lane product', async () => {
+    const n = 3600;
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers: 2, lanes: 2, multipliers: 'dsp' };
+    const sim = await simOf(opts);
+    const rng = makeRng(3601);
+    const windows = [makeWindow('ecg', n, rng), makeWindow('negative', n, rng), makeWindow('extremes', n, rng)];
+    const run = await stream(sim, windows.flat(), 0.9, 0.7, 12, { lanes: 2, n, outBits: DEFAULT_ZSCORE.outBits });
+    expectWindowsMatch(run, windows, DEFAULT_ZSCORE, n);
+    expect(estimateNormalizerResources({ ...opts, family: 'ecp5' }).dsp).toBe(3);
+  });
+
+  it('rejects lanes it cannot build', () => {
+    expect(() => buildNormalizer({ normalizer: DEFAULT_ZSCORE, n: 16, sampleBits: B, lanes: 5 })).toThrow(/lanes must be 1\.\.4/);
+    expect(() => buildNormalizer({ normalizer: { kind: 'offset', offset: 0, shift: 0, outBits: 8 }, n: 16, sampleBits: B, lanes: 2 })).toThrow(/z-score/);
   });
 });
 

@@ -109,20 +109,24 @@ export function evaluateGoals(results: HardwareResult[], models: string[]): Goal
       });
     }
   }
-  // its fastest ECP5 design (the 'fit' folding): cycles from the last sample to the class
+  // its fastest ECP5 design: the 'fit' folding on each ECP5 device the bench ran (the 25F by
+  // default; a larger ECP5 takes a faster design), the placed one with the lowest latency
   {
     const goal = `seed-000 5-class network (${SEED000_MODEL}): fastest ECP5 design`;
-    const criterion = `<= ${SEED000.ecp5Cycles} cycles from the last sample of a window to its class (${ECP5}, fit folding)`;
-    const r = results.find((x) => x.model === SEED000_MODEL && x.target === ECP5 && x.folding === 'fit');
+    const criterion = `<= ${SEED000.ecp5Cycles} cycles from the last sample of a window to its class (fit folding on an ECP5)`;
+    const fits = results.filter((x) => x.model === SEED000_MODEL && x.target.startsWith('ecp5') && x.folding === 'fit');
+    const latency = (x: HardwareResult) => (x.cosim ? x.cosim.latencyCycles : x.estimate!.latencyCycles);
+    const placed = fits.filter((x) => x.status === 'ok' && x.estimate).sort((a, b) => latency(a) - latency(b));
+    const r = placed[0] ?? fits.find((x) => x.target === ECP5) ?? fits[0];
     if (!r || !r.estimate) rows.push({ goal, criterion, model: SEED000_MODEL, measured: r ? `${r.failedStep}: ${r.error}` : 'not run', status: r ? 'not met' : 'no data' });
     else {
-      const measured = r.cosim ? r.cosim.latencyCycles : r.estimate.latencyCycles;
+      const measured = latency(r);
       const placedNote = r.status === 'ok' ? '' : `; the design did not place and route (${r.failedStep})`;
       rows.push({
         goal,
         criterion,
         model: SEED000_MODEL,
-        measured: `${measured} cycles${r.cosim ? ' (cosim)' : ' (est.)'}, ${r.foldingText}${placedNote}`,
+        measured: `${measured} cycles${r.cosim ? ' (cosim)' : ' (est.)'} on ${r.target}, ${r.foldingText}${placedNote}`,
         status: measured <= SEED000.ecp5Cycles && r.status === 'ok' ? 'met' : 'not met',
       });
     }

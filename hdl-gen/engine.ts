@@ -324,11 +324,24 @@ export function buildEngine(o: EngineOptions): Engine {
   }
 
   // ---- accumulator ----------------------------------------------------------------------
-  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, name: `${tag}_acc` }));
+  // The output function reads the accumulator's register, not its adder: a fold's result is
+  // there one enabled cycle after its last group, so the tree + accumulator adder and the
+  // threshold + pool behind it are separate clock periods (on the UP5K they were one 61 ns
+  // path). The fold's `done` and index follow in ce-enabled registers of their own (stage t).
+  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, registered: true, name: `${tag}_acc` }));
   acc.bind('ce', ce.and(vD));
   acc.bind('first', firstD);
   contribs.forEach((c, l) => acc.bind(`in${l}`, c));
-  const sums = Array.from({ length: pe }, (_, l) => acc.out(`sum${l}`));
+  const sums = Array.from({ length: pe }, (_, l) => acc.out(`total${l}`));
+  const stage = (name: string, e: Expr, reset: number | null): Signal => {
+    const r = m.reg(name, e.width, { reset, enable: ce });
+    r.set(e);
+    return r;
+  };
+  const tDone = stage('t_done', vD.and(lastGD), 0);
+  // created on first use (an unread register would fail the lint)
+  let tFoldReg: Signal | null = null;
+  const tFold = (): Expr => (folds > 1 ? (tFoldReg ??= stage('t_fold', foldD, null)) : foldD);
 
   // ---- position assembly --------------------------------------------------------------------
   const bitFns = layer.out.kind === 'binary' ? layer.out.fns : [];
@@ -351,12 +364,12 @@ export function buildEngine(o: EngineOptions): Engine {
     const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
     if (folds > 1 && params === 'rom') {
       // the ROM reads through a register: drive it with the next value of a counter of the
-      // folds taken (fold results come in order), so it holds the parameters of fold foldD
+      // folds taken (fold results come in order), so it holds the parameters of the fold in stage t
       const taken = m.reg('param_fold', counterBits(folds));
-      const nextTaken = m.let('param_fold_next', ce.and(vD).and(lastGD).select(countUp(taken, folds - 1), taken));
+      const nextTaken = m.let('param_fold_next', ce.and(tDone).select(countUp(taken, folds - 1), taken));
       taken.set(nextTaken);
       th.bind('fold_next', nextTaken);
-    } else if (folds > 1) th.bind('fold', foldD);
+    } else if (folds > 1) th.bind('fold', tFold());
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');
     laneValues = Array.from({ length: pe }, (_, l) => (split ? sliceOf(bits, l, laneBits) : bits.bit(l)));
@@ -364,7 +377,7 @@ export function buildEngine(o: EngineOptions): Engine {
     laneValues = sums.map((s) => s.asUnsigned());
   }
   const foldWord = m.let('fold_word', pe === 1 ? laneValues[0]! : cat(...laneValues.slice().reverse()));
-  const foldDone = m.let('fold_done', vD.and(lastGD));
+  const foldDone = m.let('fold_done', tDone);
   let pooled: Stream;
   if (foldSerial) {
     const poolMode: FoldPoolOptions['mode'] =
@@ -387,10 +400,35 @@ export function buildEngine(o: EngineOptions): Engine {
         name: `${tag}_pool`,
       }),
     );
+    // Stage f: the fold word is registered on its way into the pool, so the pool's merge and
+    // assembly start from a flip-flop, not from the threshold's comparators; and it is a skid
+    // buffer, so the clock enable is a flip-flop too: a word the pool refuses waits in the
+    // main register, the one behind it (already under way when ce could not yet fall) in the
+    // skid, and only a full skid stops the pipeline. Without it the ready chain ran from the
+    // next engine's line buffer through the pool into ce and this engine's line buffer, one
+    // 47 ns path on the UP5K.
     const fpIn = fp.stream('in');
-    fpIn.valid.set(foldDone);
-    fpIn.payload.set(foldWord);
-    ce.set(foldDone.and(fpIn.ready.not()).not());
+    const fDone = m.reg('f_done', 1, { reset: 0 });
+    const fWord = m.reg('f_word', foldWord.width, { reset: null });
+    const skidFull = m.reg('f_skid_full', 1, { reset: 0 });
+    const skidWord = m.reg('f_skid_word', foldWord.width, { reset: null });
+    fpIn.valid.set(fDone);
+    fpIn.payload.set(fWord);
+    ce.set(skidFull.not());
+    m.If(skidFull, () => {
+      m.If(fpIn.ready, () => {
+        fWord.set(skidWord);
+        skidFull.set(0);
+      });
+    })
+      .Elif(fDone.and(fpIn.ready.not()), () => {
+        skidFull.set(foldDone);
+        skidWord.set(foldWord);
+      })
+      .Else(() => {
+        fDone.set(foldDone);
+        fWord.set(foldWord);
+      });
     pooled = fp.stream('out');
   } else {
     const posW = shape.outChannels * laneBits;
@@ -400,13 +438,13 @@ export function buildEngine(o: EngineOptions): Engine {
     const cvData = m.reg('cv_data_q', posW, { reset: null });
     cv.valid.set(cvValid);
     cv.payload.set(cvData);
-    const complete = m.let('complete', foldDone.and(folds > 1 ? foldD.eq(folds - 1) : constant(1, 1)));
+    const complete = m.let('complete', foldDone.and(folds > 1 ? tFold().eq(folds - 1) : constant(1, 1)));
     ce.set(complete.and(cvValid).and(cv.ready.not()).not());
     let fullWord: Expr = foldWord;
     if (folds > 1) {
       const asm = m.reg('assembly', (folds - 1) * foldW, { reset: null });
       m.If(ce.and(foldDone).and(complete.not()), () => {
-        m.Switch(foldD, (sw) => {
+        m.Switch(tFold(), (sw) => {
           for (let f = 0; f < folds - 1; f++) {
             sw.Case(f, () => {
               const parts: Expr[] = [];

@@ -4,10 +4,12 @@
  * Cycles. An engine computes P output positions per window (conv: the conv positions some
  * pooled output reads, i.e. contributingConvPositions; dense: 1), each in
  * c = (C_out / PE) * (taps / SIMD) cycles, and cannot run faster than its input arrives (one
- * input position per cycle): cycles = max(P * c, L_in) + fill, where fill is the engine's
- * pipeline depth (weight ROM read when in block RAM, popcount register stages, accumulator,
- * output function). The last engine adds the logit tail (blocks/logits.ts's
- * logitTailCycles, then the argmax's output register).
+ * input position per cycle): cycles = max(P * c, L_in) + front fill, where the front fill is
+ * the engine's pipeline depth up to the accumulator (weight ROM read when in block RAM,
+ * popcount register stages, accumulator, output function); the output stages behind the
+ * accumulator (its register read by the output function, the fold word register before a
+ * fold-serial pool) add to the latency only. The last engine adds the logit tail
+ * (blocks/logits.ts's logitTailCycles, then the argmax's output register).
  * The z-score normalizer buffers a window while accumulating its sums (pass 1, one sample per
  * cycle as it arrives), computes mean and reciprocal in S sequential steps, then re-streams
  * the buffer into layer 1 (pass 2). Its interval is the block's own timing model
@@ -252,6 +254,7 @@ export interface EngineEstimate {
   positions: number;
   cyclesPerPosition: number;
   inBeats: number;
+  /** pipeline depth of a position, from its last step issued to its result (latency) */
   fill: number;
   /** logits layer only: sequential multiply + argmax after the last position */
   tail: number;
@@ -457,14 +460,25 @@ export function estimateEngine(
   // the RAM window writes a position in W cycles (one SIMD sub-block each)
   const inBeats = shape.inLength * (window === 'ram' ? ramLine!.wordsPerPosition : 1);
   const ctrlBits = counterBits(positions) + counterBits(folds) + counterBits(groups) + counterBits(inBeats) + 4;
-  const control = res(2 * ctrlBits, ctrlBits);
+  // stage t (fold done, fold index) and, before a fold-serial pool, stage f: a skid buffer of
+  // two fold words (main and skid register with their valid bits; a 2:1 mux per main bit)
+  const laneOutBits = layer.out.kind === 'logits' ? accW : layer.out.fns.every((f) => isMonotone(f.kind)) ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
+  const stageFf = 1 + (folds > 1 ? counterBits(folds) : 0) + (foldSerial ? 2 * (1 + pe * laneOutBits) : 0);
+  const stageLut = foldSerial ? pe * laneOutBits + 3 : 0;
+  const control = res(2 * ctrlBits + stageLut, ctrlBits + stageFf);
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
-  // pipeline: ROM or RAM-window read register, conv position register, pool output;
-  // a fold-serial pool writes its output register straight from the last fold
-  const fill = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
-  const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
+  // pipeline: ROM or RAM-window read register, popcount stages, conv position register and
+  // pool output, or the fold-serial pool's output register alone; then the output stages: the
+  // accumulator register the output function reads (stage t) and, before a fold-serial pool,
+  // the fold word register (stage f). The output stages delay every result (latency) but, as
+  // Verilator shows, leave the interval between windows as it was (small model: 580, 20 and 52
+  // cycles per window with and without them), so they are not in `cycles`.
+  const outputStages = 1 + (foldSerial ? 1 : 0);
+  const frontFill = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
+  const fill = frontFill + outputStages;
+  const cycles = Math.max(positions * cyclesPerPosition, inBeats) + frontFill + tail;
   return {
     index: shape.index,
     layer: shape.name,

@@ -241,7 +241,6 @@ export function buildEngine(o: EngineOptions): Engine {
   let maskF: Expr | null;
   let firstF: Expr;
   let lastGF: Expr;
-  let foldF: Expr;
   if (pStage) {
     if (romStage) {
       const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
@@ -260,14 +259,12 @@ export function buildEngine(o: EngineOptions): Engine {
     maskF = groupMask ? r('p_mask', groupMask) : null;
     firstF = r('p_first', gcnt.eq(0));
     lastGF = r('p_last', gLast);
-    foldF = r('p_fold', fcnt);
   } else {
     vF = winValid;
     tapsF = groupTaps!;
     maskF = groupMask;
     firstF = gcnt.eq(0);
     lastGF = gLast;
-    foldF = fcnt;
   }
   const constWord = romStage ? null : words[0]!;
   // pipeline registers in the popcount (or layer 1's add/subtract) tree: its result arrives
@@ -285,7 +282,6 @@ export function buildEngine(o: EngineOptions): Engine {
   const vD = delay('c_valid', vF, 0);
   const firstD = delay('c_first', firstF, null);
   const lastGD = delay('c_last', lastGF, null);
-  const foldD = delay('c_fold', foldF, null);
 
   // ---- lanes: partial sums of this group --------------------------------------------------
   const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
@@ -339,9 +335,13 @@ export function buildEngine(o: EngineOptions): Engine {
     return r;
   };
   const tDone = stage('t_done', vD.and(lastGD), 0);
-  // created on first use (an unread register would fail the lint)
-  let tFoldReg: Signal | null = null;
-  const tFold = (): Expr => (folds > 1 ? (tFoldReg ??= stage('t_fold', foldD, null)) : foldD);
+  // The fold in stage t: fold results come strictly in order, so a counter of the folds that
+  // have left stage t is its index (no fold index travels down the pipeline). `tFoldNext` is
+  // the counter's next value, for a parameter ROM that reads one fold ahead.
+  const tFoldReg = folds > 1 ? m.reg('t_fold', counterBits(folds)) : null;
+  const tFoldNext = tFoldReg ? m.let('t_fold_next', ce.and(tDone).select(countUp(tFoldReg, folds - 1), tFoldReg)) : null;
+  if (tFoldReg) tFoldReg.set(tFoldNext!);
+  const tFold = (): Expr => tFoldReg ?? constant(0, 1);
 
   // ---- position assembly --------------------------------------------------------------------
   const bitFns = layer.out.kind === 'binary' ? layer.out.fns : [];
@@ -362,14 +362,10 @@ export function buildEngine(o: EngineOptions): Engine {
     const thOpts = { fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split };
     const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
     const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
-    if (folds > 1 && params === 'rom') {
-      // the ROM reads through a register: drive it with the next value of a counter of the
-      // folds taken (fold results come in order), so it holds the parameters of the fold in stage t
-      const taken = m.reg('param_fold', counterBits(folds));
-      const nextTaken = m.let('param_fold_next', ce.and(tDone).select(countUp(taken, folds - 1), taken));
-      taken.set(nextTaken);
-      th.bind('fold_next', nextTaken);
-    } else if (folds > 1) th.bind('fold', tFold());
+    // a parameter ROM reads through a register: drive it with the stage-t fold counter's
+    // next value, so it holds the parameters of the fold in stage t (through stalls too)
+    if (folds > 1 && params === 'rom') th.bind('fold_next', tFoldNext!);
+    else if (folds > 1) th.bind('fold', tFold());
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');
     laneValues = Array.from({ length: pe }, (_, l) => (split ? sliceOf(bits, l, laneBits) : bits.bit(l)));
@@ -400,35 +396,25 @@ export function buildEngine(o: EngineOptions): Engine {
         name: `${tag}_pool`,
       }),
     );
-    // Stage f: the fold word is registered on its way into the pool, so the pool's merge and
-    // assembly start from a flip-flop, not from the threshold's comparators; and it is a skid
-    // buffer, so the clock enable is a flip-flop too: a word the pool refuses waits in the
-    // main register, the one behind it (already under way when ce could not yet fall) in the
-    // skid, and only a full skid stops the pipeline. Without it the ready chain ran from the
-    // next engine's line buffer through the pool into ce and this engine's line buffer, one
-    // 47 ns path on the UP5K.
+    // Stage f, a skid register beside the pool's input, so the clock enable is a flip-flop:
+    // a fold word the pool refuses is caught in the skid while the pipeline takes the step it
+    // is already taking, and only a full skid stops the pipeline (ce low) until the pool takes
+    // the word from there. Without it the ready chain ran from the next engine's line buffer
+    // through the pool into ce and this engine's line buffer, one 47 ns path on the UP5K.
+    // The pool reads the skid when it is full, else stage t's word straight from the
+    // threshold (which reads the accumulator register, so that path is short).
     const fpIn = fp.stream('in');
-    const fDone = m.reg('f_done', 1, { reset: 0 });
-    const fWord = m.reg('f_word', foldWord.width, { reset: null });
     const skidFull = m.reg('f_skid_full', 1, { reset: 0 });
     const skidWord = m.reg('f_skid_word', foldWord.width, { reset: null });
-    fpIn.valid.set(fDone);
-    fpIn.payload.set(fWord);
+    fpIn.valid.set(skidFull.or(foldDone));
+    fpIn.payload.set(skidFull.select(skidWord, foldWord));
     ce.set(skidFull.not());
     m.If(skidFull, () => {
-      m.If(fpIn.ready, () => {
-        fWord.set(skidWord);
-        skidFull.set(0);
-      });
-    })
-      .Elif(fDone.and(fpIn.ready.not()), () => {
-        skidFull.set(foldDone);
-        skidWord.set(foldWord);
-      })
-      .Else(() => {
-        fDone.set(foldDone);
-        fWord.set(foldWord);
-      });
+      m.If(fpIn.ready, () => skidFull.set(0));
+    }).Elif(foldDone.and(fpIn.ready.not()), () => {
+      skidFull.set(1);
+      skidWord.set(foldWord);
+    });
     pooled = fp.stream('out');
   } else {
     const posW = shape.outChannels * laneBits;

@@ -12,8 +12,10 @@
  * (inner), one step per cycle, so a position takes (C_out/PE)*(taps/SIMD) cycles; the weight
  * ROM word f*(taps/SIMD)+g holds PE lanes x SIMD bits (lane l = channel f*PE+l). A ROM of
  * more than one word is read through a register (block RAM needs it), which adds one
- * pipeline stage; with one word the weights are constants. The whole pipeline stalls (ce low)
- * only when a finished fold or position finds the back end's next register still full.
+ * pipeline stage; with one word the weights are constants. The output function reads the
+ * accumulator's register (stage t); a skid register sits before the back end (stage f before a
+ * fold-serial pool, behind the conv position register otherwise), and the whole pipeline
+ * stalls (ce low, a flip-flop) only while that skid is full.
  *
  * Output modes:
  *   'bitpool': bits are made in the fold loop (PE threshold lanes) and pooled as bits (OR for
@@ -425,7 +427,13 @@ export function buildEngine(o: EngineOptions): Engine {
     cv.valid.set(cvValid);
     cv.payload.set(cvData);
     const complete = m.let('complete', foldDone.and(folds > 1 ? tFold().eq(folds - 1) : constant(1, 1)));
-    ce.set(complete.and(cvValid).and(cv.ready.not()).not());
+    // a skid register behind the conv position register, as before a fold-serial pool: a
+    // position the consumer refuses stays in cv, the one completed in the step already under
+    // way waits in the skid, and only a full skid stops the pipeline, so ce is a flip-flop and
+    // the consumer's ready (the pool, or the next engine's line buffer) ends here
+    const skidFull = m.reg('cv_skid_full', 1, { reset: 0 });
+    const skidData = m.reg('cv_skid_q', posW, { reset: null });
+    ce.set(skidFull.not());
     let fullWord: Expr = foldWord;
     if (folds > 1) {
       const asm = m.reg('assembly', (folds - 1) * foldW, { reset: null });
@@ -444,11 +452,23 @@ export function buildEngine(o: EngineOptions): Engine {
       });
       fullWord = cat(foldWord, asm);
     }
-    m.If(cv.fire, () => cvValid.set(0));
-    m.If(ce.and(complete), () => {
-      cvValid.set(1);
-      cvData.set(fullWord);
-    });
+    // cv is valid whenever the skid is full (it fills only behind a refused position)
+    m.If(skidFull, () => {
+      m.If(cv.ready, () => {
+        cvData.set(skidData);
+        skidFull.set(0);
+      });
+    })
+      .Elif(complete, () => {
+        m.If(cvValid.and(cv.ready.not()), () => {
+          skidFull.set(1);
+          skidData.set(fullWord);
+        }).Else(() => {
+          cvValid.set(1);
+          cvData.set(fullWord);
+        });
+      })
+      .Elif(cv.fire, () => cvValid.set(0));
     pooled = cv;
 
     // ---- pool and output (one fold, or no pooling) ---------------------------------------------

@@ -435,8 +435,9 @@ export function estimateEngine(
       // split pooling's combining LUT per channel; the conv position register (and the
       // assembly of the earlier folds when there is no pool); the output stream register
       // without a pool (with one, the pool's output register is the hand-off)
-      const positionFf = posBits + 1 + (folds - 1) * pe * bitsPerChannel;
-      out = addResources(compare, poolR, res((monotone || !pool ? 0 : shape.outChannels) + 2, positionFf));
+      // (the conv position register's skid: another position register and a 2:1 mux per bit)
+      const positionFf = 2 * (posBits + 1) + (folds - 1) * pe * bitsPerChannel;
+      out = addResources(compare, poolR, res((monotone || !pool ? 0 : shape.outChannels) + 2 + posBits, positionFf));
     }
   } else {
     const fns = layer.out.fns;
@@ -446,8 +447,9 @@ export function estimateEngine(
     if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family, true);
     else if (pool && (pool.size > 1 || pool.stride > 1)) {
       // with the conv position register (and the assembly of the earlier folds) in front
-      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2, shape.outChannels * accW + 1 + (folds - 1) * pe * accW));
-    }
+      // (and the position register's skid)
+      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2 + shape.outChannels * accW, 2 * (shape.outChannels * accW + 1) + (folds - 1) * pe * accW));
+    } else poolR = res(shape.outChannels * accW, shape.outChannels * accW + 1); // the position register's skid
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
     const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length });
     // streaming argmax (blocks/argmax.ts): comparator and best-value register of the logit

@@ -134,14 +134,16 @@ describe('engine output stages: structure', () => {
             expect([...c.sources].every((s) => s.startsWith(`${m.name}.acc.acc`)), `${m.name} threshold ${port}: ${[...c.sources].join(', ')}`).toBe(true);
           }
         }
+        // every engine's clock enable is a flip-flop: the skid before a fold-serial pool, else the conv position register's
+        const ce = m.signals.find((x) => x.name === 'ce')!;
+        const layerNow = model.layers[shape.index]!;
+        const serialNow = layerNow.kind === 'conv' && !!layerNow.pool && shape.outChannels / fold.pe > 1;
+        expect(cone(m, ce), `${m.name} ce`).toEqual({ instances: new Set(), sources: new Set([`${m.name}.${serialNow ? 'f_skid_full' : 'cv_skid_full'}`]) });
         const pool = m.instances.find((i) => i.name === 'pool');
         const layer = model.layers[shape.index]!;
         const foldSerial = layer.kind === 'conv' && !!layer.pool && shape.outChannels / fold.pe > 1;
         if (foldSerial) {
           serialPools++;
-          // stage f is a skid buffer: the clock enable comes from a flip-flop, not through the pool's ready
-          const ce = m.signals.find((x) => x.name === 'ce')!;
-          expect(cone(m, ce), `${m.name} ce`).toEqual({ instances: new Set(), sources: new Set([`${m.name}.f_skid_full`]) });
           // the pool's input comes from stage t (the threshold on the accumulator register) or the skid
           for (const port of ['in_valid', 'in_payload']) {
             const c = cone(m, pool!.inputs.get(port)!);

@@ -12,8 +12,10 @@
  * (inner), one step per cycle, so a position takes (C_out/PE)*(taps/SIMD) cycles; the weight
  * ROM word f*(taps/SIMD)+g holds PE lanes x SIMD bits (lane l = channel f*PE+l). A ROM of
  * more than one word is read through a register (block RAM needs it), which adds one
- * pipeline stage; with one word the weights are constants. The whole pipeline stalls (ce low)
- * only when a finished fold or position finds the back end's next register still full.
+ * pipeline stage; with one word the weights are constants. The output function reads the
+ * accumulator's register (stage t); a skid register sits before the back end (stage f before a
+ * fold-serial pool, behind the conv position register otherwise), and the whole pipeline
+ * stalls (ce low, a flip-flop) only while that skid is full.
  *
  * Output modes:
  *   'bitpool': bits are made in the fold loop (PE threshold lanes) and pooled as bits (OR for
@@ -244,7 +246,6 @@ export function buildEngine(o: EngineOptions): Engine {
   let maskF: Expr | null;
   let firstF: Expr;
   let lastGF: Expr;
-  let foldF: Expr;
   if (pStage) {
     if (romStage) {
       const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
@@ -263,14 +264,12 @@ export function buildEngine(o: EngineOptions): Engine {
     maskF = groupMask ? r('p_mask', groupMask) : null;
     firstF = r('p_first', gcnt.eq(0));
     lastGF = r('p_last', gLast);
-    foldF = r('p_fold', fcnt);
   } else {
     vF = winValid;
     tapsF = groupTaps!;
     maskF = groupMask;
     firstF = gcnt.eq(0);
     lastGF = gLast;
-    foldF = fcnt;
   }
   const constWord = romStage ? null : words[0]!;
   // pipeline registers in the popcount (or layer 1's add/subtract) tree: its result arrives
@@ -288,7 +287,6 @@ export function buildEngine(o: EngineOptions): Engine {
   const vD = delay('c_valid', vF, 0);
   const firstD = delay('c_first', firstF, null);
   const lastGD = delay('c_last', lastGF, null);
-  const foldD = delay('c_fold', foldF, null);
 
   // ---- lanes: partial sums of this group --------------------------------------------------
   const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
@@ -327,11 +325,28 @@ export function buildEngine(o: EngineOptions): Engine {
   }
 
   // ---- accumulator ----------------------------------------------------------------------
-  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, name: `${tag}_acc` }));
+  // The output function reads the accumulator's register, not its adder: a fold's result is
+  // there one enabled cycle after its last group, so the tree + accumulator adder and the
+  // threshold + pool behind it are separate clock periods (on the UP5K they were one 61 ns
+  // path). The fold's `done` and index follow in ce-enabled registers of their own (stage t).
+  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, registered: true, name: `${tag}_acc` }));
   acc.bind('ce', ce.and(vD));
   acc.bind('first', firstD);
   contribs.forEach((c, l) => acc.bind(`in${l}`, c));
-  const sums = Array.from({ length: pe }, (_, l) => acc.out(`sum${l}`));
+  const sums = Array.from({ length: pe }, (_, l) => acc.out(`total${l}`));
+  const stage = (name: string, e: Expr, reset: number | null): Signal => {
+    const r = m.reg(name, e.width, { reset, enable: ce });
+    r.set(e);
+    return r;
+  };
+  const tDone = stage('t_done', vD.and(lastGD), 0);
+  // The fold in stage t: fold results come strictly in order, so a counter of the folds that
+  // have left stage t is its index (no fold index travels down the pipeline). `tFoldNext` is
+  // the counter's next value, for a parameter ROM that reads one fold ahead.
+  const tFoldReg = folds > 1 ? m.reg('t_fold', counterBits(folds)) : null;
+  const tFoldNext = tFoldReg ? m.let('t_fold_next', ce.and(tDone).select(countUp(tFoldReg, folds - 1), tFoldReg)) : null;
+  if (tFoldReg) tFoldReg.set(tFoldNext!);
+  const tFold = (): Expr => tFoldReg ?? constant(0, 1);
 
   // ---- position assembly --------------------------------------------------------------------
   const bitFns = layer.out.kind === 'binary' ? layer.out.fns : [];
@@ -352,14 +367,10 @@ export function buildEngine(o: EngineOptions): Engine {
     const thOpts = { fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split };
     const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
     const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
-    if (folds > 1 && params === 'rom') {
-      // the ROM reads through a register: drive it with the next value of a counter of the
-      // folds taken (fold results come in order), so it holds the parameters of fold foldD
-      const taken = m.reg('param_fold', counterBits(folds));
-      const nextTaken = m.let('param_fold_next', ce.and(vD).and(lastGD).select(countUp(taken, folds - 1), taken));
-      taken.set(nextTaken);
-      th.bind('fold_next', nextTaken);
-    } else if (folds > 1) th.bind('fold', foldD);
+    // a parameter ROM reads through a register: drive it with the stage-t fold counter's
+    // next value, so it holds the parameters of the fold in stage t (through stalls too)
+    if (folds > 1 && params === 'rom') th.bind('fold_next', tFoldNext!);
+    else if (folds > 1) th.bind('fold', tFold());
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');
     laneValues = Array.from({ length: pe }, (_, l) => (split ? sliceOf(bits, l, laneBits) : bits.bit(l)));
@@ -367,7 +378,7 @@ export function buildEngine(o: EngineOptions): Engine {
     laneValues = sums.map((s) => s.asUnsigned());
   }
   const foldWord = m.let('fold_word', pe === 1 ? laneValues[0]! : cat(...laneValues.slice().reverse()));
-  const foldDone = m.let('fold_done', vD.and(lastGD));
+  const foldDone = m.let('fold_done', tDone);
   let pooled: Stream;
   if (foldSerial) {
     const poolMode: FoldPoolOptions['mode'] =
@@ -390,10 +401,25 @@ export function buildEngine(o: EngineOptions): Engine {
         name: `${tag}_pool`,
       }),
     );
+    // Stage f, a skid register beside the pool's input, so the clock enable is a flip-flop:
+    // a fold word the pool refuses is caught in the skid while the pipeline takes the step it
+    // is already taking, and only a full skid stops the pipeline (ce low) until the pool takes
+    // the word from there. Without it the ready chain ran from the next engine's line buffer
+    // through the pool into ce and this engine's line buffer, one 47 ns path on the UP5K.
+    // The pool reads the skid when it is full, else stage t's word straight from the
+    // threshold (which reads the accumulator register, so that path is short).
     const fpIn = fp.stream('in');
-    fpIn.valid.set(foldDone);
-    fpIn.payload.set(foldWord);
-    ce.set(foldDone.and(fpIn.ready.not()).not());
+    const skidFull = m.reg('f_skid_full', 1, { reset: 0 });
+    const skidWord = m.reg('f_skid_word', foldWord.width, { reset: null });
+    fpIn.valid.set(skidFull.or(foldDone));
+    fpIn.payload.set(skidFull.select(skidWord, foldWord));
+    ce.set(skidFull.not());
+    m.If(skidFull, () => {
+      m.If(fpIn.ready, () => skidFull.set(0));
+    }).Elif(foldDone.and(fpIn.ready.not()), () => {
+      skidFull.set(1);
+      skidWord.set(foldWord);
+    });
     pooled = fp.stream('out');
   } else {
     const posW = shape.outChannels * laneBits;
@@ -403,13 +429,19 @@ export function buildEngine(o: EngineOptions): Engine {
     const cvData = m.reg('cv_data_q', posW, { reset: null });
     cv.valid.set(cvValid);
     cv.payload.set(cvData);
-    const complete = m.let('complete', foldDone.and(folds > 1 ? foldD.eq(folds - 1) : constant(1, 1)));
-    ce.set(complete.and(cvValid).and(cv.ready.not()).not());
+    const complete = m.let('complete', foldDone.and(folds > 1 ? tFold().eq(folds - 1) : constant(1, 1)));
+    // a skid register behind the conv position register, as before a fold-serial pool: a
+    // position the consumer refuses stays in cv, the one completed in the step already under
+    // way waits in the skid, and only a full skid stops the pipeline, so ce is a flip-flop and
+    // the consumer's ready (the pool, or the next engine's line buffer) ends here
+    const skidFull = m.reg('cv_skid_full', 1, { reset: 0 });
+    const skidData = m.reg('cv_skid_q', posW, { reset: null });
+    ce.set(skidFull.not());
     let fullWord: Expr = foldWord;
     if (folds > 1) {
       const asm = m.reg('assembly', (folds - 1) * foldW, { reset: null });
       m.If(ce.and(foldDone).and(complete.not()), () => {
-        m.Switch(foldD, (sw) => {
+        m.Switch(tFold(), (sw) => {
           for (let f = 0; f < folds - 1; f++) {
             sw.Case(f, () => {
               const parts: Expr[] = [];
@@ -423,11 +455,23 @@ export function buildEngine(o: EngineOptions): Engine {
       });
       fullWord = cat(foldWord, asm);
     }
-    m.If(cv.fire, () => cvValid.set(0));
-    m.If(ce.and(complete), () => {
-      cvValid.set(1);
-      cvData.set(fullWord);
-    });
+    // cv is valid whenever the skid is full (it fills only behind a refused position)
+    m.If(skidFull, () => {
+      m.If(cv.ready, () => {
+        cvData.set(skidData);
+        skidFull.set(0);
+      });
+    })
+      .Elif(complete, () => {
+        m.If(cvValid.and(cv.ready.not()), () => {
+          skidFull.set(1);
+          skidData.set(fullWord);
+        }).Else(() => {
+          cvValid.set(1);
+          cvData.set(fullWord);
+        });
+      })
+      .Elif(cv.fire, () => cvValid.set(0));
     pooled = cv;
 
     // ---- pool and output (one fold, or no pooling) ---------------------------------------------

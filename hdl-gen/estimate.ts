@@ -4,10 +4,12 @@
  * Cycles. An engine computes P output positions per window (conv: the conv positions some
  * pooled output reads, i.e. contributingConvPositions; dense: 1), each in
  * c = (C_out / PE) * (taps / SIMD) cycles, and cannot run faster than its input arrives (one
- * input position per cycle): cycles = max(P * c, L_in) + fill, where fill is the engine's
- * pipeline depth (weight ROM read when in block RAM, popcount register stages, accumulator,
- * output function). The last engine adds the logit tail (blocks/logits.ts's
- * logitTailCycles, then the argmax's output register).
+ * input position per cycle): cycles = max(P * c, L_in) + front fill, where the front fill is
+ * the engine's pipeline depth up to the accumulator (weight ROM read when in block RAM,
+ * popcount register stages, accumulator, output function); the output stages behind the
+ * accumulator (its register read by the output function, the fold word register before a
+ * fold-serial pool) add to the latency only. The last engine adds the logit tail
+ * (blocks/logits.ts's logitTailCycles, then the argmax's output register).
  * The z-score normalizer buffers a window while accumulating its sums (pass 1, one sample per
  * cycle as it arrives), computes mean and reciprocal in S sequential steps, then re-streams
  * the buffer into layer 1 (pass 2). Its interval is the block's own timing model
@@ -24,10 +26,13 @@
  * results can calibrate them (docs/ARCHITECTURE.md, "Accelerator generator"):
  * - adder of two w-bit operands: w + 1 LUTs (carry-chain LUT per bit plus the carry out);
  *   a balanced adder tree sums that over its adders (adderTreeLuts);
- * - XNOR + popcount of n bits: n XNOR LUTs (none when the weights are constants, i.e. one
- *   ROM word) + adder tree of n 1-bit leaves; optional pipeline registers add FFs;
- * - layer 1 (integer inputs): conditional negation (zBits LUTs per tap unless constant
- *   weights) + adder tree of n (zBits+1)-bit leaves;
+ * - XNOR + popcount of n bits: adder tree of n 1-bit leaves, the XNORs absorbed into its
+ *   first-level LUTs (yosys 0.23 synth_ice40, ecgbnn-s-aami5 lanes with ROM weights at SIMD
+ *   4/8/14/16/28: 7/16/27/35/65 LUT4 against trees of 7/18/36/41/77); optional pipeline
+ *   registers add FFs;
+ * - layer 1 (integer inputs): conditional negation, 3 (zBits+1) LUTs per tap unless constant
+ *   weights (negate, select, sign-extend; the aami5 SIMD 7 lane with 8-bit z is 240 LUT4, the
+ *   formula 253; SIMD 1: 23, formula 27) + adder tree of n (zBits+1)-bit leaves;
  * - accumulator: accW LUTs + accW FFs per lane; output function: one comparator (accW LUTs)
  *   per lane when every channel's function is monotone (ge/le/const), two otherwise, plus a
  *   per-lane table ROM when any channel uses a table; the per-fold parameters as a case
@@ -254,6 +259,7 @@ export interface EngineEstimate {
   positions: number;
   cyclesPerPosition: number;
   inBeats: number;
+  /** pipeline depth of a position, from its last step issued to its result (latency) */
   fill: number;
   /** logits layer only: sequential multiply + argmax after the last position */
   tail: number;
@@ -392,10 +398,10 @@ export function estimateEngine(
   let lane: Resources;
   if (shape.inputKind === 'binary') {
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
-    lane = res((constWeights ? 0 : simd) + adderTreeLuts(simd, 1) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
+    lane = res(adderTreeLuts(simd, 1) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
   } else {
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide
-    lane = res((constWeights ? 0 : simd * zb) + adderTreeLuts(simd, zb + 1) + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
+    lane = res((constWeights ? 0 : 3 * simd * (zb + 1)) + adderTreeLuts(simd, zb + 1) + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
   const maskPop = padZero && window === 'regs' ? res(adderTreeLuts(simd, 1), 0) : ZERO;
@@ -410,13 +416,13 @@ export function estimateEngine(
     const tables = layer.out.fns.filter((f) => f.kind === 'table');
     const tableSize = tables.length ? 2 ** unsignedBits(Math.max(...tables.map((f) => (f.kind === 'table' ? f.size : 0))) - 1) : 0;
     // the per-fold parameters: a case statement, or a block-RAM ROM read through its register
-    // with a fold counter for the pre-read (thresholdParamStorage)
+    // (thresholdParamStorage), read ahead from the stage-t fold counter (counted below)
     const split = !monotone && !!pool && (pool.size > 1 || pool.stride > 1);
     const thFns = foldSerial && monotone ? layer.out.fns.map((f): BitFunction => (f.kind === 'le' ? { kind: 'ge', t: f.t + 1 } : f)) : layer.out.fns;
     const columns = thresholdParamColumns({ fns: thFns, pe, accWidth: accW, reachable: shape.channelPreact, split });
     const params =
       thresholdParamStorage(folds, columns, target.family) === 'rom'
-        ? res(2 * counterBits(folds), counterBits(folds), { bram: bramBlocks(folds, columns.width, target.family) })
+        ? res(0, 0, { bram: bramBlocks(folds, columns.width, target.family) })
         : res(caseParamLuts(folds, columns.varying), 0);
     const compare = addResources(res(pe * (monotone ? accW : 2 * accW) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
     if (foldSerial) {
@@ -434,8 +440,9 @@ export function estimateEngine(
       // split pooling's combining LUT per channel; the conv position register (and the
       // assembly of the earlier folds when there is no pool); the output stream register
       // without a pool (with one, the pool's output register is the hand-off)
-      const positionFf = posBits + 1 + (folds - 1) * pe * bitsPerChannel;
-      out = addResources(compare, poolR, res((monotone || !pool ? 0 : shape.outChannels) + 2, positionFf));
+      // (the conv position register's skid: another position register and a 2:1 mux per bit)
+      const positionFf = 2 * (posBits + 1) + (folds - 1) * pe * bitsPerChannel;
+      out = addResources(compare, poolR, res((monotone || !pool ? 0 : shape.outChannels) + 2 + posBits, positionFf));
     }
   } else {
     const fns = layer.out.fns;
@@ -445,8 +452,9 @@ export function estimateEngine(
     if (foldSerial) poolR = foldPoolEstimate(folds, pe, pool!, shape.outLength, { kind: 'max', width: accW }, 0, target.family, true);
     else if (pool && (pool.size > 1 || pool.stride > 1)) {
       // with the conv position register (and the assembly of the earlier folds) in front
-      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2, shape.outChannels * accW + 1 + (folds - 1) * pe * accW));
-    }
+      // (and the position register's skid)
+      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2 + shape.outChannels * accW, 2 * (shape.outChannels * accW + 1) + (folds - 1) * pe * accW));
+    } else poolR = res(shape.outChannels * accW, shape.outChannels * accW + 1); // the position register's skid
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
     const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length });
     // streaming argmax (blocks/argmax.ts): comparator and best-value register of the logit
@@ -462,14 +470,26 @@ export function estimateEngine(
   // the RAM window writes a position in W cycles (one SIMD sub-block each)
   const inBeats = shape.inLength * (window === 'ram' ? ramLine!.wordsPerPosition : 1);
   const ctrlBits = counterBits(positions) + counterBits(folds) + counterBits(groups) + counterBits(inBeats) + 4;
-  const control = res(2 * ctrlBits, ctrlBits);
+  // stage t (fold done, the counter of folds that left it: one LUT per bit on the carry chain,
+  // the enable in the flip-flops, plus its wrap compare) and, before a fold-serial pool,
+  // stage f: a skid register of one fold word with its full bit, and a 2:1 mux per word bit
+  const laneOutBits = layer.out.kind === 'logits' ? accW : layer.out.fns.every((f) => isMonotone(f.kind)) ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
+  const stageFf = 1 + (folds > 1 ? counterBits(folds) : 0) + (foldSerial ? 1 + pe * laneOutBits : 0);
+  const stageLut = (folds > 1 ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
+  const control = res(2 * ctrlBits + stageLut, ctrlBits + stageFf);
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
-  // pipeline: ROM or RAM-window read register, conv position register, pool output;
-  // a fold-serial pool writes its output register straight from the last fold
-  const fill = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
-  const cycles = Math.max(positions * cyclesPerPosition, inBeats) + fill + tail;
+  // pipeline: ROM or RAM-window read register, popcount stages, conv position register and
+  // pool output, or the fold-serial pool's output register alone; then the output stages: the
+  // accumulator register the output function reads (stage t) and, before a fold-serial pool,
+  // the fold word register (stage f). The output stages delay every result (latency) but, as
+  // Verilator shows, leave the interval between windows as it was (small model: 580, 20 and 52
+  // cycles per window with and without them), so they are not in `cycles`.
+  const outputStages = 1 + (foldSerial ? 1 : 0);
+  const frontFill = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
+  const fill = frontFill + outputStages;
+  const cycles = Math.max(positions * cyclesPerPosition, inBeats) + frontFill + tail;
   return {
     index: shape.index,
     layer: shape.name,

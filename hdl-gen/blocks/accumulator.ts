@@ -1,8 +1,15 @@
 /**
  * Folded accumulator: PE lanes each summing one partial result per cycle over the
- * taps/SIMD groups of a fold. `sum` is the complete value including this cycle's input
- * (combinational: (first ? 0 : acc) + in), valid on the fold's last group; `acc` keeps the
- * running value. Loads only when `ce` is high (pipeline stall).
+ * taps/SIMD groups of a fold. Loads only when `ce` is high (pipeline stall).
+ *
+ * Two ways to read the result:
+ * - default: `sum` is the complete value including this cycle's input (combinational:
+ *   (first ? 0 : acc) + in), valid on the fold's last group; `acc` keeps the running value;
+ * - `registered`: `total` is the accumulator register itself, which holds the complete value
+ *   one enabled cycle after the fold's last group (until the next enabled input). The engine
+ *   reads it there, so the adder tree + accumulator adder and the output function behind it
+ *   are two clock periods instead of one, at no flip-flop cost (the register exists anyway;
+ *   only with one group per fold, where it was unused, does it become a pipeline register).
  */
 import { Module } from '../../src/hdl/index.ts';
 
@@ -12,13 +19,15 @@ export interface AccumulatorOptions {
   inWidth: number;
   /** width of each lane's signed sum (bounds every partial sum) */
   accWidth: number;
+  /** output the register (`total<l>`) instead of the combinational sum (`sum<l>`) */
+  registered?: boolean;
   name?: string;
 }
 
 export function foldedAccumulator(o: AccumulatorOptions): Module {
-  const m = new Module(o.name ?? `accumulator_pe${o.pe}_i${o.inWidth}_a${o.accWidth}`, {
-    description: 'folded accumulator: per lane sum = (first ? 0 : acc) + in',
-    params: { pe: o.pe, inWidth: o.inWidth, accWidth: o.accWidth },
+  const m = new Module(o.name ?? `accumulator_pe${o.pe}_i${o.inWidth}_a${o.accWidth}${o.registered ? '_r' : ''}`, {
+    description: o.registered ? 'folded accumulator: per lane acc <= (first ? 0 : acc) + in, total = acc' : 'folded accumulator: per lane sum = (first ? 0 : acc) + in',
+    params: { pe: o.pe, inWidth: o.inWidth, accWidth: o.accWidth, registered: !!o.registered },
   });
   const ce = m.input('ce', 1);
   const first = m.input('first', 1);
@@ -27,6 +36,11 @@ export function foldedAccumulator(o: AccumulatorOptions): Module {
     const acc = m.reg(`acc${l}`, o.accWidth, { signed: true, reset: null, enable: ce });
     const base = first.select(0, acc);
     const sum = m.let(`sum${l}_full`, base.add(x.sext(o.accWidth)));
+    if (o.registered) {
+      acc.set(sum.trunc(o.accWidth));
+      m.output(`total${l}`, o.accWidth, { signed: true }).set(acc);
+      continue;
+    }
     const s = m.output(`sum${l}`, o.accWidth, { signed: true });
     s.set(sum.trunc(o.accWidth));
     acc.set(s);

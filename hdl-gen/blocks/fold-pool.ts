@@ -31,7 +31,7 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
-import { poolInputs } from './pool.ts';
+import { bySlot, poolInputs, poolSlots, poolWindowTracker } from './pool.ts';
 import { bramBlocks } from '../estimate.ts';
 
 /** Where the state memory lives: block RAM, flip-flops, or ECP5 LUT RAM (see estimate.ts's rule). */
@@ -71,7 +71,7 @@ export function foldPoolOutBits(o: Pick<FoldPoolOptions, 'mode'>): number {
 
 /** Pooling windows open at once (state slots per channel). */
 export function foldPoolSlots(o: Pick<FoldPoolOptions, 'size' | 'stride'>): number {
-  return Math.ceil(o.size / o.stride);
+  return poolSlots(o);
 }
 
 /** Width of one state-memory word (all slots of one fold). */
@@ -87,7 +87,6 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   const B = pe * w;
   const ow = foldPoolOutBits(o);
   const OB = pe * ow;
-  const nIn = poolInputs(o);
   const slots = foldPoolSlots(o);
   if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
   const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
@@ -132,36 +131,34 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
     return bits.length === 1 ? bits[0]! : cat(...bits);
   };
 
-  // ---- position-level counters (as in blocks/pool.ts), advanced after the last fold ----------
+  // ---- position-level tracking (shared with blocks/pool.ts), advanced after the last fold ------
   const fold = m.reg('fold', counterBits(F));
   const lastFold = m.let('last_fold', fold.eq(F - 1));
-  const pos = m.reg('pos', counterBits(nIn));
-  const phase = m.reg('phase', counterBits(o.stride));
-  const started = m.reg('started', counterBits(o.outputs + 1));
-  const startSlot = m.reg('start_slot', counterBits(slots));
-  const fed: Signal[] = o.size > 1 ? Array.from({ length: slots }, (_, s) => m.reg(`fed${s}`, counterBits(o.size + 1))) : [];
-  const startsHere = m.let('starts_here', phase.eq(0).and(started.lt(o.outputs)));
-  const endsAt = fed.map((f) => f.eq(o.size - 1));
-  const anyEnds = m.let('window_ends', o.size === 1 ? startsHere : endsAt.reduce((a, b) => a.or(b)));
+  const fire = m.wire('fire', 1);
+  const t = poolWindowTracker(m, o, fire.and(lastFold));
+  const anyEnds = t.ends;
 
   const blocked = anyEnds.and(out.valid).and(out.ready.not());
   const accept = m.let('accept', (o.serialOut ? blocked : lastFold.and(blocked)).not());
   inp.ready.set(accept);
-  const fire = m.let('fire', inp.valid.and(accept));
+  fire.set(inp.valid.and(accept));
   const nextFold = lastFold.select(constant(0, fold.width), fold.add(1).trunc(fold.width));
 
   // ---- per-fold state: read-modify-write of word `fold`, word `fold + 1` pre-read -------------
+  // Every slot is merged with every word: a slot no window uses holds a value nobody reads
+  // until a window starts there and overwrites it.
   let result: Expr = x;
   if (o.size > 1) {
     const stateW = slots * B;
     const mem = m.ram('state', { width: stateW, depth: F, style: o.storage, disjointReadWrite: true });
     const old = mem.read(nextFold, { enable: fire });
-    const merged = Array.from({ length: slots }, (_, s) => m.let(`merged${s}`, combine(old.slice(s * B + B - 1, s * B), x)));
-    const next = merged.map((mg, s) => (slots === 1 ? startsHere : startsHere.and(startSlot.eq(s))).select(x, mg));
+    const oldSlot = (s: number): Expr => old.slice(s * B + B - 1, s * B);
+    const next = Array.from({ length: slots }, (_, s) => (t.startSlot ? t.starts.and(t.startSlot.eq(s)) : t.starts).select(x, combine(oldSlot(s), x)));
     mem.write(fold, next.length === 1 ? next[0]! : cat(...next.slice().reverse()), fire);
-    // exactly one slot ends when any does
-    result = merged[0]!;
-    for (let s = 1; s < slots; s++) result = endsAt[s]!.select(merged[s]!, result);
+    // the ending window's partial is chosen from the read register first (off the path from
+    // the lanes), then combined with the word
+    const ending = m.let('ending', bySlot(t.endSlot, Array.from({ length: slots }, (_, s) => oldSlot(s))));
+    result = combine(ending, x);
   }
   const done = m.let('fold_result', finish(result));
 
@@ -183,32 +180,7 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
     });
   }
 
-  m.If(fire, () => {
-    fold.set(nextFold);
-    m.If(lastFold, () => {
-      for (let s = 0; s < fed.length; s++) {
-        m.If(fed[s]!.ne(0), () => {
-          m.If(endsAt[s]!, () => fed[s]!.set(0)).Else(() => fed[s]!.set(fed[s]!.add(1).trunc(fed[s]!.width)));
-        });
-      }
-      m.If(startsHere, () => {
-        if (o.size > 1) {
-          m.Switch(startSlot, (sw) => {
-            for (let s = 0; s < slots; s++) sw.Case(s, () => fed[s]!.set(1));
-          });
-        }
-        started.set(started.add(1).trunc(started.width));
-        if (slots > 1) startSlot.set(startSlot.eq(slots - 1).select(constant(0, startSlot.width), startSlot.add(1).trunc(startSlot.width)));
-      });
-      phase.set(phase.eq(o.stride - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
-      m.If(pos.eq(nIn - 1), () => {
-        pos.set(0);
-        phase.set(0);
-        started.set(0);
-        startSlot.set(0);
-      }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
-    });
-  });
+  m.If(fire, () => fold.set(nextFold));
   return m;
 }
 

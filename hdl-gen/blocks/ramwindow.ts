@@ -29,6 +29,7 @@
  */
 import { constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
+import { geConst, ltConst } from './const-compare.ts';
 import type { LineBufferOptions } from './linebuffer.ts';
 
 export interface RamWindowOptions extends LineBufferOptions {
@@ -56,7 +57,7 @@ function wrapAdd(a: Expr, inc: number, n: number): Expr {
   if (inc === 0) return a;
   const w = unsignedBits(n + inc);
   const s = a.zext(w).add(constant(inc, w)).trunc(w);
-  return s.ge(n).select(s.sub(constant(n, w)).trunc(w).asUnsigned(), s).trunc(a.width);
+  return geConst(s, n).select(s.sub(constant(n, w)).trunc(w).asUnsigned(), s).trunc(a.width);
 }
 
 export function ramWindow(o: RamWindowOptions): Module {
@@ -103,10 +104,10 @@ export function ramWindow(o: RamWindowOptions): Module {
   const wj = W > 1 ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
   const wmod = S > K ? m.reg('wmod', counterBits(S), { reset: PL % S }) : null; // u mod S
   const waddr = m.reg('waddr', aw, { reset: ((PL % D) * W) % N });
-  let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : wu.le(lastNeeded);
-  if (wmod) needed = needed.and(wmod.lt(K));
+  let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : ltConst(wu, lastNeeded + 1);
+  if (wmod) needed = needed.and(ltConst(wmod, K));
   const isNeeded = m.let('is_needed', needed);
-  const room = m.let('room', ahead.lt(D + bias));
+  const room = m.let('room', ltConst(ahead, D + bias));
   const lastChunk: Expr = wj ? wj.eq(W - 1) : constant(1, 1);
   const active = m.let('writer_active', wdone.not().and(inp.valid));
   const write = m.let('write', active.and(isNeeded).and(room));
@@ -121,9 +122,9 @@ export function ramWindow(o: RamWindowOptions): Module {
   const ru = m.reg('ru', uw, { reset: 0 }); // u of the position being read
   const rj = W > 1 ? m.reg('rj', counterBits(W), { reset: 0 }) : null;
   const rbaseNext = m.let('rbase_next', wrapAdd(rbase, (S * W) % N, N));
-  m.output('avail', 1).set(winsDone.not().and(ahead.ge(K + bias).or(wdone)));
+  m.output('avail', 1).set(winsDone.not().and(geConst(ahead, K + bias).or(wdone)));
   const data = ram.read(raddr, { enable: ce });
-  const isPad = m.let('is_pad', (PL > 0 ? ru.lt(PL) : constant(0, 1)).or(ru.ge(PL + L)));
+  const isPad = m.let('is_pad', (PL > 0 ? ltConst(ru, PL) : constant(0, 1)).or(geConst(ru, PL + L)));
   const padQ = m.reg('pad_q', 1, { reset: null, enable: ce });
   padQ.set(isPad);
   if (masked) {

@@ -71,6 +71,7 @@ import { estimateNormalizerResources, normalizerTiming } from './blocks/normaliz
 import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
+import { poolTrackerBits } from './blocks/pool.ts';
 
 export interface Resources {
   lut4: number;
@@ -167,18 +168,20 @@ function foldPoolEstimate(folds: number, pe: number, pool: { size: number; strid
 
 /**
  * The register pool (blocks/pool.ts, engines with one fold) over `channels` values of `w`
- * bits: m = ceil(size/stride) partial words, the output register and the position counters.
- * Fitted to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 engines (m = 4): bits (w = 1), per
- * partial bit 2 LUT4 (merge and start choice, ending-slot choice): 64 split bits 575 LUT4 /
- * 353 FF, estimate 572 / 351; 128 bits 1,092 / 669, estimate 1,080 / 669; signed max, per
- * partial value a comparator and two choices, 4w + 7 LUT4: 5 x 10-bit values 1,013 / 277,
- * estimate 992 / 277.
+ * bits: m = ceil(size/stride) partial words (none for size 1), the output register and the
+ * window tracker's registers (poolTrackerBits, 2.5 LUT4 each). Fitted to yosys 0.23
+ * synth_ice40 on the unit alone (pool 7/2, m = 4): bits (w = 1), per partial bit 1.75 LUT4
+ * (merge and start choice, the ending slot's m:1 choice): 64 bits 482 LUT4 / 335 FF,
+ * estimate 483 / 335; 128 bits 928 / 654, estimate 929 / 654; 16 bits at pool 2/2 55 / 44,
+ * estimate 56 / 44; signed max, per partial value a comparator and the choices, 2.5w + 3
+ * LUT4: 5 x 10-bit values 591 / 264, estimate 593 / 264 (before the shared tracker and the
+ * ending slot chosen before the merge: 575, 1,092 and 1,013 LUT4).
  */
 function registerPoolEstimate(pool: { size: number; stride: number }, outputs: number, channels: number, w: number): Resources {
-  const partials = Math.ceil(pool.size / pool.stride);
-  const counters = counterBits((outputs - 1) * pool.stride + pool.size) + counterBits(pool.stride) + counterBits(outputs + 1) + counterBits(partials) + partials * counterBits(pool.size + 1);
-  const lut = w === 1 ? 2 * partials * channels : partials * channels * (4 * w + 7);
-  return res(lut + 2 * counters, partials * channels * w + channels * w + counters + 1);
+  const partials = pool.size > 1 ? Math.ceil(pool.size / pool.stride) : 0;
+  const counters = poolTrackerBits({ size: pool.size, stride: pool.stride, outputs });
+  const lut = w === 1 ? 1.75 * partials * channels : partials * channels * (2.5 * w + 3);
+  return res(Math.round(lut + 2.5 * counters), partials * channels * w + channels * w + counters + 1);
 }
 
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
@@ -444,11 +447,11 @@ export function estimateEngine(
     }
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
     const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length });
-    // streaming argmax (blocks/argmax.ts): comparator and best-value register of the logit
-    // width, three class-index registers; yosys 0.23 synth_ice40, aami5 (28-bit logits, 5
-    // classes): 72 LUT4 / 38 FF, estimate 72 / 38
+    // streaming argmax (blocks/argmax.ts): the best value kept inverted (a LUT4 per bit on the
+    // way in, the comparison then an addition's carry), three class-index registers; yosys
+    // 0.23 synth_ice40, aami5 (28-bit logits, 5 classes): 42 LUT4 / 38 FF, estimate 42 / 38
     const cb = counterBits(shape.outChannels);
-    const argmax = res(2 * logitW + 4 * cb + 4, logitW + 3 * cb + 1);
+    const argmax = res(logitW + 4 * cb + 2, logitW + 3 * cb + 1);
     out = addResources(poolR, res(lu.lut4, lu.ff), argmax);
     // the unit's multiply tail, then the argmax's output register
     tail = logitTailCycles(fns) + 1;

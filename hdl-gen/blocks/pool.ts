@@ -94,6 +94,12 @@ export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stri
   return { starts, ends, startSlot, endSlot, slots };
 }
 
+/** Register bits of poolWindowTracker (for the resource models). */
+export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>): number {
+  const slots = poolSlots(o);
+  return counterBits(poolInputs(o)) + counterBits(o.stride) + (o.size > 1 ? 2 : 0) + (slots > 1 ? 2 * counterBits(slots) : 0);
+}
+
 /** `values[slot]` chosen by a slot register (the single value with one slot). */
 export function bySlot(slot: Signal | null, values: Expr[]): Expr {
   if (!slot || values.length === 1) return values[0]!;

@@ -524,8 +524,9 @@ const REGS_WINDOW_LUT_PER_BIT = 0.35;
  * ring in block RAM (N = D*W words of SIMD bits), its pointers and counters (u-coordinate
  * registers of uw bits, address registers of aw bits, each with its adder or modular
  * increment and compare), the W:1 write-data mux and the padding gate. Calibrated on Yosys
- * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (126..170 LUT4,
- * 76..175 FF; the estimates are within -2..+19 LUT4 and +1..+8 FF).
+ * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (124..164 LUT4,
+ * 74..89 FF; the estimates are within -3..+9 LUT4 and +1..+7 FF; refitted after the constant
+ * comparisons became bit chains, 126..170 LUT4 before).
  */
 export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target): { resources: Resources; wordsPerPosition: number } | null {
   const g = windowGeometry(model, shape, simd);
@@ -538,7 +539,7 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const wb = W > 1 ? counterBits(W) : 0;
   // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
   const ff = 4 * uw + ab + 3 * aw + 2 * wb + counterBits(g.positions) + 2 * simd + 4;
-  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + muxLuts(W, simd) + simd + counterBits(g.positions) * 2 + 10;
+  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, simd)) + simd + counterBits(g.positions) * 2 - 4;
   return { resources: res(luts, ff, { bram: bramBlocks(N, simd, target.family) }), wordsPerPosition: W };
 }
 

@@ -538,8 +538,8 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const aw = unsignedBits(N - 1);
   const wb = W > 1 ? counterBits(W) : 0;
   // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
-  const ff = 4 * uw + ab + 3 * aw + 2 * wb + counterBits(g.positions) + 2 * simd + 4;
-  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, simd)) + simd + counterBits(g.positions) * 2 - 4;
+  const ff = 4 * uw + ab + 3 * aw + 2 * wb + 2 * simd + 4;
+  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, simd)) + simd + 3;
   return { resources: res(luts, ff, { bram: bramBlocks(N, simd, target.family) }), wordsPerPosition: W };
 }
 

@@ -88,9 +88,10 @@ export function ramWindow(o: RamWindowOptions): Module {
   // ---- image bookkeeping ------------------------------------------------------------------
   const wu = m.reg('wu', uw, { reset: PL }); // next input position the writer takes
   const wdone = m.let('wdone', wu.eq(PL + L)); // the writer has consumed the image
-  const pidx = m.reg('pidx', counterBits(P));
   const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
   const wstart = m.reg('wstart', uw, { reset: 0 }); // u of window p's first position (p*S)
+  // window p is the image's last when p*S = (P-1)*S: wstart tells, no window counter needed
+  const lastWindow = m.let('last_window', wstart.eq((P - 1) * S));
   // ahead = wu - p*S (positions the writer is ahead of window p's start), kept biased so it
   // is unsigned: the writer may write while ahead < D, window p is complete once ahead >= K.
   const aheadLo = Math.min(0, K - S, PL + L - P * S);
@@ -140,7 +141,6 @@ export function ramWindow(o: RamWindowOptions): Module {
     if (wj) wj.set(0);
     if (wmod) wmod.set(PL % S);
     waddr.set(wordAddr(PL));
-    pidx.set(0);
     winsDone.set(0);
     wstart.set(0);
     ahead.set(PL + bias);
@@ -154,7 +154,7 @@ export function ramWindow(o: RamWindowOptions): Module {
       waddr.set(wrapAdd(waddr, 1, N));
     }).Elif(drop, () => waddr.set(wrapAdd(waddr, W % N, N)));
     // one position in, S out when the window moves on (not past the image's last window)
-    const moves = m.let('moves_on', step.and(release).and(pidx.ne(P - 1)));
+    const moves = m.let('moves_on', step.and(release).and(lastWindow.not()));
     const up = ahead.add(1).trunc(ab);
     const down = (e: Expr) => e.sub(constant(S, ab)).trunc(ab).asUnsigned();
     m.If(take.or(moves), () => ahead.set(take.select(moves.select(down(up), up), down(ahead))));
@@ -167,8 +167,7 @@ export function ramWindow(o: RamWindowOptions): Module {
         raddr.set(rbaseNext);
         ru.set(wstart.add(S).trunc(uw));
         if (rj) rj.set(0);
-        m.If(pidx.eq(P - 1), () => winsDone.set(1)).Else(() => {
-          pidx.set(pidx.add(1).trunc(pidx.width));
+        m.If(lastWindow, () => winsDone.set(1)).Else(() => {
           wstart.set(wstart.add(S).trunc(uw));
           rbase.set(rbaseNext);
         });

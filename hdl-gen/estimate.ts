@@ -41,7 +41,7 @@
  * - line buffer: (K + stride) positions x C_in x tap bits of FFs (+K mask bits for zero
  *   padding), a (taps/SIMD):1 mux per SIMD tap bit (n-1 LUTs for an n:1 mux);
  * - pool with several folds: fold-serial (blocks/fold-pool.ts's foldPoolResources): per
- *   fold word of PE lanes, the merge with m = ceil(size/stride) partial windows and the
+ *   fold word of PE lanes, the merge with m = ceil((size-1)/stride) partial windows and the
  *   choice of the ending one, the partials of all folds in a state memory whose place
  *   foldPoolStorage picks (ECP5 LUT RAM, counted as 2 LUT4 per TRELLIS_DPR16X4; iCE40 block
  *   RAM, or flip-flops with an F:1 read mux when a block would hold few bits), an assembly
@@ -71,7 +71,7 @@ import { estimateNormalizerResources, normalizerTiming } from './blocks/normaliz
 import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
-import { poolTrackerBits } from './blocks/pool.ts';
+import { poolSlots, poolTrackerBits } from './blocks/pool.ts';
 
 export interface Resources {
   lut4: number;
@@ -130,7 +130,9 @@ export function foldPoolStorage(folds: number, width: number, family: Family): F
   if (family === 'ecp5') return 'distributed';
   return bramBlocks(folds, width, family) * FOLD_POOL_BRAM_MIN_BITS <= folds * width ? 'block' : 'logic';
 }
-export const FOLD_POOL_BRAM_MIN_BITS = 64;
+// 32: aami5's conv1/conv2 pools at PE 1 (8 and 16 folds x 6 and 3 bits, 48 state bits) are
+// 97 and 94 LUT4 (86 and 99 FF) in flip-flops, 48 and 38 LUT4 with one block each
+export const FOLD_POOL_BRAM_MIN_BITS = 32;
 
 /**
  * LUT4s of a threshold unit's case statement over `folds` folds with `varying` parameter bits
@@ -168,20 +170,20 @@ function foldPoolEstimate(folds: number, pe: number, pool: { size: number; strid
 
 /**
  * The register pool (blocks/pool.ts, engines with one fold) over `channels` values of `w`
- * bits: m = ceil(size/stride) partial words (none for size 1), the output register and the
- * window tracker's registers (poolTrackerBits, 2.5 LUT4 each). Fitted to yosys 0.23
- * synth_ice40 on the unit alone (pool 7/2, m = 4): bits (w = 1), per partial bit 1.75 LUT4
- * (merge and start choice, the ending slot's m:1 choice): 64 bits 482 LUT4 / 335 FF,
- * estimate 483 / 335; 128 bits 928 / 654, estimate 929 / 654; 16 bits at pool 2/2 55 / 44,
- * estimate 56 / 44; signed max, per partial value a comparator and the choices, 2.5w + 3
- * LUT4: 5 x 10-bit values 591 / 264, estimate 593 / 264 (before the shared tracker and the
- * ending slot chosen before the merge: 575, 1,092 and 1,013 LUT4).
+ * bits: m = ceil((size-1)/stride) partial words in age order (none for size 1), the output
+ * register and the window tracker's registers (poolTrackerBits, 2.2 LUT4 each). Fitted to
+ * yosys 0.23 synth_ice40 on the unit alone: bits, one LUT4 per partial bit (move and merge)
+ * and one per channel (the ending partial merged with the value): pool 7/2 (m = 3), 64 bits
+ * 274 LUT4 / 266 FF, estimate 276 / 266; 128 bits 529 / 521, estimate 530 / 521; pool 2/2,
+ * 16 bits 52 / 43, estimate 54 / 43; signed max, (m + 1)(2w + 1) LUT4 per channel: 5 x 10-bit
+ * values 437 / 209, estimate 438 / 209 (before the shared tracker and the age order: 575,
+ * 1,092 and 1,013 LUT4 at m = 4).
  */
 function registerPoolEstimate(pool: { size: number; stride: number }, outputs: number, channels: number, w: number): Resources {
-  const partials = pool.size > 1 ? Math.ceil(pool.size / pool.stride) : 0;
+  const partials = pool.size > 1 ? poolSlots(pool) : 0;
   const counters = poolTrackerBits({ size: pool.size, stride: pool.stride, outputs });
-  const lut = w === 1 ? 1.75 * partials * channels : partials * channels * (2.5 * w + 3);
-  return res(Math.round(lut + 2.5 * counters), partials * channels * w + channels * w + counters + 1);
+  const lut = w === 1 ? partials * channels + (partials ? channels : 0) : (partials ? channels * (partials + 1) * (2 * w + 1) : 0);
+  return res(Math.round(lut + 2.2 * counters), partials * channels * w + channels * w + counters + 1);
 }
 
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */

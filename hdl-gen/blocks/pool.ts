@@ -3,16 +3,16 @@
  * position in one word, channel c in bits [c*w, (c+1)*w)).
  *
  * Each window of one image reads `(outputs - 1) * stride + size` positions ('valid' pooling,
- * positions no window reads are never computed by the engine). A position belongs to at most
- * m = ceil(size / stride) windows, so m running partial results per channel suffice: window j
- * uses slot j mod m, which window j - m has left by then (m * stride >= size).
+ * positions no window reads are never computed by the engine). The running partial results
+ * of the open windows are kept per channel in age order, m = ceil((size - 1) / stride) of them
+ * (see poolWindowTracker), the ending window's always in slot 0.
  * Modes:
  *   'bits': one bit per channel; channel c combines with OR (its function increases: ge,
  *           const) or AND (it decreases: le), as the reference's bit pooling does;
  *   'max':  signed integers of `width` bits, maximum.
  * At most one window ends per position; the result goes to a one-word output register,
- * and the input is accepted whenever that register is free or being emptied. Which window
- * starts or ends where: `poolWindowTracker` (below), shared with blocks/fold-pool.ts.
+ * and the input is accepted whenever that register is free or being emptied. Where windows
+ * end and how the partials move: `poolWindowTracker` (below), shared with blocks/fold-pool.ts.
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
@@ -31,31 +31,36 @@ export function poolInputs(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>):
   return (o.outputs - 1) * o.stride + o.size;
 }
 
-/** Pooling windows open at once: slots of running partial results per channel. */
+/**
+ * Partial results kept per channel (poolWindowTracker): ceil((size - 1) / stride), the windows
+ * still open when a window ends, read before the move (1 for a window of one position, which
+ * keeps no state).
+ */
 export function poolSlots(o: Pick<PoolOptions, 'size' | 'stride'>): number {
-  return Math.ceil(o.size / o.stride);
+  return o.size > 1 ? Math.ceil((o.size - 1) / o.stride) : 1;
 }
 
 /**
- * Where the pooling windows of an image start and end, shared by this unit and the
- * fold-serial one (blocks/fold-pool.ts). Window j reads positions jS .. jS + K - 1 (K = size,
- * S = stride), so whether a window starts or ends at position p depends only on p:
- *   starts: p mod S = 0 and p <= (outputs - 1) S   (`open` is cleared after the last start)
- *   ends:   p mod S = (K - 1) mod S and p >= K - 1  (`warm` is set from position K - 1 on)
- * Window j lives in slot j mod m (m = ceil(K / S)); starts and ends each come in window
- * order, so a start-slot and an end-slot counter (mod m) name the slots, and no per-slot
- * state (such as a count of positions fed) is needed. `advance` moves to the next position.
- * The flags turn on equality tests of the position counter, not magnitude comparisons.
+ * Where the pooling windows of an image end and when the partial results move, shared by this
+ * unit and the fold-serial one (blocks/fold-pool.ts). Window j reads positions jS .. jS + K - 1
+ * (K = size, S = stride), so:
+ *   a window starts at p when p mod S = 0 (and p <= (outputs - 1) S),
+ *   a window ends at p when p mod S = (K - 1) mod S and p >= K - 1 (`warm` from K - 1 on).
+ * The m = ceil((K - 1) / S) partial results are kept in age order: at every position with
+ * p mod S = 0 (`shift`) they move down one slot (slot 0 drops out) and the position's value
+ * enters the top slot m - 1, whether or not a window starts there; the ending window is read
+ * before the move. Between its start and its end a window sees the moves at the multiples of
+ * S in (jS, jS + K - 1), m - 1 of them, so the window ending at a position is always in
+ * slot 0: no slot counters and no m:1 choice of the ending partial (which also keeps the
+ * lanes' path to the result one LUT deep), and one slot fewer than ceil(K / S) when S divides
+ * K - 1 (pool 7/2: 3 instead of 4). A top slot with no window behind it (after the last
+ * start) reaches slot 0 only after the image's last end, so nobody reads it.
  */
 export interface PoolWindowTracker {
-  /** a window starts at this position */
-  starts: Expr;
-  /** a window ends at this position (at most one does) */
+  /** the partials move down one slot, the value enters slot m - 1 */
+  shift: Expr;
+  /** a window ends at this position (the one in slot 0) */
   ends: Expr;
-  /** slot of the window starting here (null with one slot) */
-  startSlot: Signal | null;
-  /** slot of the window ending here (null with one slot) */
-  endSlot: Signal | null;
   slots: number;
 }
 
@@ -63,49 +68,35 @@ export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stri
   const K = o.size;
   const S = o.stride;
   const nIn = poolInputs(o);
-  const slots = poolSlots(o);
-  const lastStart = (o.outputs - 1) * S;
   const pos = m.reg('pos', counterBits(nIn));
   const phase = S > 1 ? m.reg('phase', counterBits(S)) : null;
   const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
-  // no start after the last one (then K - 1 positions remain); none before when K = 1
-  const open = lastStart < nIn - 1 ? m.reg('open', 1, { reset: 1 }) : null;
   const warm = K > 1 ? m.reg('warm', 1, { reset: 0 }) : null;
-  const starts = m.let('starts_here', open ? phaseIs(0).and(open) : phaseIs(0));
+  const shift = m.let('shift', phaseIs(0));
   const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
-  const startSlot = slots > 1 ? m.reg('start_slot', counterBits(slots)) : null;
-  const endSlot = slots > 1 ? m.reg('end_slot', counterBits(slots)) : null;
-  const wrap = (r: Signal, n: number): Expr => r.eq(n - 1).select(constant(0, r.width), r.add(1).trunc(r.width));
   m.If(advance, () => {
-    if (phase) phase.set(wrap(phase, S));
-    if (startSlot) m.If(starts, () => startSlot.set(wrap(startSlot, slots)));
-    if (endSlot) m.If(ends, () => endSlot.set(wrap(endSlot, slots)));
-    if (open) m.If(pos.eq(lastStart), () => open.set(0));
+    if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
     if (warm) m.If(pos.eq(K - 2), () => warm.set(1));
     m.If(pos.eq(nIn - 1), () => {
       pos.set(0);
       if (phase) phase.set(0);
-      if (open) open.set(1);
       if (warm) warm.set(0);
-      if (startSlot) startSlot.set(0);
-      if (endSlot) endSlot.set(0);
     }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
   });
-  return { starts, ends, startSlot, endSlot, slots };
+  return { shift, ends, slots: poolSlots(o) };
 }
 
 /** Register bits of poolWindowTracker (for the resource models). */
 export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>): number {
-  const slots = poolSlots(o);
-  return counterBits(poolInputs(o)) + counterBits(o.stride) + (o.size > 1 ? 2 : 0) + (slots > 1 ? 2 * counterBits(slots) : 0);
+  return counterBits(poolInputs(o)) + counterBits(o.stride) + (o.size > 1 ? 1 : 0);
 }
 
-/** `values[slot]` chosen by a slot register (the single value with one slot). */
-export function bySlot(slot: Signal | null, values: Expr[]): Expr {
-  if (!slot || values.length === 1) return values[0]!;
-  let r = values[values.length - 1]!;
-  for (let s = values.length - 2; s >= 0; s--) r = slot.eq(s).select(values[s]!, r);
-  return r;
+/**
+ * Next partials in age order: moved down one slot with the value on top, or merged in place
+ * (the slot is chosen before the merge: one comparator per slot in 'max' pooling).
+ */
+export function agedPartials(shift: Expr, olds: Expr[], x: Expr, combine: (acc: Expr, x: Expr) => Expr): Expr[] {
+  return olds.map((old, s) => (s + 1 < olds.length ? combine(shift.select(olds[s + 1]!, old), x) : shift.select(x, combine(old, x))));
 }
 
 export function poolUnit(o: PoolOptions): Module {
@@ -141,11 +132,9 @@ export function poolUnit(o: PoolOptions): Module {
   const fire = m.let('fire', inp.valid.and(accept));
   const x = inp.payload;
   const t = poolWindowTracker(m, o, fire);
-  // Every slot takes every position: a slot no window uses holds a value nobody reads until a
-  // window starts there and overwrites it, so no per-slot enable is needed.
+  // every slot takes every position (a slot with no window behind it holds a value nobody reads)
   const acc: Signal[] = o.size > 1 ? Array.from({ length: slots }, (_, s) => m.reg(`acc${s}`, C * w, { reset: null })) : [];
-  // the ending window's partial is chosen first (registers only), then combined with x
-  const result: Expr = o.size > 1 ? combine(m.let('ending', bySlot(t.endSlot, acc)), x) : x;
+  const result: Expr = o.size > 1 ? combine(acc[0]!, x) : x;
 
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
   m.If(fire, () => {
@@ -153,7 +142,8 @@ export function poolUnit(o: PoolOptions): Module {
       out.valid.set(1);
       out.payload.set(result);
     });
-    acc.forEach((a, s) => a.set((t.startSlot ? t.starts.and(t.startSlot.eq(s)) : t.starts).select(x, combine(a, x))));
+    const next = agedPartials(t.shift, acc, x, combine);
+    acc.forEach((a, s) => a.set(next[s]!));
   });
   return m;
 }

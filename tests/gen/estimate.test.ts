@@ -29,8 +29,8 @@ describe('block formulas', () => {
     expect(foldPoolStorage(64, 8, 'ice40')).toBe('block');
     // 4 folds x 8 bits: one SB_RAM40_4K for 32 bits
     expect(foldPoolStorage(4, 8, 'ice40')).toBe('block');
-    // 2 folds x 128 bits would take 8 blocks for 256 bits
-    expect(foldPoolStorage(2, 128, 'ice40')).toBe('logic');
+    // 2 folds x 120 bits would take 8 blocks for 240 bits
+    expect(foldPoolStorage(2, 120, 'ice40')).toBe('logic');
     expect(foldPoolStorage(2, 8, 'ice40')).toBe('logic');
   });
 

@@ -17,17 +17,19 @@
  *         acc = 2*acc + N_i*U2 - U1_i*U1 (after the last step acc = N*U2 - U1^2); in the same
  *         cycles a restoring division of U1 by the constant N shifts U1's bits through `dv`
  *         and leaves the quotient there (L quotient bits; only the low B can be non-zero).
- *   SQRT  (2 ceil(bits(D)/2) - 1 cycles): digit-by-digit square root, two bits of D per root
- *         bit; acc moves up one bit per cycle through the Horner adder (2 acc + 0), so a digit
- *         takes two cycles and acc has a single input.
+ *   SQRT  (ceil(bits(D)/2) digits): digit-by-digit square root, two bits of D per root bit,
+ *         taken from the top of acc, which moves up two bits per digit (one cycle per digit),
+ *         or, with sqrtMove 'adder', one bit per cycle through the Horner adder (2 acc + 0:
+ *         two cycles per digit but the last, and acc has a single input).
  *   RECIP (recipWidth cycles): restoring division of the constant N*2^recipBits by
  *         max(sdN,1) (sdN's register with bit 0 forced when D = 0; remainder in rc_rem). With T = floor(num / 2^W): r saturates exactly when max(sdN,1) <= T;
  *         otherwise the quotient has at most W bits, so the division starts from remainder T
  *         and shifts in num's low W bits.
  *   The root is also kept inverted, so both restoring steps subtract by adding (a + ~b + 1;
  *   Yosys 0.23 gives a subtraction two LUT4s per bit on iCE40, an addition one, and merges the
- *   restoring choice into it; see blocks/const-compare.ts): the unit went from 400 to 313 LUT4
- *   at N = 3600, B = 12 for 22 more cycles (64 -> 86 steps) and 47 more FFs.
+ *   restoring choice into it; see blocks/const-compare.ts): with RECIP's own remainder
+ *   register and the saturation test as a bit chain, the unit went from 400 to 351 LUT4 at
+ *   N = 3600, B = 12 (64 steps, 46 more FFs); 'adder' then gives 313 LUT4 at 86 steps.
  *   DONE  results held until `take`; then IDLE.
  * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
  */
@@ -63,7 +65,15 @@ export interface StatsWidths {
   steps: number;
 }
 
-export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number): StatsWidths {
+/**
+ * How the SQRT phase moves acc: 'shift' (default) shifts it by two bits per digit, one cycle per
+ * digit, through a 2:1 choice per acc bit; 'adder' moves it one bit per cycle through the
+ * Horner adder (2 acc + 0), two cycles per digit: 38 LUT4 fewer at N = 3600, B = 12
+ * (351 -> 313) for 22 more steps (64 -> 86).
+ */
+export type StatsSqrtMove = 'shift' | 'adder';
+
+export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): StatsWidths {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`normalizer window length must be an integer >= 2, got ${n}`);
   if (nz.recipBits < nz.fracBits) throw new RangeError('zscore normalizer needs recipBits >= fracBits');
   const N = BigInt(n);
@@ -77,13 +87,13 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number)
   const sd = Math.ceil(d / 2);
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
-  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 1 + mulSteps + (2 * sd - 1) + nz.recipWidth };
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 1 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
 }
 
 const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5 } as const;
 
-export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string): Module {
-  const w = statsWidths(nz, n, sampleBits);
+export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string, sqrtMove: StatsSqrtMove = 'shift'): Module {
+  const w = statsWidths(nz, n, sampleBits, sqrtMove);
   const B = sampleBits;
   const W = nz.recipWidth;
   const m = new Module(name ?? `nz_stats_n${n}_b${B}_r${nz.recipBits}w${W}`, {
@@ -146,7 +156,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const sqRoot = m.reg('sq_root', sdW, { reset: null });
   // the root also inverted: each subtraction below is then an addition (const-compare.ts)
   const sqRootInv = m.reg('sq_root_inv', sdW, { reset: null });
-  const half = m.reg('sq_half', 1, { reset: null });
+  const half = sqrtMove === 'adder' ? m.reg('sq_half', 1, { reset: null }) : null;
   const sqRem = m.reg('sq_rem', sdW + 2, { reset: null });
   const dPair = acc.slice(2 * sdW - 1, 2 * sdW - 2);
   const sqShifted = cat(sqRem.slice(sdW - 1, 0), dPair); // 4*rem + pair; rem <= 2*root < 2^sd
@@ -208,9 +218,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       });
     });
     sw.Case(PHASE.SQRT, () => {
-      acc.set(hornerNext);
-      m.If(half, () => half.set(0)).Else(() => {
-        half.set(1);
+      const digit = (): void => {
         sqRem.set(sqRemNext);
         sqRoot.set(sqRootNext);
         sqRootInv.set(sqRootInvNext);
@@ -221,7 +229,17 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
           cnt.set(constant(W - 1, cnt.width));
           phase.set(constant(PHASE.RECIP, 3));
         });
-      });
+      };
+      if (half) {
+        acc.set(hornerNext);
+        m.If(half, () => half.set(0)).Else(() => {
+          half.set(1);
+          digit();
+        });
+      } else {
+        acc.set(cat(acc.slice(w.acc - 3, 0), constant(0, 2)).asSigned());
+        digit();
+      }
     });
     sw.Case(PHASE.RECIP, () => {
       rcRem.set(rcRemNext);
@@ -248,7 +266,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   m.If(inMul, () => {
     sqRoot.set(constant(0, sdW));
     sqRootInv.set(constant((1n << BigInt(sdW)) - 1n, sdW));
-    half.set(0);
+    if (half) half.set(0);
     sqRem.set(constant(0, sdW + 2));
   });
 
@@ -262,17 +280,21 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
 
 /**
  * LUT4 and FF of the unit on iCE40 (Yosys 0.23 synth_ice40). FFs register by register; LUT4s
- * fitted on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16:
- * 180, 282, 282, 313, 358 LUT4; this formula within 2 %): the Horner adder and its 4:1 addend
- * choice, PREP's U2 + ~U1, the two restoring steps (additions with the inverted root) and the
- * mean divider all grow with acc and sd.
+ * fitted on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
+ * this formula within 2 %): 'shift' 194, 314, 314, 351, 404 LUT4; 'adder' 180, 282, 282,
+ * 313, 358. The Horner adder and its 4:1 addend choice, PREP's U2 + ~U1, the two restoring
+ * steps (additions with the inverted root) and the mean divider all grow with acc and sd.
+ * (estimateNormalizerResources in normalizer.ts still has the old unit's fit, 400 LUT4 at
+ * N = 3600, B = 12.)
  */
-export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number): { lut4: number; ff: number } {
-  const s = statsWidths(nz, n, sampleBits);
+export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): { lut4: number; ff: number } {
+  const s = statsWidths(nz, n, sampleBits, sqrtMove);
   const cnt = counterBits(Math.max(s.mulSteps, s.sd, s.recip));
+  const half = sqrtMove === 'adder' ? 1 : 0;
   // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, dv_rem, dv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
-  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + s.sd + 1 + (s.sd + 2) + s.sd + 1 + s.recip;
-  return { lut4: Math.round(2.78 * (s.acc + 2 * s.sd) + 49), ff };
+  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
+  const lut4 = sqrtMove === 'adder' ? 2.78 * (s.acc + 2 * s.sd) + 49 : 3.28 * (s.acc + 2 * s.sd) + 40;
+  return { lut4: Math.round(lut4), ff };
 }
 
 /** The unit's results in TypeScript (for tests of the unit alone): same formulas, bigints. */

@@ -46,7 +46,7 @@
  * - line buffer: (K + stride) positions x C_in x tap bits of FFs (+K mask bits for zero
  *   padding), a (taps/SIMD):1 mux per SIMD tap bit (n-1 LUTs for an n:1 mux);
  * - pool with several folds: fold-serial (blocks/fold-pool.ts's foldPoolResources): per
- *   fold word of PE lanes, the merge with m = ceil(size/stride) partial windows and the
+ *   fold word of PE lanes, the merge with m = ceil((size-1)/stride) partial windows and the
  *   choice of the ending one, the partials of all folds in a state memory whose place
  *   foldPoolStorage picks (ECP5 LUT RAM, counted as 2 LUT4 per TRELLIS_DPR16X4; iCE40 block
  *   RAM, or flip-flops with an F:1 read mux when a block would hold few bits), an assembly
@@ -76,6 +76,7 @@ import { estimateNormalizerResources, normalizerTiming } from './blocks/normaliz
 import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
+import { poolSlots, poolTrackerBits } from './blocks/pool.ts';
 
 export interface Resources {
   lut4: number;
@@ -134,7 +135,9 @@ export function foldPoolStorage(folds: number, width: number, family: Family): F
   if (family === 'ecp5') return 'distributed';
   return bramBlocks(folds, width, family) * FOLD_POOL_BRAM_MIN_BITS <= folds * width ? 'block' : 'logic';
 }
-export const FOLD_POOL_BRAM_MIN_BITS = 64;
+// 32: aami5's conv1/conv2 pools at PE 1 (8 and 16 folds x 6 and 3 bits, 48 state bits) are
+// 97 and 94 LUT4 (86 and 99 FF) in flip-flops, 48 and 38 LUT4 with one block each
+export const FOLD_POOL_BRAM_MIN_BITS = 32;
 
 /**
  * LUT4s of a threshold unit's case statement over `folds` folds with `varying` parameter bits
@@ -172,18 +175,20 @@ function foldPoolEstimate(folds: number, pe: number, pool: { size: number; strid
 
 /**
  * The register pool (blocks/pool.ts, engines with one fold) over `channels` values of `w`
- * bits: m = ceil(size/stride) partial words, the output register and the position counters.
- * Fitted to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 engines (m = 4): bits (w = 1), per
- * partial bit 2 LUT4 (merge and start choice, ending-slot choice): 64 split bits 575 LUT4 /
- * 353 FF, estimate 572 / 351; 128 bits 1,092 / 669, estimate 1,080 / 669; signed max, per
- * partial value a comparator and two choices, 4w + 7 LUT4: 5 x 10-bit values 1,013 / 277,
- * estimate 992 / 277.
+ * bits: m = ceil((size-1)/stride) partial words in age order (none for size 1), the output
+ * register and the window tracker's registers (poolTrackerBits, 2.2 LUT4 each). Fitted to
+ * yosys 0.23 synth_ice40 on the unit alone: bits, one LUT4 per partial bit (move and merge)
+ * and one per channel (the ending partial merged with the value): pool 7/2 (m = 3), 64 bits
+ * 274 LUT4 / 266 FF, estimate 276 / 266; 128 bits 529 / 521, estimate 530 / 521; pool 2/2,
+ * 16 bits 52 / 43, estimate 54 / 43; signed max, (m + 1)(2w + 1) LUT4 per channel: 5 x 10-bit
+ * values 437 / 209, estimate 438 / 209 (before the shared tracker and the age order: 575,
+ * 1,092 and 1,013 LUT4 at m = 4).
  */
 function registerPoolEstimate(pool: { size: number; stride: number }, outputs: number, channels: number, w: number): Resources {
-  const partials = Math.ceil(pool.size / pool.stride);
-  const counters = counterBits((outputs - 1) * pool.stride + pool.size) + counterBits(pool.stride) + counterBits(outputs + 1) + counterBits(partials) + partials * counterBits(pool.size + 1);
-  const lut = w === 1 ? 2 * partials * channels : partials * channels * (4 * w + 7);
-  return res(lut + 2 * counters, partials * channels * w + channels * w + counters + 1);
+  const partials = pool.size > 1 ? poolSlots(pool) : 0;
+  const counters = poolTrackerBits({ size: pool.size, stride: pool.stride, outputs });
+  const lut = w === 1 ? partials * channels + (partials ? channels : 0) : (partials ? channels * (partials + 1) * (2 * w + 1) : 0);
+  return res(Math.round(lut + 2.2 * counters), partials * channels * w + channels * w + counters + 1);
 }
 
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
@@ -457,11 +462,11 @@ export function estimateEngine(
     } else poolR = res(shape.outChannels * accW, shape.outChannels * accW + 1); // the position register's skid
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
     const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length });
-    // streaming argmax (blocks/argmax.ts): comparator and best-value register of the logit
-    // width, three class-index registers; yosys 0.23 synth_ice40, aami5 (28-bit logits, 5
-    // classes): 72 LUT4 / 38 FF, estimate 72 / 38
+    // streaming argmax (blocks/argmax.ts): the best value kept inverted (a LUT4 per bit on the
+    // way in, the comparison then an addition's carry), three class-index registers; yosys
+    // 0.23 synth_ice40, aami5 (28-bit logits, 5 classes): 42 LUT4 / 38 FF, estimate 42 / 38
     const cb = counterBits(shape.outChannels);
-    const argmax = res(2 * logitW + 4 * cb + 4, logitW + 3 * cb + 1);
+    const argmax = res(logitW + 4 * cb + 2, logitW + 3 * cb + 1);
     out = addResources(poolR, res(lu.lut4, lu.ff), argmax);
     // the unit's multiply tail, then the argmax's output register
     tail = logitTailCycles(fns) + 1;
@@ -570,8 +575,9 @@ const REGS_WINDOW_LUT_PER_BIT = 0.35;
  * ring in block RAM (N = D*W words of SIMD bits), its pointers and counters (u-coordinate
  * registers of uw bits, address registers of aw bits, each with its adder or modular
  * increment and compare), the W:1 write-data mux and the padding gate. Calibrated on Yosys
- * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (126..170 LUT4,
- * 76..175 FF; the estimates are within -2..+19 LUT4 and +1..+8 FF).
+ * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (124..164 LUT4,
+ * 74..89 FF; the estimates are within -3..+9 LUT4 and +1..+7 FF; refitted after the constant
+ * comparisons became bit chains, 126..170 LUT4 before).
  */
 export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target): { resources: Resources; wordsPerPosition: number } | null {
   const g = windowGeometry(model, shape, simd);
@@ -583,8 +589,8 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const aw = unsignedBits(N - 1);
   const wb = W > 1 ? counterBits(W) : 0;
   // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
-  const ff = 4 * uw + ab + 3 * aw + 2 * wb + counterBits(g.positions) + 2 * simd + 4;
-  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + muxLuts(W, simd) + simd + counterBits(g.positions) * 2 + 10;
+  const ff = 4 * uw + ab + 3 * aw + 2 * wb + 2 * simd + 4;
+  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, simd)) + simd + 3;
   return { resources: res(luts, ff, { bram: bramBlocks(N, simd, target.family) }), wordsPerPosition: W };
 }
 

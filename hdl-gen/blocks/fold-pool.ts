@@ -4,9 +4,10 @@
  * f*PE .. f*PE+PE-1), strictly in the order f = 0, 1, .., folds-1; this unit pools each fold
  * word as it comes instead of first assembling the whole position (blocks/pool.ts does that).
  *
- * Windows and slots are those of blocks/pool.ts: window j uses slot j mod m, m =
- * ceil(size / stride); which slot starts or ends at a position depends only on the position,
- * so those counters stay in registers. The partial results are per fold: fold f's m slots x
+ * Windows and slots are those of blocks/pool.ts (poolWindowTracker): m = ceil((size - 1) /
+ * stride) partials in age order, moved down one slot at every multiple of the stride, the
+ * ending window's always in slot 0; where windows end depends only on the position, so the
+ * tracker stays in registers. The partial results are per fold: fold f's m slots x
  * PE lanes live in word f of a `folds`-word state memory, read-modify-written once per fold
  * word. The read is registered (block RAM needs it) and pre-read: when fold f is written,
  * word f+1 (0 after the last fold) is read, so it sits in the read register when fold f+1
@@ -31,8 +32,9 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
-import { poolInputs } from './pool.ts';
+import { agedPartials, poolSlots, poolTrackerBits, poolWindowTracker } from './pool.ts';
 import { bramBlocks } from '../estimate.ts';
+import { carryAdd } from './const-compare.ts';
 
 /** Where the state memory lives: block RAM, flip-flops, or ECP5 LUT RAM (see estimate.ts's rule). */
 export type FoldPoolStorage = 'block' | 'logic' | 'distributed';
@@ -71,7 +73,7 @@ export function foldPoolOutBits(o: Pick<FoldPoolOptions, 'mode'>): number {
 
 /** Pooling windows open at once (state slots per channel). */
 export function foldPoolSlots(o: Pick<FoldPoolOptions, 'size' | 'stride'>): number {
-  return Math.ceil(o.size / o.stride);
+  return poolSlots(o);
 }
 
 /** Width of one state-memory word (all slots of one fold). */
@@ -87,7 +89,6 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   const B = pe * w;
   const ow = foldPoolOutBits(o);
   const OB = pe * ow;
-  const nIn = poolInputs(o);
   const slots = foldPoolSlots(o);
   if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
   const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
@@ -132,36 +133,59 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
     return bits.length === 1 ? bits[0]! : cat(...bits);
   };
 
-  // ---- position-level counters (as in blocks/pool.ts), advanced after the last fold ----------
+  // ---- position-level tracking (shared with blocks/pool.ts), advanced after the last fold ------
   const fold = m.reg('fold', counterBits(F));
   const lastFold = m.let('last_fold', fold.eq(F - 1));
-  const pos = m.reg('pos', counterBits(nIn));
-  const phase = m.reg('phase', counterBits(o.stride));
-  const started = m.reg('started', counterBits(o.outputs + 1));
-  const startSlot = m.reg('start_slot', counterBits(slots));
-  const fed: Signal[] = o.size > 1 ? Array.from({ length: slots }, (_, s) => m.reg(`fed${s}`, counterBits(o.size + 1))) : [];
-  const startsHere = m.let('starts_here', phase.eq(0).and(started.lt(o.outputs)));
-  const endsAt = fed.map((f) => f.eq(o.size - 1));
-  const anyEnds = m.let('window_ends', o.size === 1 ? startsHere : endsAt.reduce((a, b) => a.or(b)));
+  const fire = m.wire('fire', 1);
+  const t = poolWindowTracker(m, o, fire.and(lastFold));
+  const anyEnds = t.ends;
 
   const blocked = anyEnds.and(out.valid).and(out.ready.not());
   const accept = m.let('accept', (o.serialOut ? blocked : lastFold.and(blocked)).not());
   inp.ready.set(accept);
-  const fire = m.let('fire', inp.valid.and(accept));
+  fire.set(inp.valid.and(accept));
   const nextFold = lastFold.select(constant(0, fold.width), fold.add(1).trunc(fold.width));
 
   // ---- per-fold state: read-modify-write of word `fold`, word `fold + 1` pre-read -------------
+  // the partials in age order (poolWindowTracker): every slot is merged with every word
   let result: Expr = x;
   if (o.size > 1) {
     const stateW = slots * B;
     const mem = m.ram('state', { width: stateW, depth: F, style: o.storage, disjointReadWrite: true });
     const old = mem.read(nextFold, { enable: fire });
-    const merged = Array.from({ length: slots }, (_, s) => m.let(`merged${s}`, combine(old.slice(s * B + B - 1, s * B), x)));
-    const next = merged.map((mg, s) => (slots === 1 ? startsHere : startsHere.and(startSlot.eq(s))).select(x, mg));
+    const olds = Array.from({ length: slots }, (_, s) => old.slice(s * B + B - 1, s * B));
+    let next: Expr[];
+    if (mode.kind === 'max') {
+      // 'max' keeps each partial p as ~(p ^ 2^(w-1)): sign flipped (signed order = unsigned
+      // order), then inverted, so "x > p" is the carry of one addition (blocks/const-compare.ts;
+      // Yosys's comparator costs two LUT4 per bit) and the stored form of the maximum is a
+      // per-bit choice between ~x' and the stored partial
+      const lanesOf = (e: Expr, f: (lane: Expr) => Expr): Expr => {
+        const r: Expr[] = [];
+        for (let l = pe - 1; l >= 0; l--) r.push(f(e.slice(l * w + w - 1, l * w)));
+        return r.length === 1 ? r[0]! : cat(...r);
+      };
+      const flip = (v: Expr): Expr => (w > 1 ? cat(v.bit(w - 1).not(), v.slice(w - 2, 0)) : v.not());
+      const xT = lanesOf(x, (v) => flip(v).not());
+      const xLane = (l: number) => x.slice(l * w + w - 1, l * w);
+      const maxT = (pT: Expr): Expr => {
+        const r: Expr[] = [];
+        for (let l = pe - 1; l >= 0; l--) {
+          const p = pT.slice(l * w + w - 1, l * w);
+          const xBigger = carryAdd(flip(xLane(l)), p, 0).bit(w);
+          r.push(xBigger.select(xT.slice(l * w + w - 1, l * w), p));
+        }
+        return r.length === 1 ? r[0]! : cat(...r);
+      };
+      next = agedPartials(t.shift, olds, xT, (pT) => maxT(pT));
+      // the ending window is always in slot 0 (see poolWindowTracker): its maximum, un-inverted
+      result = lanesOf(maxT(olds[0]!), (v) => flip(v.not()));
+    } else {
+      next = agedPartials(t.shift, olds, x, combine);
+      // the ending window is always in slot 0 (see poolWindowTracker)
+      result = combine(olds[0]!, x);
+    }
     mem.write(fold, next.length === 1 ? next[0]! : cat(...next.slice().reverse()), fire);
-    // exactly one slot ends when any does
-    result = merged[0]!;
-    for (let s = 1; s < slots; s++) result = endsAt[s]!.select(merged[s]!, result);
   }
   const done = m.let('fold_result', finish(result));
 
@@ -183,32 +207,7 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
     });
   }
 
-  m.If(fire, () => {
-    fold.set(nextFold);
-    m.If(lastFold, () => {
-      for (let s = 0; s < fed.length; s++) {
-        m.If(fed[s]!.ne(0), () => {
-          m.If(endsAt[s]!, () => fed[s]!.set(0)).Else(() => fed[s]!.set(fed[s]!.add(1).trunc(fed[s]!.width)));
-        });
-      }
-      m.If(startsHere, () => {
-        if (o.size > 1) {
-          m.Switch(startSlot, (sw) => {
-            for (let s = 0; s < slots; s++) sw.Case(s, () => fed[s]!.set(1));
-          });
-        }
-        started.set(started.add(1).trunc(started.width));
-        if (slots > 1) startSlot.set(startSlot.eq(slots - 1).select(constant(0, startSlot.width), startSlot.add(1).trunc(startSlot.width)));
-      });
-      phase.set(phase.eq(o.stride - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
-      m.If(pos.eq(nIn - 1), () => {
-        pos.set(0);
-        phase.set(0);
-        started.set(0);
-        startSlot.set(0);
-      }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
-    });
-  });
+  m.If(fire, () => fold.set(nextFold));
   return m;
 }
 
@@ -254,9 +253,9 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  * Resources of this unit (LUT4 and FF in iCE40 cells, block RAM, and ECP5 LUT RAM cells),
  * structure by structure; B = PE x lane bits per fold word, m slots, F folds, OB = PE x
  * output bits per lane:
- * - per slot, the merge with the state word and the start choice (bits: one LUT4 per bit;
- *   max: a signed comparator, w + 1, and a 2:1 choice per lane), and the m:1 choice of the
- *   ending slot ((m - 1) B);
+ * - per slot, the age move and the merge with the word (bits: one LUT4 per bit; max: the
+ *   move and the choice of the maximum, 2w per lane, the comparison being an addition's
+ *   carry); the ending window is always in slot 0, so no choice of the ending slot;
  * - split finishing (one LUT4 per interval slot and lane), the constant inversion on the way
  *   to the output register (one LUT4 per inverted bit);
  * - assembly shift register (F - 1) OB FFs, output register F OB + 1 FFs (serialOut: no
@@ -264,8 +263,9 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  * - state memory of F words x m B bits: block RAM (its read register inside); flip-flops
  *   (F m B, the read register m B, an F:1 read multiplexer); ECP5 LUT RAM (16 x 4 bits per
  *   TRELLIS_DPR16X4, read register m B, a 16-word-bank multiplexer beyond 16 folds);
- * - counters: fold, position, phase, windows started, start slot, m fed counters: their bits
- *   in FFs and twice that in LUTs.
+ * - counters: fold and the window tracker's (blocks/pool.ts: position, phase, warm-up flag):
+ *   their bits in FFs and 2.2 LUT4 per bit (fitted: at aami5's UP5K fit and auto foldings,
+ *   37..85 LUT4, the estimate is within -3..+1 LUT4 and exact in FFs).
  */
 export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice40' | 'ecp5'): { lut4: number; ff: number; bram: number; lutram: number } {
   const F = o.folds;
@@ -280,8 +280,7 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice
   let bram = 0;
   let lutram = 0;
   if (stateful) {
-    lut4 += o.mode.kind === 'max' ? slots * o.pe * (w + 1 + w) : slots * B;
-    lut4 += (slots - 1) * B;
+    lut4 += o.mode.kind === 'max' ? slots * o.pe * 2 * w : slots * B;
     const stateBits = slots * B;
     if (o.storage === 'block') bram += bramBlocks(F, stateBits, family);
     else if (o.storage === 'logic') {
@@ -298,9 +297,9 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice
   for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
   lut4 += inverted;
   ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
-  const counters = counterBits(F) + counterBits(poolInputs(o)) + counterBits(o.stride) + counterBits(o.outputs + 1) + counterBits(slots) + (stateful ? slots * counterBits(o.size + 1) : 0);
+  const counters = counterBits(F) + poolTrackerBits(o);
   ff += counters;
-  lut4 += 2 * counters;
+  lut4 += Math.round(2.2 * counters);
   return { lut4, ff, bram, lutram };
 }
 

@@ -103,14 +103,15 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  *   (3 L SW), and, unless L = 1, the choice between a ring step and a read-out step per sum
  *   bit (2 C SW); with L = 1 only the top entries choose (sum or zero; fitted: 4 SW in all);
  * - the Horner datapath, gated S + N, + P, xor and the logit-wide adder
- *   (1.25 (SW + XW + 2 LW), fitted); the case ROM of 3 C K constant bits (one LUT4 per 6
+ *   (1.25 (SW + XW) + 1.75 LW, fitted); the case ROM of 3 C K constant bits (one LUT4 per 6
  *   bits, fitted).
  * Calibrated with yosys 0.23 synth_ice40 on the unit alone: C = 17 (rhythm17: accWidth 10,
- * 27 positions, K = 14) 1,239 LUT4 / 574 FF, estimate 1,238 / 575; C = 5 (accWidth 9,
- * 1 position, K = 4) 268 / 134, estimate 269 / 135; C = 5 (rhythm17's first five channels)
- * 433 / 210, estimate 431 / 211. Fold-serial (ring): aami5's last layer
- * (C = 5, L = 1, accWidth 10, 27 positions, K = 18) 219 / 224, estimate 214 / 225; C = 6, L = 2
- * (accWidth 9, 1 position) 250 / 156, estimate 254 / 157.
+ * 27 positions, K = 14) 1,221 LUT4 / 574 FF, estimate 1,220 / 575; C = 5 (accWidth 9,
+ * 1 position, K = 4) 259 / 134, estimate 259 / 135; C = 5 (rhythm17's first five channels)
+ * 413 / 210, estimate 414 / 211. Fold-serial (ring): aami5's last layer
+ * (C = 5, L = 1, accWidth 10, 27 positions, K = 18) 193 / 224, estimate 193 / 225; C = 6, L = 2
+ * (accWidth 9, 1 position) 239 / 156, estimate 244 / 157 (before the Horner step became one
+ * adder: 1,239 / 268 / 433 / 219 / 250 LUT4).
  */
 export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number } {
   const C = o.fns.length;
@@ -121,7 +122,7 @@ export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'p
   const K = logitSteps(o.fns);
   const ff = 2 * C * SW + LW + (LW + 1) + counterBits(o.positions * (C / L)) + counterBits(C) + counterBits(K) + 2;
   const sums = L === C ? 4 * C * SW : L === 1 ? 4 * SW : 3 * L * SW + 2 * C * SW;
-  const lut4 = sums + Math.round(1.25 * (SW + XW + 2 * LW)) + Math.ceil((3 * C * K) / 6);
+  const lut4 = sums + Math.round(1.25 * (SW + XW) + 1.75 * LW) + Math.ceil((3 * C * K) / 6);
   return { lut4, ff };
 }
 
@@ -227,8 +228,9 @@ export function logitUnit(o: LogitOptions): Module {
   const x = m.let('x', partial.sext(XW).add(kbits.bit(2).select(constant(P, XW, true), constant(0, XW, true))).trunc(XW));
   const xl = (XW >= LW ? x.trunc(LW) : x.sext(LW)).asUnsigned();
   const msb = m.let('msb_step', step.eq(0));
-  const base = msb.select(constant(0, LW), acc.shl(1).trunc(LW));
-  const next = m.let('horner', base.add(xl.xor(msb.replicate(LW))).trunc(LW).add(msb.zext(LW)).trunc(LW));
+  // acc is 0 at a channel's MSB step (cleared when a logit leaves and while idle), so 2 acc
+  // needs no choice, and the step's + 1 (-x = ~x + 1) enters at 2 acc's bit 0: one adder
+  const next = m.let('horner', cat(acc.slice(LW - 2, 0), msb).add(xl.xor(msb.replicate(LW))).trunc(LW));
 
   m.If(clearing, () => {
     m.If(ch.eq(C - 1), () => {
@@ -253,6 +255,8 @@ export function logitUnit(o: LogitOptions): Module {
       }).Else(() => ch.set(ch.add(1).trunc(ch.width)));
     });
   });
+  // one clear condition, assigned last, so Yosys uses the flip-flops' synchronous reset
+  m.If(emitting.not().or(lastStep.and(canLoad)), () => acc.set(constant(0, LW)));
   return m;
 }
 

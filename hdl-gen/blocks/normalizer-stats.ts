@@ -17,18 +17,26 @@
  *         acc = 2*acc + N_i*U2 - U1_i*U1 (after the last step acc = N*U2 - U1^2); in the same
  *         cycles a restoring division of U1 by the constant N shifts U1's bits through `dv`
  *         and leaves the quotient there (L quotient bits; only the low B can be non-zero).
- *   SQRT  (ceil(bits(D)/2) cycles): digit-by-digit square root, two bits of D (shifted out of
- *         acc) per cycle, one root bit per cycle.
+ *   SQRT  (ceil(bits(D)/2) digits): digit-by-digit square root, two bits of D per root bit,
+ *         taken from the top of acc, which moves up two bits per digit (one cycle per digit),
+ *         or, with sqrtMove 'adder', one bit per cycle through the Horner adder (2 acc + 0:
+ *         two cycles per digit but the last, and acc has a single input).
  *   RECIP (recipWidth cycles): restoring division of the constant N*2^recipBits by
- *         max(sdN,1) (sdN's register with bit 0 forced when D = 0; remainder in sq_rem). With T = floor(num / 2^W): r saturates exactly when max(sdN,1) <= T;
+ *         max(sdN,1) (sdN's register with bit 0 forced when D = 0; remainder in rc_rem). With T = floor(num / 2^W): r saturates exactly when max(sdN,1) <= T;
  *         otherwise the quotient has at most W bits, so the division starts from remainder T
  *         and shifts in num's low W bits.
+ *   The root is also kept inverted, so both restoring steps subtract by adding (a + ~b + 1;
+ *   Yosys 0.23 gives a subtraction two LUT4s per bit on iCE40, an addition one, and merges the
+ *   restoring choice into it; see blocks/const-compare.ts): with RECIP's own remainder
+ *   register and the saturation test as a bit chain, the unit went from 400 to 351 LUT4 at
+ *   N = 3600, B = 12 (64 steps, 46 more FFs); 'adder' then gives 313 LUT4 at 86 steps.
  *   DONE  results held until `take`; then IDLE.
  * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
  */
 import { cat, constant, Module } from '../../src/hdl/index.ts';
 import type { ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
+import { carryAdd, ltConst } from './const-compare.ts';
 
 /** Register widths and step counts of the statistics unit (shared with the timing model). */
 export interface StatsWidths {
@@ -46,7 +54,7 @@ export interface StatsWidths {
   acc: number;
   /** D = N*U2 - U1^2 <= N^2 * (2^B - 1)^2 / 4 (Popoviciu: variance <= range^2 / 4) */
   d: number;
-  /** sdN, and SQRT phase steps: ceil(d / 2) */
+  /** sdN, and the root's digit steps: ceil(d / 2) (the SQRT phase takes 2 sd - 1 cycles) */
   sd: number;
   /** numerator N * 2^recipBits */
   num: bigint;
@@ -57,7 +65,15 @@ export interface StatsWidths {
   steps: number;
 }
 
-export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number): StatsWidths {
+/**
+ * How the SQRT phase moves acc: 'shift' (default) shifts it by two bits per digit, one cycle per
+ * digit, through a 2:1 choice per acc bit; 'adder' moves it one bit per cycle through the
+ * Horner adder (2 acc + 0), two cycles per digit: 38 LUT4 fewer at N = 3600, B = 12
+ * (351 -> 313) for 22 more steps (64 -> 86).
+ */
+export type StatsSqrtMove = 'shift' | 'adder';
+
+export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): StatsWidths {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`normalizer window length must be an integer >= 2, got ${n}`);
   if (nz.recipBits < nz.fracBits) throw new RangeError('zscore normalizer needs recipBits >= fracBits');
   const N = BigInt(n);
@@ -71,13 +87,13 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number)
   const sd = Math.ceil(d / 2);
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
-  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 1 + mulSteps + sd + nz.recipWidth };
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 1 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
 }
 
 const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5 } as const;
 
-export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string): Module {
-  const w = statsWidths(nz, n, sampleBits);
+export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string, sqrtMove: StatsSqrtMove = 'shift'): Module {
+  const w = statsWidths(nz, n, sampleBits, sqrtMove);
   const B = sampleBits;
   const W = nz.recipWidth;
   const m = new Module(name ?? `nz_stats_n${n}_b${B}_r${nz.recipBits}w${W}`, {
@@ -132,35 +148,45 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const dvRemNext = m.let('dv_rem_next', dvFits.select(dvDiff.trunc(nW).asUnsigned(), dvTrial.trunc(nW)));
   const dvNext = w.mulSteps > 1 ? cat(dv.slice(w.mulSteps - 2, 0), dvFits) : dvFits;
 
-  // SQRT: D's bit pairs come out of the top of acc's low 2*sd bits
+  // SQRT: D's bit pairs come out of the top of acc's low 2*sd bits. acc moves up through the
+  // Horner adder itself (2 acc + 0: in SQRT, U1's bit (the mean's top quotient bit) and N's
+  // bit are 0), one bit per cycle, so a digit step takes two cycles and acc needs no second
+  // input (a 2:1 choice per bit).
   const sdW = w.sd;
   const sqRoot = m.reg('sq_root', sdW, { reset: null });
+  // the root also inverted: each subtraction below is then an addition (const-compare.ts)
+  const sqRootInv = m.reg('sq_root_inv', sdW, { reset: null });
+  const half = sqrtMove === 'adder' ? m.reg('sq_half', 1, { reset: null }) : null;
   const sqRem = m.reg('sq_rem', sdW + 2, { reset: null });
   const dPair = acc.slice(2 * sdW - 1, 2 * sdW - 2);
   const sqShifted = cat(sqRem.slice(sdW - 1, 0), dPair); // 4*rem + pair; rem <= 2*root < 2^sd
-  const sqTrial = cat(sqRoot.slice(sdW - 2 >= 0 ? sdW - 2 : 0, 0), constant(1, 2)).zext(sdW + 2); // 4*root + 1
-  const sqDiff = m.let('sq_diff', sqShifted.sub(sqTrial));
-  const sqFits = sqDiff.bit(sdW + 2).not();
-  const sqRemNext = m.let('sq_rem_next', sqFits.select(sqDiff.trunc(sdW + 2).asUnsigned(), sqShifted));
+  // 4*root + 1 (sdW + 2 bits) inverted, plus one: {1.., ~root, 1, 0} + 1 = {1.., ~root, 1, 1}
+  const rootLow = sdW - 2 >= 0 ? sdW - 2 : 0;
+  const trialBits = rootLow + 3;
+  const sqTrialInvPlus1 = trialBits < sdW + 2 ? cat(constant((1 << (sdW + 2 - trialBits)) - 1, sdW + 2 - trialBits), sqRootInv.slice(rootLow, 0), constant(3, 2)) : cat(sqRootInv.slice(rootLow, 0), constant(3, 2));
+  const sqSum = m.let('sq_sum', carryAdd(sqShifted, sqTrialInvPlus1, 0)); // 4*rem + pair - (4*root + 1) + 2^(sd+2)
+  const sqFits = sqSum.bit(sdW + 2);
+  const sqRemNext = m.let('sq_rem_next', sqFits.select(sqSum.trunc(sdW + 2), sqShifted));
   const sqRootNext = sdW > 1 ? cat(sqRoot.slice(sdW - 2, 0), sqFits) : sqFits;
-  const accShift2 = cat(acc.slice(w.acc - 3, 0), constant(0, 2)).asSigned();
+  const sqRootInvNext = sdW > 1 ? cat(sqRootInv.slice(sdW - 2, 0), sqFits.not()) : sqFits.not();
 
   // RECIP: divisor max(sdN, 1) = sdN with bit 0 forced when D = 0 (then sdN = 0), so no
   // zero test sits in the division's carry path; D = 0 is told by a sticky OR of the bit
-  // pairs leaving acc, without a wide comparison. The remainder reuses sq_rem (free by then).
+  // pairs leaving acc, without a wide comparison.
   const dNonZero = m.reg('d_nonzero', 1, { reset: null });
   const dNonZeroNext = dNonZero.or(dPair.reduceOr());
   const divisor = m.let('rc_divisor', sdW > 1 ? cat(sqRoot.slice(sdW - 1, 1), sqRoot.bit(0).or(dNonZero.not())) : sqRoot.bit(0).or(dNonZero.not()));
-  const tWidth = Math.max(sdW, unsignedBits(w.satT));
-  const saturate = m.let('rc_saturate', divisor.zext(tWidth).le(constant(w.satT, tWidth)));
+  const divisorInv = sdW > 1 ? cat(sqRootInv.slice(sdW - 1, 1), sqRootInv.bit(0).and(dNonZero)) : sqRootInv.bit(0).and(dNonZero);
+  const saturate = m.let('rc_saturate', ltConst(divisor, w.satT + 1n));
   const remInit = w.satT < 1n << BigInt(sdW) ? w.satT : 0n; // unused when saturating
   const numLow = w.num & ((1n << BigInt(W)) - 1n);
-  const rcRem = sqRem.slice(sdW - 1, 0);
+  // its own remainder register: sharing sq_rem cost a 2:1 choice (a LUT4) per bit
+  const rcRem = m.reg('rc_rem', sdW, { reset: null });
   const rcQ = m.reg('rc_q', W, { reset: null });
   const rcTrial = cat(rcRem, rcQ.bit(W - 1)); // < 2 * divisor
-  const rcDiff = m.let('rc_diff', rcTrial.sub(divisor.zext(sdW + 1)));
-  const rcFits = rcDiff.bit(sdW + 1).not();
-  const rcRemNext = m.let('rc_rem_next', rcFits.select(rcDiff.trunc(sdW).asUnsigned(), rcTrial.trunc(sdW)));
+  const rcSum = m.let('rc_sum', carryAdd(rcTrial, cat(constant(1, 1), divisorInv), 1)); // trial - divisor + 2^(sd+1)
+  const rcFits = rcSum.bit(sdW + 1);
+  const rcRemNext = m.let('rc_rem_next', rcFits.select(rcSum.trunc(sdW), rcTrial.trunc(sdW)));
   const rcQNext = W > 1 ? cat(rcQ.slice(W - 2, 0), rcFits) : rcFits;
   const recipMax = constant((1n << BigInt(W)) - 1n, W);
 
@@ -192,20 +218,31 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       });
     });
     sw.Case(PHASE.SQRT, () => {
-      sqRem.set(sqRemNext);
-      sqRoot.set(sqRootNext);
-      dNonZero.set(dNonZeroNext);
-      acc.set(accShift2);
-      cnt.set(cntNext);
-      m.If(cntLast, () => {
-        sqRem.set(constant(remInit, sdW + 2));
-        rcQ.set(constant(numLow, W));
-        cnt.set(constant(W - 1, cnt.width));
-        phase.set(constant(PHASE.RECIP, 3));
-      });
+      const digit = (): void => {
+        sqRem.set(sqRemNext);
+        sqRoot.set(sqRootNext);
+        sqRootInv.set(sqRootInvNext);
+        dNonZero.set(dNonZeroNext);
+        cnt.set(cntNext);
+        m.If(cntLast, () => {
+          rcQ.set(constant(numLow, W));
+          cnt.set(constant(W - 1, cnt.width));
+          phase.set(constant(PHASE.RECIP, 3));
+        });
+      };
+      if (half) {
+        acc.set(hornerNext);
+        m.If(half, () => half.set(0)).Else(() => {
+          half.set(1);
+          digit();
+        });
+      } else {
+        acc.set(cat(acc.slice(w.acc - 3, 0), constant(0, 2)).asSigned());
+        digit();
+      }
     });
     sw.Case(PHASE.RECIP, () => {
-      sqRem.set(rcRemNext.zext(sdW + 2));
+      rcRem.set(rcRemNext);
       rcQ.set(rcQNext);
       cnt.set(cntNext);
       m.If(cntLast, () => {
@@ -224,8 +261,12 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const inMul = phase.eq(PHASE.MUL);
   m.If(inMul.or(phase.eq(PHASE.SQRT)).not(), () => acc.set(constant(0, w.acc, true)));
   m.If(inMul.not(), () => dvRem.set(constant(0, nW)));
+  // RECIP's remainder starts at T: loaded (sync set/reset bits) in every cycle before RECIP
+  m.If(phase.eq(PHASE.RECIP).not(), () => rcRem.set(constant(remInit, sdW)));
   m.If(inMul, () => {
     sqRoot.set(constant(0, sdW));
+    sqRootInv.set(constant((1n << BigInt(sdW)) - 1n, sdW));
+    if (half) half.set(0);
     sqRem.set(constant(0, sdW + 2));
   });
 
@@ -235,6 +276,25 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   m.output('sdn', sdW).set(sqRoot);
   m.output('recip', W).set(rcQ);
   return m;
+}
+
+/**
+ * LUT4 and FF of the unit on iCE40 (Yosys 0.23 synth_ice40). FFs register by register; LUT4s
+ * fitted on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
+ * this formula within 2 %): 'shift' 194, 314, 314, 351, 404 LUT4; 'adder' 180, 282, 282,
+ * 313, 358. The Horner adder and its 4:1 addend choice, PREP's U2 + ~U1, the two restoring
+ * steps (additions with the inverted root) and the mean divider all grow with acc and sd.
+ * (estimateNormalizerResources in normalizer.ts still has the old unit's fit, 400 LUT4 at
+ * N = 3600, B = 12.)
+ */
+export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): { lut4: number; ff: number } {
+  const s = statsWidths(nz, n, sampleBits, sqrtMove);
+  const cnt = counterBits(Math.max(s.mulSteps, s.sd, s.recip));
+  const half = sqrtMove === 'adder' ? 1 : 0;
+  // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, dv_rem, dv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
+  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
+  const lut4 = sqrtMove === 'adder' ? 2.78 * (s.acc + 2 * s.sd) + 49 : 3.28 * (s.acc + 2 * s.sd) + 40;
+  return { lut4: Math.round(lut4), ff };
 }
 
 /** The unit's results in TypeScript (for tests of the unit alone): same formulas, bigints. */

@@ -3,15 +3,16 @@
  * position in one word, channel c in bits [c*w, (c+1)*w)).
  *
  * Each window of one image reads `(outputs - 1) * stride + size` positions ('valid' pooling,
- * positions no window reads are never computed by the engine). A position belongs to at most
- * m = ceil(size / stride) windows, so m running partial results per channel suffice: window j
- * uses slot j mod m, which window j - m has left by then (m * stride >= size).
+ * positions no window reads are never computed by the engine). The running partial results
+ * of the open windows are kept per channel in age order, m = ceil((size - 1) / stride) of them
+ * (see poolWindowTracker), the ending window's always in slot 0.
  * Modes:
  *   'bits': one bit per channel; channel c combines with OR (its function increases: ge,
  *           const) or AND (it decreases: le), as the reference's bit pooling does;
  *   'max':  signed integers of `width` bits, maximum.
  * At most one window ends per position; the result goes to a one-word output register,
- * and the input is accepted whenever that register is free or being emptied.
+ * and the input is accepted whenever that register is free or being emptied. Where windows
+ * end and how the partials move: `poolWindowTracker` (below), shared with blocks/fold-pool.ts.
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
@@ -30,11 +31,78 @@ export function poolInputs(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>):
   return (o.outputs - 1) * o.stride + o.size;
 }
 
+/**
+ * Partial results kept per channel (poolWindowTracker): ceil((size - 1) / stride), the windows
+ * still open when a window ends, read before the move (1 for a window of one position, which
+ * keeps no state).
+ */
+export function poolSlots(o: Pick<PoolOptions, 'size' | 'stride'>): number {
+  return o.size > 1 ? Math.ceil((o.size - 1) / o.stride) : 1;
+}
+
+/**
+ * Where the pooling windows of an image end and when the partial results move, shared by this
+ * unit and the fold-serial one (blocks/fold-pool.ts). Window j reads positions jS .. jS + K - 1
+ * (K = size, S = stride), so:
+ *   a window starts at p when p mod S = 0 (and p <= (outputs - 1) S),
+ *   a window ends at p when p mod S = (K - 1) mod S and p >= K - 1 (`warm` from K - 1 on).
+ * The m = ceil((K - 1) / S) partial results are kept in age order: at every position with
+ * p mod S = 0 (`shift`) they move down one slot (slot 0 drops out) and the position's value
+ * enters the top slot m - 1, whether or not a window starts there; the ending window is read
+ * before the move. Between its start and its end a window sees the moves at the multiples of
+ * S in (jS, jS + K - 1), m - 1 of them, so the window ending at a position is always in
+ * slot 0: no slot counters and no m:1 choice of the ending partial (which also keeps the
+ * lanes' path to the result one LUT deep), and one slot fewer than ceil(K / S) when S divides
+ * K - 1 (pool 7/2: 3 instead of 4). A top slot with no window behind it (after the last
+ * start) reaches slot 0 only after the image's last end, so nobody reads it.
+ */
+export interface PoolWindowTracker {
+  /** the partials move down one slot, the value enters slot m - 1 */
+  shift: Expr;
+  /** a window ends at this position (the one in slot 0) */
+  ends: Expr;
+  slots: number;
+}
+
+export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>, advance: Expr): PoolWindowTracker {
+  const K = o.size;
+  const S = o.stride;
+  const nIn = poolInputs(o);
+  const pos = m.reg('pos', counterBits(nIn));
+  const phase = S > 1 ? m.reg('phase', counterBits(S)) : null;
+  const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
+  const warm = K > 1 ? m.reg('warm', 1, { reset: 0 }) : null;
+  const shift = m.let('shift', phaseIs(0));
+  const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
+  m.If(advance, () => {
+    if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
+    if (warm) m.If(pos.eq(K - 2), () => warm.set(1));
+    m.If(pos.eq(nIn - 1), () => {
+      pos.set(0);
+      if (phase) phase.set(0);
+      if (warm) warm.set(0);
+    }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
+  });
+  return { shift, ends, slots: poolSlots(o) };
+}
+
+/** Register bits of poolWindowTracker (for the resource models). */
+export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>): number {
+  return counterBits(poolInputs(o)) + counterBits(o.stride) + (o.size > 1 ? 1 : 0);
+}
+
+/**
+ * Next partials in age order: moved down one slot with the value on top, or merged in place
+ * (the slot is chosen before the merge: one comparator per slot in 'max' pooling).
+ */
+export function agedPartials(shift: Expr, olds: Expr[], x: Expr, combine: (acc: Expr, x: Expr) => Expr): Expr[] {
+  return olds.map((old, s) => (s + 1 < olds.length ? combine(shift.select(olds[s + 1]!, old), x) : shift.select(x, combine(old, x))));
+}
+
 export function poolUnit(o: PoolOptions): Module {
   const C = o.channels;
   const w = o.mode.kind === 'bits' ? 1 : o.mode.width;
-  const nIn = poolInputs(o);
-  const slots = Math.ceil(o.size / o.stride);
+  const slots = poolSlots(o);
   const m = new Module(o.name ?? `pool_${C}ch_${o.mode.kind}_s${o.size}_${o.stride}_n${o.outputs}`, {
     description: 'max-pool over a stream of positions (OR/AND of bits, or signed max)',
     params: { channels: C, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots },
@@ -59,65 +127,23 @@ export function poolUnit(o: PoolOptions): Module {
     return lanes.length === 1 ? lanes[0]! : cat(...lanes);
   };
 
-  const pos = m.reg('pos', counterBits(nIn));
-  const phase = m.reg('phase', counterBits(o.stride));
-  const started = m.reg('started', counterBits(o.outputs + 1));
-  const startSlot = m.reg('start_slot', counterBits(slots));
-  const acc: Signal[] = Array.from({ length: slots }, (_, s) => m.reg(`acc${s}`, C * w, { reset: null }));
-  // fed[s]: positions already combined into slot s (0 = idle)
-  const fed: Signal[] = Array.from({ length: slots }, (_, s) => m.reg(`fed${s}`, counterBits(o.size + 1)));
-
   const accept = m.let('accept', out.valid.not().or(out.ready));
   inp.ready.set(accept);
   const fire = m.let('fire', inp.valid.and(accept));
   const x = inp.payload;
-  const startsHere = m.let('starts_here', phase.eq(0).and(started.lt(o.outputs)));
-
-  // the window ending at this position: an active slot that has seen size-1 positions, or a
-  // window of size 1 starting here
-  const endsTerms: Expr[] = o.size === 1 ? [startsHere] : fed.map((f) => f.eq(o.size - 1));
-  let result: Expr = x;
-  if (o.size > 1) {
-    // priority does not matter: exactly one slot ends when any does
-    for (let s = slots - 1; s >= 0; s--) result = fed[s]!.eq(o.size - 1).select(combine(acc[s]!, x), result);
-  }
-  const anyEnds = m.let('window_ends', endsTerms.reduce((a, b) => a.or(b)));
+  const t = poolWindowTracker(m, o, fire);
+  // every slot takes every position (a slot with no window behind it holds a value nobody reads)
+  const acc: Signal[] = o.size > 1 ? Array.from({ length: slots }, (_, s) => m.reg(`acc${s}`, C * w, { reset: null })) : [];
+  const result: Expr = o.size > 1 ? combine(acc[0]!, x) : x;
 
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
   m.If(fire, () => {
-    m.If(anyEnds, () => {
+    m.If(t.ends, () => {
       out.valid.set(1);
       out.payload.set(result);
     });
-    for (let s = 0; s < slots; s++) {
-      m.If(fed[s]!.ne(0), () => {
-        acc[s]!.set(combine(acc[s]!, x));
-        m.If(fed[s]!.eq(o.size - 1), () => fed[s]!.set(0)).Else(() => fed[s]!.set(fed[s]!.add(1).trunc(fed[s]!.width)));
-      });
-    }
-    if (o.size > 1) {
-      m.If(startsHere, () => {
-        m.Switch(startSlot, (sw) => {
-          for (let s = 0; s < slots; s++) {
-            sw.Case(s, () => {
-              acc[s]!.set(x);
-              fed[s]!.set(1);
-            });
-          }
-        });
-      });
-    }
-    m.If(startsHere, () => {
-      started.set(started.add(1).trunc(started.width));
-      if (slots > 1) startSlot.set(startSlot.eq(slots - 1).select(constant(0, startSlot.width), startSlot.add(1).trunc(startSlot.width)));
-    });
-    phase.set(phase.eq(o.stride - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
-    m.If(pos.eq(nIn - 1), () => {
-      pos.set(0);
-      phase.set(0);
-      started.set(0);
-      startSlot.set(0);
-    }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
+    const next = agedPartials(t.shift, acc, x, combine);
+    acc.forEach((a, s) => a.set(next[s]!));
   });
   return m;
 }

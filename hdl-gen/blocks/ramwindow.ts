@@ -29,6 +29,7 @@
  */
 import { constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
+import { geConst, ltConst } from './const-compare.ts';
 import type { LineBufferOptions } from './linebuffer.ts';
 
 export interface RamWindowOptions extends LineBufferOptions {
@@ -56,7 +57,7 @@ function wrapAdd(a: Expr, inc: number, n: number): Expr {
   if (inc === 0) return a;
   const w = unsignedBits(n + inc);
   const s = a.zext(w).add(constant(inc, w)).trunc(w);
-  return s.ge(n).select(s.sub(constant(n, w)).trunc(w).asUnsigned(), s).trunc(a.width);
+  return geConst(s, n).select(s.sub(constant(n, w)).trunc(w).asUnsigned(), s).trunc(a.width);
 }
 
 export function ramWindow(o: RamWindowOptions): Module {
@@ -87,9 +88,10 @@ export function ramWindow(o: RamWindowOptions): Module {
   // ---- image bookkeeping ------------------------------------------------------------------
   const wu = m.reg('wu', uw, { reset: PL }); // next input position the writer takes
   const wdone = m.let('wdone', wu.eq(PL + L)); // the writer has consumed the image
-  const pidx = m.reg('pidx', counterBits(P));
   const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
   const wstart = m.reg('wstart', uw, { reset: 0 }); // u of window p's first position (p*S)
+  // window p is the image's last when p*S = (P-1)*S: wstart tells, no window counter needed
+  const lastWindow = m.let('last_window', wstart.eq((P - 1) * S));
   // ahead = wu - p*S (positions the writer is ahead of window p's start), kept biased so it
   // is unsigned: the writer may write while ahead < D, window p is complete once ahead >= K.
   const aheadLo = Math.min(0, K - S, PL + L - P * S);
@@ -103,10 +105,10 @@ export function ramWindow(o: RamWindowOptions): Module {
   const wj = W > 1 ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
   const wmod = S > K ? m.reg('wmod', counterBits(S), { reset: PL % S }) : null; // u mod S
   const waddr = m.reg('waddr', aw, { reset: ((PL % D) * W) % N });
-  let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : wu.le(lastNeeded);
-  if (wmod) needed = needed.and(wmod.lt(K));
+  let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : ltConst(wu, lastNeeded + 1);
+  if (wmod) needed = needed.and(ltConst(wmod, K));
   const isNeeded = m.let('is_needed', needed);
-  const room = m.let('room', ahead.lt(D + bias));
+  const room = m.let('room', ltConst(ahead, D + bias));
   const lastChunk: Expr = wj ? wj.eq(W - 1) : constant(1, 1);
   const active = m.let('writer_active', wdone.not().and(inp.valid));
   const write = m.let('write', active.and(isNeeded).and(room));
@@ -121,9 +123,9 @@ export function ramWindow(o: RamWindowOptions): Module {
   const ru = m.reg('ru', uw, { reset: 0 }); // u of the position being read
   const rj = W > 1 ? m.reg('rj', counterBits(W), { reset: 0 }) : null;
   const rbaseNext = m.let('rbase_next', wrapAdd(rbase, (S * W) % N, N));
-  m.output('avail', 1).set(winsDone.not().and(ahead.ge(K + bias).or(wdone)));
+  m.output('avail', 1).set(winsDone.not().and(geConst(ahead, K + bias).or(wdone)));
   const data = ram.read(raddr, { enable: ce });
-  const isPad = m.let('is_pad', (PL > 0 ? ru.lt(PL) : constant(0, 1)).or(ru.ge(PL + L)));
+  const isPad = m.let('is_pad', (PL > 0 ? ltConst(ru, PL) : constant(0, 1)).or(geConst(ru, PL + L)));
   const padQ = m.reg('pad_q', 1, { reset: null, enable: ce });
   padQ.set(isPad);
   if (masked) {
@@ -139,7 +141,6 @@ export function ramWindow(o: RamWindowOptions): Module {
     if (wj) wj.set(0);
     if (wmod) wmod.set(PL % S);
     waddr.set(wordAddr(PL));
-    pidx.set(0);
     winsDone.set(0);
     wstart.set(0);
     ahead.set(PL + bias);
@@ -153,7 +154,7 @@ export function ramWindow(o: RamWindowOptions): Module {
       waddr.set(wrapAdd(waddr, 1, N));
     }).Elif(drop, () => waddr.set(wrapAdd(waddr, W % N, N)));
     // one position in, S out when the window moves on (not past the image's last window)
-    const moves = m.let('moves_on', step.and(release).and(pidx.ne(P - 1)));
+    const moves = m.let('moves_on', step.and(release).and(lastWindow.not()));
     const up = ahead.add(1).trunc(ab);
     const down = (e: Expr) => e.sub(constant(S, ab)).trunc(ab).asUnsigned();
     m.If(take.or(moves), () => ahead.set(take.select(moves.select(down(up), up), down(ahead))));
@@ -166,8 +167,7 @@ export function ramWindow(o: RamWindowOptions): Module {
         raddr.set(rbaseNext);
         ru.set(wstart.add(S).trunc(uw));
         if (rj) rj.set(0);
-        m.If(pidx.eq(P - 1), () => winsDone.set(1)).Else(() => {
-          pidx.set(pidx.add(1).trunc(pidx.width));
+        m.If(lastWindow, () => winsDone.set(1)).Else(() => {
           wstart.set(wstart.add(S).trunc(uw));
           rbase.set(rbaseNext);
         });

@@ -24,14 +24,14 @@ const hx8k = getTarget('ice40-hx8k');
 const ecp5 = getTarget('ecp5-25f');
 
 describe('block formulas', () => {
-  it('fold-serial pool state: LUT RAM on ECP5; on iCE40 block RAM only when each block holds at least 64 state bits', () => {
+  it('fold-serial pool state: LUT RAM on ECP5; on iCE40 block RAM only when each block holds at least 32 state bits', () => {
     expect(foldPoolStorage(4, 8, 'ecp5')).toBe('distributed');
     expect(foldPoolStorage(64, 8, 'ice40')).toBe('block');
-    // 4 folds x 16 bits: one SB_RAM40_4K for 64 bits
-    expect(foldPoolStorage(4, 16, 'ice40')).toBe('block');
-    // 2 folds x 128 bits would take 8 blocks for 256 bits
-    expect(foldPoolStorage(2, 128, 'ice40')).toBe('logic');
-    expect(foldPoolStorage(4, 8, 'ice40')).toBe('logic');
+    // 4 folds x 8 bits: one SB_RAM40_4K for 32 bits
+    expect(foldPoolStorage(4, 8, 'ice40')).toBe('block');
+    // 2 folds x 120 bits would take 8 blocks for 240 bits
+    expect(foldPoolStorage(2, 120, 'ice40')).toBe('logic');
+    expect(foldPoolStorage(2, 8, 'ice40')).toBe('logic');
   });
 
   it('block RAM count picks the cheapest aspect ratio', () => {

@@ -22,7 +22,7 @@ import {
   normalizerTiming,
   type NormalizerOptions,
 } from '../../hdl-gen/blocks/normalizer.ts';
-import { buildStatsUnit, statsModel, statsWidths } from '../../hdl-gen/blocks/normalizer-stats.ts';
+import { buildStatsUnit, statsModel, statsWidths, type StatsSqrtMove } from '../../hdl-gen/blocks/normalizer-stats.ts';
 import { unpackLanes } from './streams.ts';
 
 const B = 12;
@@ -177,9 +177,9 @@ function simOf(opts: NormalizerOptions): Promise<Simulator> {
 // ---- the statistics unit alone -----------------------------------------------------------
 
 /** Runs the unit over (U1, U2) pairs in one batch: start, wait the documented steps, take. */
-async function runStats(nz: ZScoreNormalizer, n: number, sampleBits: number, sums: [bigint, bigint][]): Promise<void> {
-  const sw = statsWidths(nz, n, sampleBits);
-  const sim = await Simulator.build(buildStatsUnit(nz, n, sampleBits));
+async function runStats(nz: ZScoreNormalizer, n: number, sampleBits: number, sums: [bigint, bigint][], sqrtMove: StatsSqrtMove = 'shift'): Promise<void> {
+  const sw = statsWidths(nz, n, sampleBits, sqrtMove);
+  const sim = await Simulator.build(buildStatsUnit(nz, n, sampleBits, undefined, sqrtMove));
   const cycles: Record<string, bigint | number>[] = [];
   for (const [u1, u2] of sums) {
     cycles.push({ start: 1, u1, u2, take: 0 });
@@ -214,7 +214,7 @@ function sumsOf(w: number[], sampleBits: number): [bigint, bigint] {
 }
 
 describe('normalizer statistics unit', () => {
-  it('mean divider exact for every reachable U1 at N=16, 8-bit samples (with sdN and r, two spreads per sum)', async () => {
+  for (const sqrtMove of ['shift', 'adder'] as const) it(`mean divider exact for every reachable U1 at N=16, 8-bit samples (with sdN and r, two spreads per sum), SQRT move '${sqrtMove}'`, async () => {
     const n = 16;
     const sb = 8;
     const uMax = 2 ** sb - 1;
@@ -229,10 +229,10 @@ describe('normalizer statistics unit', () => {
       for (const u of [even, wide]) sums.push(sumsOf(u.map((v) => v - 2 ** (sb - 1)), sb));
     }
     expect(sums.length).toBe(2 * (n * uMax + 1));
-    await runStats(DEFAULT_ZSCORE, n, sb, sums);
+    await runStats(DEFAULT_ZSCORE, n, sb, sums, sqrtMove);
   });
 
-  it('N=3600, 12-bit samples, default z-score: extreme and random windows', async () => {
+  for (const sqrtMove of ['shift', 'adder'] as const) it(`N=3600, 12-bit samples, default z-score: extreme and random windows, SQRT move '${sqrtMove}'`, async () => {
     const n = 3600;
     const windows: number[][] = [
       new Array(n).fill(XMIN), // U1 = 0
@@ -253,7 +253,7 @@ describe('normalizer statistics unit', () => {
         sums.push([u1, r * (q + 1n) * (q + 1n) + (3600n - r) * q * q]);
       }
     }
-    await runStats(DEFAULT_ZSCORE, n, B, sums);
+    await runStats(DEFAULT_ZSCORE, n, B, sums, sqrtMove);
   });
 });
 

@@ -13,6 +13,9 @@ const CASES: PoolOptions[] = [
   { channels: 1, size: 3, stride: 1, outputs: 9, mode: { kind: 'bits', ops: ['and'] } },
   // size 1, stride 3: subsampling only (found by the random-model end-to-end test)
   { channels: 3, size: 1, stride: 3, outputs: 4, mode: { kind: 'max', width: 5 } },
+  // the engines' pool 7/2 with 4 slots and 5 windows: the slot counters wrap mid-image and the
+  // last start comes K - 1 positions before the image ends
+  { channels: 2, size: 7, stride: 2, outputs: 5, mode: { kind: 'max', width: 4 } },
 ];
 
 describe('pool unit', () => {

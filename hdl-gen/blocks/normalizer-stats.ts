@@ -284,8 +284,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
  * this formula within 2 %): 'shift' 194, 314, 314, 351, 404 LUT4; 'adder' 180, 282, 282,
  * 313, 358. The Horner adder and its 4:1 addend choice, PREP's U2 + ~U1, the two restoring
  * steps (additions with the inverted root) and the mean divider all grow with acc and sd.
- * (estimateNormalizerResources in normalizer.ts still has the old unit's fit, 400 LUT4 at
- * N = 3600, B = 12.)
+ * estimateNormalizerResources (normalizer.ts) counts the unit with this function.
  */
 export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): { lut4: number; ff: number } {
   const s = statsWidths(nz, n, sampleBits, sqrtMove);

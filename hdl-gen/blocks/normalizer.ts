@@ -29,7 +29,7 @@ import { addressWidth, cat, constant, Module, type Expr, type Memory, type Signa
 import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { signedBits } from '../widths.ts';
 import { multiplyRadix4, multiplyRadix4Luts, multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
-import { buildStatsUnit, statsWidths } from './normalizer-stats.ts';
+import { buildStatsUnit, statsUnitResources, statsWidths } from './normalizer-stats.ts';
 
 export type NormalizerBufferStorage = 'spram' | 'bram';
 export type NormalizerMultipliers = 'dsp' | 'logic';
@@ -446,13 +446,10 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const aw = addressWidth(n);
   const sh = nz.recipBits - nz.fracBits;
   const cnt = Math.ceil(Math.log2(Math.max(s.mulSteps, s.sd, W)));
-  // statistics unit: Horner adders and the divider/isqrt subtract-and-mux datapaths grow
-  // with the accumulator and root widths (fitted to Yosys 0.23 synth_ice40 over four
-  // parameter sets, within 4 %)
-  // phase, cnt, U1 and U2 holds, U2 + ~U1, N's bit, acc, divider remainder and dv, root,
-  // root/division remainder (shared), D != 0, quotient
-  const statsFf = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + (s.sd + 2) + 1 + W;
-  const statsLut = 3.9 * (s.acc + 2 * s.sd) + 30;
+  // statistics unit: its own structural count (normalizer-stats.ts, fitted to Yosys)
+  const stats = statsUnitResources(nz, n, B);
+  const statsFf = stats.ff;
+  const statsLut = stats.lut4;
   // lanes > 1: the buffers split into `lanes` memories of R = ceil(N / lanes) words (beat
   // address registers waddr and rcnt, a lane counter), and every pass-2 stage after the read
   // (buffer mux, diff or offset, product, clamp, output bits) once per lane. Each extra lane

@@ -30,7 +30,7 @@ run() {
 }
 train_one() {
   case "$1" in
-    ecgbnn-s-rhythm17) run "$1" --arch ecgbnn-s --dataset "$R17" --epochs 120 --seed 1 --fp-epochs 40 ;;
+    ecgbnn-s-rhythm17) run "$1" --arch ecgbnn-s --dataset "$R17" --epochs 120 --seed 1 --augment roll --fp-epochs 40 ;;
     btpn-aami5) run "$1" --arch btpn --dataset "$A5" --epochs 100 --seed 1 ;;
     ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 30 --seed 1 ;;
     btpn-aami5-interpatient) run "$1" --arch btpn --dataset "$A5" --split interpatient --epochs 40 --seed 1 ;;

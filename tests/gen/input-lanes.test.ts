@@ -11,7 +11,7 @@ import { randomModel, randomWindows } from '../../src/model/random.ts';
 import { layerShapes } from '../../src/model/shapes.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { emitDesignFiles } from '../../src/hdl/index.ts';
-import { autoFolding, ECP5_WIDE_LUT_FACTOR } from '../../hdl-gen/auto.ts';
+import { autoFolding, DEFAULT_FIT_MARGIN, ECP5_WIDE_LUT_FACTOR } from '../../hdl-gen/auto.ts';
 import { estimateDesign } from '../../hdl-gen/estimate.ts';
 import { inputLanesUnsupported, validateFolding, type FoldingConfig } from '../../hdl-gen/folding.ts';
 import { buildDesign } from '../../hdl-gen/generate.ts';
@@ -95,10 +95,14 @@ describe('analytical model and auto with input lanes (ecgbnn-s-aami5 on ecp5-25f
     const r = autoFolding(btpn, ecp5, { kind: 'fit', device: ecp5 });
     expect(r.folding.inputLanes).toBe(2);
     expect(r.estimate.latencyCycles).toBeLessThan(0.95 * 5943);
-    expect(r.estimate.total.lut4 * ECP5_WIDE_LUT_FACTOR).toBeLessThanOrEqual(0.85 * ecp5.resources.lut4);
+    expect(r.estimate.total.lut4 * ECP5_WIDE_LUT_FACTOR).toBeLessThanOrEqual(DEFAULT_FIT_MARGIN * ecp5.resources.lut4);
     expect(() => validateFolding(btpn, r.folding)).not.toThrow();
-    // ecgbnn-s-aami5: no two-lane design within the scaled budget is 5 % faster
-    expect(autoFolding(model, ecp5, { kind: 'fit', device: ecp5 }).folding.inputLanes).toBeUndefined();
+    // ecgbnn-s-aami5: with the engines' recalibrated estimates a two-lane design fits the
+    // scaled budget and brings the latency under 4,000 cycles (4,313 with one lane)
+    const aami5 = autoFolding(model, ecp5, { kind: 'fit', device: ecp5 });
+    expect(aami5.folding.inputLanes).toBe(2);
+    expect(aami5.estimate.latencyCycles).toBeLessThan(4000);
+    expect(aami5.estimate.total.lut4 * ECP5_WIDE_LUT_FACTOR).toBeLessThanOrEqual(DEFAULT_FIT_MARGIN * ecp5.resources.lut4);
     expect(autoFolding(model, ecp5, { kind: 'cycles', targetCycles: 100000 }).folding.inputLanes).toBeUndefined();
   });
 });

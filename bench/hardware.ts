@@ -11,15 +11,16 @@
  * each one); a run replaces the points it runs and keeps the others; a point whose design hash
  * and options match a kept result is reused without running any tool.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../src/cli/errors.ts';
 import { getTarget } from '../src/design/targets.ts';
 import { evaluateGoals } from '../src/bench/hardware-goals.ts';
 import { hardwareMarkdown } from '../src/bench/hardware-md.ts';
-import { HARDWARE_BENCH_VERSION, runHardwarePoint, type HardwareOptions, type HardwareResult } from '../src/bench/hardware-point.ts';
+import { HARDWARE_BENCH_VERSION, isCurrent, runHardwarePoint, type HardwareOptions, type HardwareResult } from '../src/bench/hardware-point.ts';
+import { DEFAULT_FIT_MARGIN } from '../hdl-gen/auto.ts';
 import { writeFileAtomic } from '../src/io/write-atomic.ts';
 import { loadModel } from '../src/model/load.ts';
 import { metricsFileAccuracy } from '../src/report/index.ts';
@@ -69,13 +70,15 @@ interface BenchFile {
   format: 'bitbeat-bench-hardware';
   version: number;
   results: HardwareResult[];
+  /** earlier results whose design has changed since (generator, model or options) and that were not rerun */
+  stale?: HardwareResult[];
 }
 
 function readPrevious(): HardwareResult[] {
   if (!existsSync(JSON_FILE)) return [];
   try {
     const doc = JSON.parse(readFileSync(JSON_FILE, 'utf8')) as BenchFile;
-    return doc.version === HARDWARE_BENCH_VERSION && Array.isArray(doc.results) ? doc.results : [];
+    return doc.version === HARDWARE_BENCH_VERSION && Array.isArray(doc.results) ? [...doc.results, ...(doc.stale ?? [])] : [];
   } catch {
     process.stderr.write(`bench:hardware: ${JSON_FILE} is unreadable; starting afresh\n`);
     return [];
@@ -110,23 +113,44 @@ function write(): void {
   const preamble = [
     'Command: `npm run bench:hardware` (bench/hardware.ts; options `--models`, `--targets`, `--foldings`, `--seeds`, `--seed-lut-limit`, `--cosim-windows`, `--force`, `--no-cache`).',
     '',
-    'Each shipped model on each target at two foldings: `auto` (`bitbeat flow`\'s default: the smallest design within 100,000 cycles per window) and `fit` (`--fit <target>`: the fastest design the analytical estimate fits into the device with 15 % LUT/FF headroom). ' +
+    `Each shipped model on each target at two foldings: \`auto\` (\`bitbeat flow\`'s default: the smallest design within 100,000 cycles per window) and \`fit\` (\`--fit <target>\`: the fastest design the analytical estimate fits into the device with ${Math.round(100 * (1 - DEFAULT_FIT_MARGIN))} % LUT/FF headroom). ` +
       'Each design is generated, cosimulated on a few synthetic windows (Verilator, classes compared with the integer reference, cycles measured), synthesized with Yosys (`synth_* -noflatten`, `check -assert`), placed and routed with nextpnr (and timed with icetime on iCE40), and reported with src/report. ' +
       `Designs whose estimate is at most ${opts.seedLutLimit} LUT4 are placed with ${opts.seeds} seeds (Fmax min/median/max), larger ones with one. ` +
       'A design whose estimate exceeds the device is not synthesized (unless `--force`); it is listed with its estimate and the step it stopped at.',
     '',
     '',
-    `Results are cached in bench/hardware.json by design hash and options; this file shows every point there. Last run: ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'} (shared; load ${loadavg()[0]!.toFixed(1)} at the end).`,
+    `Results are cached in bench/hardware.json by design hash and options; this file shows every point there that still describes today's design${stale.length ? ` (not shown: ${stale.map((r) => `${r.model} on ${r.target} at ${r.folding}`).join(', ')}, measured on older generator code, model or options and not rerun since)` : ''}. Last run: ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'} (shared; load ${loadavg()[0]!.toFixed(1)} at the end).`,
     '',
     `Tools: ${toolsLine(all)}.`,
   ];
   writeFileAtomic(MD, hardwareMarkdown({ preamble, results: all, goals: evaluateGoals(all, ran) }));
-  const doc: BenchFile = { format: 'bitbeat-bench-hardware', version: HARDWARE_BENCH_VERSION, results: all };
+  const doc: BenchFile = { format: 'bitbeat-bench-hardware', version: HARDWARE_BENCH_VERSION, results: all, stale };
   writeFileAtomic(JSON_FILE, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const points = models.flatMap((model) => targets.flatMap((target) => foldings.map((folding) => ({ model, target, folding }))));
+
+// Earlier results of points this run does not redo are shown only while they still describe
+// today's design: the generator, the model or the options may have changed since.
+const stale: HardwareResult[] = [];
+{
+  const selected = new Set(points.map(id));
+  const scratch = mkdtempSync(join(tmpdir(), 'bitbeat-hw-check-'));
+  try {
+    for (const r of [...results.values()]) {
+      if (selected.has(id(r))) continue;
+      const modelPath = `models/${r.model}.json`;
+      const file = join(root, modelPath);
+      const ctx = existsSync(file) ? { model: loadModel(file), target: getTarget(r.target), measuredAccuracy: metricsFileAccuracy(file) } : null;
+      if (ctx && isCurrent(r, { model: r.model, modelPath, target: r.target, folding: r.folding }, ctx, opts, scratch)) continue;
+      stale.push(r);
+      results.delete(id(r));
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 let n = 0;
 for (const model of models) {
   const modelPath = `models/${model}.json`;

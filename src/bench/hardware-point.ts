@@ -126,24 +126,19 @@ function synthesizedCounts(buildDir: string, manifest: DesignManifest, target: T
   }
 }
 
-export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContext, opts: HardwareOptions): Promise<HardwareResult & { reused: boolean }> {
-  const { model, target } = ctx;
-  const seconds: Record<string, number> = {};
-  const base = {
-    version: HARDWARE_BENCH_VERSION,
-    model: spec.model,
-    target: spec.target,
-    folding: spec.folding,
-    modelMetrics: modelMetrics(model, undefined, model.name, ctx.measuredAccuracy),
-    key: null,
-    seeds: 0,
-    cosim: null,
-    cosimError: null,
-    synthesized: null,
-    report: null,
-    seconds,
-  };
+type Base = Omit<HardwareResult, 'status' | 'failedStep' | 'error' | 'foldingText' | 'estimate'>;
 
+/**
+ * A point up to its design: the folding and the estimate, or the no-fit result that ends it
+ * (nothing fits the target, or the estimate exceeds it); then the generated design's
+ * directory and cache key.
+ */
+type Plan =
+  | { kind: 'no-fit'; result: HardwareResult }
+  | { kind: 'design'; folding: ResolvedFolding; est: ReturnType<typeof estimateDesign>; estimate: NonNullable<HardwareResult['estimate']>; foldingText: string; seeds: number };
+
+function planPoint(spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'target'>, opts: HardwareOptions, base: Base): Plan {
+  const { model, target } = ctx;
   let folding: ResolvedFolding;
   try {
     folding = resolveFoldingSpec(model, target, spec.folding);
@@ -152,13 +147,15 @@ export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContex
     // nothing fits: show the smallest design's estimate
     const smallest = estimateDesign(model, fullyFolded(model), target);
     return {
-      ...base,
-      status: 'no-fit',
-      failedStep: `folding (${spec.folding})`,
-      error: e.message,
-      foldingText: `${foldingLabel(fullyFolded(model))} (fully folded)`,
-      estimate: { cyclesPerWindow: smallest.cyclesPerWindow, latencyCycles: smallest.latencyCycles, total: five(smallest.total), fitsDevice: withinDevice(smallest.total, target) },
-      reused: false,
+      kind: 'no-fit',
+      result: {
+        ...base,
+        status: 'no-fit',
+        failedStep: `folding (${spec.folding})`,
+        error: e.message,
+        foldingText: `${foldingLabel(fullyFolded(model))} (fully folded)`,
+        estimate: { cyclesPerWindow: smallest.cyclesPerWindow, latencyCycles: smallest.latencyCycles, total: five(smallest.total), fitsDevice: withinDevice(smallest.total, target) },
+      },
     };
   }
   const est = estimateDesign(model, folding, target);
@@ -167,22 +164,65 @@ export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContex
   if (!estimate.fitsDevice && !opts.force) {
     const d = target.resources;
     return {
-      ...base,
-      status: 'no-fit',
-      failedStep: 'generate (device budget)',
-      error: `the estimate (${est.total.lut4} LUT4, ${est.total.ff} FF, ${est.total.bram} BRAM, ${est.total.spram} SPRAM, ${est.total.dsp} DSP) exceeds ${target.name} (${d.lut4} LUT4, ${d.ff} FF, ${d.bram} BRAM, ${d.spram} SPRAM, ${d.dsp} DSP): ${budgetExcess(est.total, target).join(', ')}; --force synthesizes it anyway`,
-      foldingText,
-      estimate,
-      reused: false,
+      kind: 'no-fit',
+      result: {
+        ...base,
+        status: 'no-fit',
+        failedStep: 'generate (device budget)',
+        error: `the estimate (${est.total.lut4} LUT4, ${est.total.ff} FF, ${est.total.bram} BRAM, ${est.total.spram} SPRAM, ${est.total.dsp} DSP) exceeds ${target.name} (${d.lut4} LUT4, ${d.ff} FF, ${d.bram} BRAM, ${d.spram} SPRAM, ${d.dsp} DSP): ${budgetExcess(est.total, target).join(', ')}; --force synthesizes it anyway`,
+        foldingText,
+        estimate,
+      },
     };
   }
+  return { kind: 'design', folding, est, estimate, foldingText, seeds: est.total.lut4 <= opts.seedLutLimit ? opts.seeds : 1 };
+}
+
+function baseOf(spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'measuredAccuracy'>, seconds: Record<string, number>): Base {
+  return {
+    version: HARDWARE_BENCH_VERSION,
+    model: spec.model,
+    target: spec.target,
+    folding: spec.folding,
+    modelMetrics: modelMetrics(ctx.model, undefined, ctx.model.name, ctx.measuredAccuracy),
+    key: null,
+    seeds: 0,
+    cosim: null,
+    cosimError: null,
+    synthesized: null,
+    report: null,
+    seconds,
+  };
+}
+
+/**
+ * Whether an earlier result still describes what the point would be today: the same design
+ * (its cache key, so also the same options), or for a point that stopped before a design, the
+ * same estimate and message. Designs are generated into `scratchDir`, never over the bench's.
+ */
+export function isCurrent(previous: HardwareResult, spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'target' | 'measuredAccuracy'>, opts: HardwareOptions, scratchDir: string): boolean {
+  const plan = planPoint(spec, ctx, opts, baseOf(spec, ctx, {}));
+  if (plan.kind === 'no-fit') {
+    return previous.status === 'no-fit' && previous.error === plan.result.error && JSON.stringify(previous.estimate) === JSON.stringify(plan.result.estimate);
+  }
+  const dir = join(scratchDir, `${spec.model}-${spec.target}-${spec.folding}`);
+  generateDesign(ctx.model, plan.folding, ctx.target, dir, { modelPath: spec.modelPath, allowOverBudget: true });
+  return previous.key === pointKey(readDesignDir(dir).designHash, spec.target, plan.seeds, opts);
+}
+
+export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContext, opts: HardwareOptions): Promise<HardwareResult & { reused: boolean }> {
+  const { model, target } = ctx;
+  const seconds: Record<string, number> = {};
+  const base = baseOf(spec, ctx, seconds);
+  const plan = planPoint(spec, ctx, opts, base);
+  if (plan.kind === 'no-fit') return { ...plan.result, reused: false };
+  const { folding, estimate, foldingText, seeds } = plan;
 
   let t0 = performance.now();
   const dir = join(ctx.designsDir, `${spec.model}-${spec.target}-${spec.folding}`);
   const manifest = generateDesign(model, folding, target, dir, { modelPath: spec.modelPath, allowOverBudget: true });
   const design = readDesignDir(dir);
   seconds.generate = (performance.now() - t0) / 1000;
-  const seeds = est.total.lut4 <= opts.seedLutLimit ? opts.seeds : 1;
   const key = pointKey(design.designHash, spec.target, seeds, opts);
   const cached = ctx.cache.get(key);
   if (cached) return { ...cached, reused: true };

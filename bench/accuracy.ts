@@ -88,9 +88,11 @@ for (const e of ENTRIES) {
   rows.push({
     model: e.name, task: e.task, stratifiedPercent: acc, interPatientPercent: inter === null ? null : 100 * inter,
     floatPercent: metrics?.accuracy?.floatPercent ?? null, floatIntegerAgreementPercent: metrics?.accuracy?.floatIntegerAgreementPercent ?? null, fullPrecisionPercent: metrics?.accuracy?.fullPrecisionPercent ?? null,
+    fullPrecisionEpochs: metrics?.accuracy?.fullPrecisionEpochs ?? null,
     storage: strat.storage, kilobytes: kb, epochs: t.epochsRun ?? null, minutes: t.minutes ?? null, secondsPerEpoch: t.secondsPerEpoch ?? null,
     testWindows: strat.metrics.total, macroF1Percent: 100 * strat.metrics.macroF1, paper: e.paper, targetMet: met,
     shortBy: met ? 0 : Math.max(0, e.target - acc),
+    training: { schedule: t.schedule ?? null, augment: t.augment ?? null, classWeights: t.classWeights ?? null },
   });
   md.push(
     `| ${e.name} | ${e.task} | ${pct(acc)} (${strat.metrics.correct}/${strat.metrics.total}) | ${pct(metrics?.accuracy?.floatPercent)} | ${pct(metrics?.accuracy?.floatIntegerAgreementPercent)} | ${pct(metrics?.accuracy?.fullPrecisionPercent)} | ${pct(inter === null ? null : 100 * inter)} | ${kb.toFixed(2)} | ${t.epochsRun ?? 'n/a'} | ${t.minutes ?? 'n/a'} | ${t.secondsPerEpoch ?? 'n/a'} | ${e.paper.accuracy} (${e.paper.fullPrecision}) @ ${e.paper.kb ?? 'n/a'} | ${met ? 'yes' : `no (${(e.target - acc).toFixed(2)} points short)`} |`,
@@ -129,6 +131,28 @@ if (attemptFiles.length > 0) {
       `| ${shipped} | ${tag} | ${t.epochsRun ?? 'n/a'} (${t.bestEpoch ?? 'n/a'}) | ${t.schedule ?? 'n/a'} | ${t.augment ?? 'n/a'} | ${t.classWeights ?? 'n/a'} | ${pct(acc)} (${r.metrics.correct}/${r.metrics.total}) | ${base === undefined ? 'n/a' : `${acc - base >= 0 ? '+' : ''}${(acc - base).toFixed(2)} points`} | ${t.minutes ?? 'n/a'} |`,
     );
     console.error(`attempt ${f}: stratified ${acc.toFixed(2)} %`);
+  }
+}
+// ---- each missed target: by how much, what was tried, and how much of the gap is binarization ----
+const missed = rows.filter((r) => !r.targetMet);
+if (missed.length > 0) {
+  md.push('');
+  md.push('## Targets missed');
+  md.push('');
+  for (const r of missed) {
+    const paper = r.paper as Entry['paper'];
+    const fp = r.fullPrecisionPercent as number | null;
+    const tried = attempts.filter((a) => a.model === r.model).map((a) => `${a.run} ${pct(a.stratifiedPercent as number)} %`);
+    md.push(
+      `- ${r.model}: ${pct(r.stratifiedPercent as number)} % vs ${paper.accuracy} %, ${(r.shortBy as number).toFixed(2)} points short. ` +
+        (fp === null
+          ? 'No full-precision twin was trained. '
+          : `Its full-precision twin (same data and split, ${r.fullPrecisionEpochs ?? '?'} epochs) reaches ${pct(fp)} % vs the paper's ${paper.fullPrecision} %: ` +
+            `of the ${(r.shortBy as number).toFixed(2)} points, ${(paper.fullPrecision - fp).toFixed(2)} are the float baseline (training recipe and data) and ` +
+            `${(fp - (r.stratifiedPercent as number) - (paper.fullPrecision - paper.accuracy)).toFixed(2)} a larger binarization loss (${(fp - (r.stratifiedPercent as number)).toFixed(2)} points here, ${(paper.fullPrecision - paper.accuracy).toFixed(2)} in the paper). `) +
+        `Shipped run: ${(r.training as { schedule?: string; augment?: string; epochs?: number }).schedule ?? 'n/a'} schedule, augmentation ${(r.training as { augment?: string }).augment ?? 'n/a'}, ${r.epochs ?? 'n/a'} epochs. ` +
+        (tried.length ? `Also tried (above): ${tried.join(', ')}.` : 'No other run was tried.'),
+    );
   }
 }
 writeFileSync(resolve(here, 'accuracy.md'), md.join('\n') + '\n');

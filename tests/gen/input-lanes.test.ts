@@ -97,12 +97,9 @@ describe('analytical model and auto with input lanes (ecgbnn-s-aami5 on ecp5-25f
     expect(r.estimate.latencyCycles).toBeLessThan(0.95 * 5943);
     expect(r.estimate.total.lut4 * ECP5_WIDE_LUT_FACTOR).toBeLessThanOrEqual(DEFAULT_FIT_MARGIN * ecp5.resources.lut4);
     expect(() => validateFolding(btpn, r.folding)).not.toThrow();
-    // ecgbnn-s-aami5: with the engines' recalibrated estimates a two-lane design fits the
-    // scaled budget and brings the latency under 4,000 cycles (4,313 with one lane)
-    const aami5 = autoFolding(model, ecp5, { kind: 'fit', device: ecp5 });
-    expect(aami5.folding.inputLanes).toBe(2);
-    expect(aami5.estimate.latencyCycles).toBeLessThan(4000);
-    expect(aami5.estimate.total.lut4 * ECP5_WIDE_LUT_FACTOR).toBeLessThanOrEqual(DEFAULT_FIT_MARGIN * ecp5.resources.lut4);
+    // ecgbnn-s-aami5: its two-lane designs that are 5 % faster exceed the 25F once scaled
+    // (the one auto took at a 1.28 factor needed 108 % of the logic cells), so one lane
+    expect(autoFolding(model, ecp5, { kind: 'fit', device: ecp5 }).folding.inputLanes).toBeUndefined();
     expect(autoFolding(model, ecp5, { kind: 'cycles', targetCycles: 100000 }).folding.inputLanes).toBeUndefined();
   });
 });

@@ -35,10 +35,11 @@ train_one() {
     ecgbnn-s-aami5) run "$1" --arch ecgbnn-s --dataset "$A5" --epochs 30 --seed 1 ;;
     btpn-aami5-interpatient) run "$1" --arch btpn --dataset "$A5" --split interpatient --epochs 40 --seed 1 ;;
     ecgbnn-s-aami5-interpatient) run "$1" --arch ecgbnn-s --dataset "$A5" --split interpatient --epochs 20 --seed 1 ;;
+    ecgbnn-s-rhythm17-interpatient) run "$1" --arch ecgbnn-s --dataset "$R17" --split interpatient --epochs 60 --seed 1 --augment roll ;;
     *) echo "unknown model $1" >&2; exit 2 ;;
   esac
 }
 if [ $# -eq 0 ]; then
-  set -- ecgbnn-s-rhythm17 ecgbnn-s-aami5 btpn-aami5 btpn-aami5-interpatient ecgbnn-s-aami5-interpatient
+  set -- ecgbnn-s-rhythm17 ecgbnn-s-aami5 btpn-aami5 btpn-aami5-interpatient ecgbnn-s-aami5-interpatient ecgbnn-s-rhythm17-interpatient
 fi
 for name in "$@"; do train_one "$name"; done

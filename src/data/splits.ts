@@ -68,10 +68,14 @@ export const DE_CHAZAL_DS2 = [
   '219', '221', '222', '228', '231', '232', '233', '234',
 ] as const;
 
-/** Windows of DS1 records -> train, DS2 -> test; windows of other records are in neither. */
+/**
+ * Windows of DS1 records -> train, DS2 -> test; windows of other records are in neither.
+ * Datasets of MIT-BIH records: mitdb, and plawiak17 (each of its fragments is a window of a
+ * named MIT-BIH record).
+ */
 export function interPatientSplit(ds: Dataset): { train: number[]; test: number[] } {
-  if (ds.header.source !== 'mitdb') {
-    throw new UserError(`the inter-patient split needs an MIT-BIH dataset, this one comes from '${ds.header.source}'`);
+  if (ds.header.source !== 'mitdb' && ds.header.source !== 'plawiak17') {
+    throw new UserError(`the inter-patient split needs a dataset of MIT-BIH records (mitdb or plawiak17), this one comes from '${ds.header.source}'`);
   }
   const ds1 = new Set<string>(DE_CHAZAL_DS1);
   const ds2 = new Set<string>(DE_CHAZAL_DS2);

@@ -60,5 +60,7 @@ describe('splits', () => {
     expect(DE_CHAZAL_DS2).toHaveLength(22);
     expect(new Set([...DE_CHAZAL_DS1, ...DE_CHAZAL_DS2]).size).toBe(44);
     expect(() => interPatientSplit(base)).toThrow(UserError);
+    // the 17-class fragments are windows of named MIT-BIH records: the same split applies
+    expect(interPatientSplit({ ...ds, header: { ...ds.header, source: 'plawiak17' } })).toEqual({ train: [0, 1, 2], test: [3, 4] });
   });
 });

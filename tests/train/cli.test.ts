@@ -60,7 +60,7 @@ describe('bitbeat train and eval', () => {
     expect(r.stderr).toMatch(/blocks\.0\.filters/);
     const s = bitbeat(['train', '--arch', 'ecgbnn-s', '--dataset', dsFile, '--split', 'interpatient', '--out', join(dir, 'y.json')]);
     expect(s.status).toBe(1);
-    expect(s.stderr).toMatch(/inter-patient split needs an MIT-BIH dataset/);
+    expect(s.stderr).toMatch(/inter-patient split needs a dataset of MIT-BIH records/);
   });
 
   it('resolves presets and their full-precision twins', () => {

@@ -49,6 +49,15 @@ export function windowWidth(o: LineBufferOptions): number {
   return o.kernel * o.channels * o.bits + (o.pad.kind === 'zero' ? o.kernel : 0);
 }
 
+/** One padding position: every channel at the pad value (b bits each), or zeros. */
+function padWordOf(pad: LineBufferOptions['pad'], channels: number, bits: number): bigint {
+  if (pad.kind === 'zero') return 0n;
+  const v = BigInt.asUintN(bits, BigInt(pad.value));
+  let w = 0n;
+  for (let c = 0; c < channels; c++) w |= v << BigInt(c * bits);
+  return w;
+}
+
 /** Why a line buffer cannot take `lanes` positions per beat, or null when it can. */
 export function lanesUnsupported(o: Pick<LineBufferOptions, 'kernel' | 'stride' | 'length'>, lanes: number): string | null {
   if (!Number.isInteger(lanes) || lanes < 1) return `lanes must be a positive integer, got ${lanes}`;
@@ -73,13 +82,7 @@ export function lineBuffer(o: LineBufferOptions): Module {
   const inp = m.streamIn('in', posW);
   const win = m.streamOut('win', windowWidth(o));
 
-  const padWord = (() => {
-    if (o.pad.kind === 'zero') return 0n;
-    const v = BigInt.asUintN(b, BigInt(o.pad.value));
-    let w = 0n;
-    for (let c = 0; c < C; c++) w |= v << BigInt(c * b);
-    return w;
-  })();
+  const padWord = padWordOf(o.pad, C, b);
 
   // ---- loader: walks u = 0..U-1 (input position i = u - padLeft) once per image ----------
   const u = m.reg('u', counterBits(U));
@@ -237,13 +240,7 @@ function laneLineBuffer(o: LineBufferOptions): Module {
   });
   const inp = m.streamIn('in', lanes * posW);
   const win = m.streamOut('win', windowWidth(o));
-  const padWord = (() => {
-    if (o.pad.kind === 'zero') return 0n;
-    const v = BigInt.asUintN(b, BigInt(o.pad.value));
-    let w = 0n;
-    for (let c = 0; c < C; c++) w |= v << BigInt(c * b);
-    return w;
-  })();
+  const padWord = padWordOf(o.pad, C, b);
   const one = constant(1, 1);
   const zero = constant(0, 1);
 

@@ -237,7 +237,7 @@ function markdown(list: Row[]): string {
     '--processes P --fresh`; resumable: rows of unchanged designs are reused from bench/cosim.json). For each shipped',
     'model (models/*.json) three designs are generated with trace ports: auto folding (`bitbeat flow`\'s default: the',
     'smallest design within 100,000 cycles per window, on the first of ice40-up5k, ecp5-25f, ecp5-85f it fits with',
-    '--fit\'s 15 % headroom), fully folded (1x1 everywhere) and highly parallel (the',
+    '--fit\'s 14 % headroom), fully folded (1x1 everywhere) and highly parallel (the',
     'cheapest folding as fast as fully parallel, or fully parallel when that is the auto folding). Each is',
     `cosimulated with back-pressure ${BACKPRESSURE} at input and output (seed ${SEED}) on real windows when the data is present (the`,
     `stratified test split, or the first ${MIN_REAL} windows of the whole dataset when the test split is smaller), else`,

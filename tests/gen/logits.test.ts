@@ -61,6 +61,18 @@ function images(o: LogitOptions, rng: () => number, count: number): number[][][]
   );
 }
 
+/** Lint and yosys check -assert clean, and logitUnitResources within 10 % of synth_ice40's LUT4 and FF. */
+async function expectLintCleanAndEstimateClose(o: Parameters<typeof logitUnit>[0]): Promise<void> {
+  const log = await lintAndCheck(logitUnit(o));
+  const stat = log.slice(log.lastIndexOf('Number of cells'));
+  const count = (re: RegExp) => [...stat.matchAll(re)].reduce((t, x) => t + Number(x[1]), 0);
+  const lut4 = count(/SB_LUT4\s+(\d+)/g);
+  const ff = count(/SB_DFF\w*\s+(\d+)/g);
+  const est = logitUnitResources(o);
+  expect(Math.abs(est.lut4 - lut4) / lut4).toBeLessThan(0.1);
+  expect(Math.abs(est.ff - ff) / ff).toBeLessThan(0.1);
+}
+
 describe('logit unit, fold-serial input (a ring of sums)', () => {
   SERIAL_CASES.forEach((o, i) => {
     it(`${o.fns.length} channels, ${o.lanes} lane(s), ${o.positions} positions: random images and extremes, random valid/ready`, async () => {
@@ -94,15 +106,7 @@ describe('logit unit, fold-serial input (a ring of sums)', () => {
 
   it('is lint-clean, passes yosys check -assert, and logitUnitResources is within 10 % of synth_ice40 (aami5, PE 1 and 2 lanes)', async () => {
     for (const o of [SERIAL_CASES[1]!, SERIAL_CASES[2]!]) {
-      const log = await lintAndCheck(logitUnit(o));
-      const stat = log.slice(log.lastIndexOf('Number of cells'));
-      const count = (re: RegExp) => [...stat.matchAll(re)].reduce((t, x) => t + Number(x[1]), 0);
-      const lut4 = count(/SB_LUT4\s+(\d+)/g);
-      const ff = count(/SB_DFF\w*\s+(\d+)/g);
-      const est = logitUnitResources(o);
-      console.log(`logits ${o.fns.length}ch lanes ${o.lanes}: yosys ${lut4} LUT4 / ${ff} FF, estimate ${est.lut4} / ${est.ff}`);
-      expect(Math.abs(est.lut4 - lut4) / lut4).toBeLessThan(0.1);
-      expect(Math.abs(est.ff - ff) / ff).toBeLessThan(0.1);
+      await expectLintCleanAndEstimateClose(o);
     }
   });
 });
@@ -150,14 +154,7 @@ describe('logit unit (global sum / dense logits)', () => {
 
   it('is lint-clean, passes yosys check -assert, and logitUnitResources is within 10 % of synth_ice40 (C = 5, 17)', async () => {
     for (const o of [CASES[1]!, CASES[2]!]) {
-      const log = await lintAndCheck(logitUnit(o));
-      const stat = log.slice(log.lastIndexOf('Number of cells'));
-      const count = (re: RegExp) => [...stat.matchAll(re)].reduce((t, x) => t + Number(x[1]), 0);
-      const lut4 = count(/SB_LUT4\s+(\d+)/g);
-      const ff = count(/SB_DFF\w*\s+(\d+)/g);
-      const est = logitUnitResources(o);
-      expect(Math.abs(est.lut4 - lut4) / lut4).toBeLessThan(0.1);
-      expect(Math.abs(est.ff - ff) / ff).toBeLessThan(0.1);
+      await expectLintCleanAndEstimateClose(o);
     }
   });
 });

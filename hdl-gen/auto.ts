@@ -93,6 +93,28 @@ function describe(r: Resources): string {
   return `${r.lut4} LUT4, ${r.ff} FF, ${r.bram} BRAM, ${r.spram} SPRAM, ${r.dsp} DSP`;
 }
 
+/**
+ * The fitting designs among the smallest fitting bound (binary search over `bounds`, sorted
+ * ascending: the cheapest design's cost only falls as the bound grows) and the next
+ * LATENCY_CANDIDATES - 1 bounds, in bound order; none when even the loosest bound does not fit.
+ */
+function fittingNearFirst(bounds: number[], fitsAt: (bound: number) => AutoResult | null): AutoResult[] {
+  if (bounds.length === 0 || !fitsAt(bounds[bounds.length - 1]!)) return [];
+  let lo = 0;
+  let hi = bounds.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (fitsAt(bounds[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  const out: AutoResult[] = [];
+  for (let i = lo; i < Math.min(bounds.length, lo + LATENCY_CANDIDATES); i++) {
+    const r = fitsAt(bounds[i]!);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
 export interface AutoResult {
   folding: ResolvedFolding;
   estimate: DesignEstimate;
@@ -160,22 +182,11 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
   const all = [...cand].sort((a, b) => a - b);
   let best: AutoResult | null = null;
   for (const buffers of bufferOptions) {
-    const fitsAt = (i: number): AutoResult | null => {
-      const r = attempt(all[i]!, buffers);
+    const fitsAt = (bound: number): AutoResult | null => {
+      const r = attempt(bound, buffers);
       return r && fitsDevice(r.estimate.total, device, margin) ? r : null;
     };
-    // binary search for the first fitting bound
-    let lo = 0;
-    let hi = all.length - 1;
-    if (!fitsAt(hi)) continue;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (fitsAt(mid)) hi = mid;
-      else lo = mid + 1;
-    }
-    for (let i = lo; i < Math.min(all.length, lo + LATENCY_CANDIDATES); i++) {
-      const r = fitsAt(i);
-      if (!r) continue;
+    for (const r of fittingNearFirst(all, fitsAt)) {
       if (
         !best ||
         r.estimate.latencyCycles < best.estimate.latencyCycles ||
@@ -266,18 +277,8 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
       return fitsDevice({ ...estimate.total, lut4: Math.ceil(estimate.total.lut4 * lutFactor) }, device, margin) ? { folding, estimate } : null;
     };
     const bounds = [...new Set(choices.flatMap((cs) => cs.map((c) => c.cycles)))].filter((b) => b <= base.estimate.cyclesPerWindow).sort((a, b) => a - b);
-    if (!bounds.length) continue;
-    let lo = 0;
-    let hi = bounds.length - 1;
-    if (!design(bounds[hi]!)) continue;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (design(bounds[mid]!)) hi = mid;
-      else lo = mid + 1;
-    }
-    for (let i = lo; i < Math.min(bounds.length, lo + LATENCY_CANDIDATES); i++) {
-      const r = design(bounds[i]!);
-      if (r && r.estimate.latencyCycles < best.estimate.latencyCycles && r.estimate.cyclesPerWindow <= base.estimate.cyclesPerWindow) best = r;
+    for (const r of fittingNearFirst(bounds, design)) {
+      if (r.estimate.latencyCycles < best.estimate.latencyCycles && r.estimate.cyclesPerWindow <= base.estimate.cyclesPerWindow) best = r;
     }
   }
   return best.estimate.latencyCycles <= (1 - LANES_MIN_GAIN) * base.estimate.latencyCycles ? best : base;

@@ -4,7 +4,7 @@
  * place and route, report (src/bench/hardware-point.ts), then bench/hardware.md and
  * bench/hardware.json with the published goals side by side.
  *
- *   npm run bench:hardware -- [--models a,b] [--targets t,u] [--foldings auto,fit]
+ *   npm run bench:hardware -- [--models a,b] [--targets t,u] [--foldings auto,fit,smallest]
  *                             [--seeds 3] [--seed-lut-limit 6000] [--cosim-windows 3] [--force] [--no-cache]
  *
  * Resumable and limitable: bench/hardware.json keeps every finished point (rewritten after
@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../src/cli/errors.ts';
 import { getTarget } from '../src/design/targets.ts';
-import { evaluateGoals } from '../src/bench/hardware-goals.ts';
+import { designFrontier } from '../src/bench/hardware-frontier.ts';
+import { evaluateGoals, SEED000_MODEL, UP5K } from '../src/bench/hardware-goals.ts';
 import { hardwareMarkdown } from '../src/bench/hardware-md.ts';
 import { HARDWARE_BENCH_VERSION, isCurrent, runHardwarePoint, type HardwareOptions, type HardwareResult } from '../src/bench/hardware-point.ts';
 import { DEFAULT_FIT_MARGIN } from '../hdl-gen/auto.ts';
@@ -34,7 +35,7 @@ const { values: args } = parseArgs({
   options: {
     models: { type: 'string' },
     targets: { type: 'string', default: 'ice40-up5k,ecp5-25f' },
-    foldings: { type: 'string', default: 'auto,fit' },
+    foldings: { type: 'string', default: 'auto,fit,smallest' },
     seeds: { type: 'string', default: '3' },
     'seed-lut-limit': { type: 'string', default: '6000' },
     'cosim-windows': { type: 'string', default: '3' },
@@ -92,7 +93,8 @@ const id = (r: Pick<HardwareResult, 'model' | 'target' | 'folding'>) => `${r.mod
 const results = new Map(previous.map((r) => [id(r), r]));
 
 // shipped model order, then target and folding as given on the command line (or the defaults)
-const order = (r: HardwareResult) => [shipped.indexOf(r.model), ['ice40-up5k', 'ice40-hx8k', 'ecp5-25f', 'ecp5-85f'].indexOf(r.target), ['auto', 'fit'].indexOf(r.folding)];
+const rank = (list: string[], x: string) => (list.includes(x) ? list.indexOf(x) : list.length);
+const order = (r: HardwareResult) => [shipped.indexOf(r.model), rank(['ice40-up5k', 'ice40-hx8k', 'ecp5-25f', 'ecp5-85f'], r.target), rank(['auto', 'fit', 'smallest'], r.folding)];
 function sorted(): HardwareResult[] {
   return [...results.values()].sort((a, b) => {
     const [x, y] = [order(a), order(b)];
@@ -113,7 +115,7 @@ function write(): void {
   const preamble = [
     'Command: `npm run bench:hardware` (bench/hardware.ts; options `--models`, `--targets`, `--foldings`, `--seeds`, `--seed-lut-limit`, `--cosim-windows`, `--force`, `--no-cache`).',
     '',
-    `Each shipped model on each target at two foldings: \`auto\` (\`bitbeat flow\`'s default: the smallest design within 100,000 cycles per window) and \`fit\` (\`--fit <target>\`: the fastest design the analytical estimate fits into the device with ${Math.round(100 * (1 - DEFAULT_FIT_MARGIN))} % LUT/FF headroom). ` +
+    `Each shipped model on each target at three foldings: \`auto\` (\`bitbeat flow\`'s default: the smallest design within 100,000 cycles per window), \`fit\` (\`--fit <target>\`: the fastest design the analytical estimate fits into the device with ${Math.round(100 * (1 - DEFAULT_FIT_MARGIN))} % LUT/FF headroom) and \`smallest\` (the smallest design at any cycles per window); other points (e.g. \`cycles=N\`) were added with \`--foldings\`. ` +
       'Each design is generated, cosimulated on a few synthetic windows (Verilator, classes compared with the integer reference, cycles measured), synthesized with Yosys (`synth_* -noflatten`, `check -assert`), placed and routed with nextpnr (and timed with icetime on iCE40), and reported with src/report. ' +
       `Designs whose estimate is at most ${opts.seedLutLimit} LUT4 are placed with ${opts.seeds} seeds (Fmax min/median/max), larger ones with one. ` +
       'A design whose estimate exceeds the device is not synthesized (unless `--force`); it is listed with its estimate and the step it stopped at.',
@@ -123,12 +125,16 @@ function write(): void {
     '',
     `Tools: ${toolsLine(all)}.`,
   ];
-  writeFileAtomic(MD, hardwareMarkdown({ preamble, results: all, goals: evaluateGoals(all, ran) }));
+  writeFileAtomic(MD, hardwareMarkdown({ preamble, results: all, goals: evaluateGoals(all, ran), frontier }));
   const doc: BenchFile = { format: 'bitbeat-bench-hardware', version: HARDWARE_BENCH_VERSION, results: all, stale };
   writeFileAtomic(JSON_FILE, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+// estimates only (no tools): the seed-000 goal's design space, when its model is shipped
+const frontier = shipped.includes(SEED000_MODEL)
+  ? { model: SEED000_MODEL, target: UP5K, points: designFrontier(loadModel(join(root, 'models', `${SEED000_MODEL}.json`)), getTarget(UP5K)) }
+  : undefined;
 const points = models.flatMap((model) => targets.flatMap((target) => foldings.map((folding) => ({ model, target, folding }))));
 
 // Earlier results of points this run does not redo are shown only while they still describe

@@ -53,7 +53,7 @@ function noneStatus(results: HardwareResult[], model: string, target: string): G
 
 const LATTICE = { lutMax: 2706, lutMin: 2419, mhzMin: 31.6, mhzMax: 41.8 };
 const SPIKING_US = 4050;
-const SEED000 = { lutMax: 2000, mhzMin: 24, usMax: 1000, ecp5Cycles: 4000 };
+export const SEED000 = { lutMax: 2000, mhzMin: 24, usMax: 1000, ecp5Cycles: 4000 };
 
 export function evaluateGoals(results: HardwareResult[], models: string[]): GoalRow[] {
   const rows: GoalRow[] = [];

@@ -7,7 +7,8 @@
 import { accuracyText, count, DASH, percent } from '../report/format-common.ts';
 import { ESTIMATE_ALIGN, ESTIMATE_HEADER, ESTIMATE_NOTE, estimateCells, SUMMARY_ALIGN, SUMMARY_HEADER, summaryCells, table } from '../report/format-md.ts';
 import type { TargetRow } from '../report/build.ts';
-import type { GoalRow } from './hardware-goals.ts';
+import type { FrontierPoint } from './hardware-frontier.ts';
+import { SEED000, type GoalRow } from './hardware-goals.ts';
 import type { HardwareResult } from './hardware-point.ts';
 
 export interface HardwareMdInput {
@@ -15,6 +16,48 @@ export interface HardwareMdInput {
   preamble: string[];
   results: HardwareResult[];
   goals: GoalRow[];
+  /** the seed-000 model's estimated design space on the UP5K (src/bench/hardware-frontier.ts) */
+  frontier?: { model: string; target: string; points: FrontierPoint[] };
+}
+
+/**
+ * The seed-000 goal's section: the estimated LUT4/latency trade on the UP5K, with the goal's
+ * clock floor turning cycles into time, and the two designs that bound the gap.
+ */
+function frontierSection(f: NonNullable<HardwareMdInput['frontier']>): string[] {
+  const us = (cycles: number) => (cycles / SEED000.mhzMin).toFixed(0);
+  const budget = SEED000.usMax * SEED000.mhzMin; // latency cycles of the goal at its slowest clock
+  const fits = f.points.filter((p) => p.excess.length === 0);
+  const smallest = [...fits].sort((a, b) => a.lut4 - b.lut4 || a.latencyCycles - b.latencyCycles)[0];
+  const fastEnough = [...f.points].filter((p) => p.latencyCycles <= budget).sort((a, b) => a.lut4 - b.lut4)[0];
+  const both = fits.filter((p) => p.lut4 <= SEED000.lutMax && p.latencyCycles <= budget);
+  const out = [
+    `## Seed-000 goal: the estimated design space of ${f.model} on the ${f.target}`,
+    '',
+    `The goal asks for one design with at most ${count(SEED000.lutMax)} LUT4 and at most ${SEED000.usMax / 1000} ms per window at ${SEED000.mhzMin} MHz or more, i.e. at most ${count(budget)} latency cycles at ${SEED000.mhzMin} MHz. ` +
+      'These are the analytical estimates (hdl-gen/estimate.ts) of the designs auto builds at cycle bounds spaced geometrically from one sample per cycle to the smallest design, and of `--fit`; the placed designs above show how close the estimate is.',
+    '',
+  ];
+  if (smallest) out.push(`- Smallest design that fits: ${count(smallest.lut4)} LUT4 (est.), ${count(smallest.latencyCycles)} latency cycles = ${us(smallest.latencyCycles)} µs at ${SEED000.mhzMin} MHz (${smallest.folding}).`);
+  if (fastEnough)
+    out.push(
+      `- Smallest design within ${count(budget)} latency cycles: ${count(fastEnough.lut4)} LUT4, ${count(fastEnough.bram)} BRAM (est.), ${count(fastEnough.latencyCycles)} cycles = ${us(fastEnough.latencyCycles)} µs at ${SEED000.mhzMin} MHz (${fastEnough.folding})${fastEnough.excess.length ? `; over the device: ${fastEnough.excess.join(', ')}` : ''}.`,
+    );
+  else out.push(`- No design reaches ${count(budget)} latency cycles.`);
+  out.push(
+    both.length
+      ? `- Designs meeting both by the estimate: ${both.map((p) => p.folding).join('; ')}.`
+      : `- No design meets both: the pipeline's smallest design is ${smallest ? `${percent((smallest.lut4 - SEED000.lutMax) / SEED000.lutMax)} over ${count(SEED000.lutMax)} LUT4` : 'unknown'}, and its fastest designs need more LUT4 still; closing the gap takes a different architecture (one engine shared by all layers, time-multiplexed), not another folding.`,
+    '',
+  );
+  out.push(
+    ...table(
+      ['folding (PE x SIMD per layer)', 'est. LUT4', 'est. FF', 'est. BRAM', 'cycles/window', 'latency cycles', `latency µs at ${SEED000.mhzMin} MHz`, 'fits', 'Pareto'],
+      f.points.map((p) => [p.folding, count(p.lut4), count(p.ff), count(p.bram), count(p.cyclesPerWindow), count(p.latencyCycles), us(p.latencyCycles), p.excess.length ? `no: ${p.excess.join(', ')}` : 'yes', p.pareto ? 'yes' : '']),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
+    ),
+  );
+  return out;
 }
 
 function row(r: HardwareResult): TargetRow | null {
@@ -31,6 +74,8 @@ export function hardwareMarkdown(input: HardwareMdInput): string {
 
   out.push('## Goals', '');
   out.push(...table(['goal', 'criterion', 'model', 'measured', 'status'], input.goals.map((g) => [g.goal, g.criterion, g.model, g.measured, g.status]), ['l', 'l', 'l', 'l', 'l']));
+
+  if (input.frontier) out.push('', ...frontierSection(input.frontier));
 
   const ok = results.filter((r) => r.status === 'ok' && row(r));
   out.push('', '## Placed and routed designs', '');

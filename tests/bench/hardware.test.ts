@@ -7,7 +7,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { designFrontier } from '../../src/bench/hardware-frontier.ts';
 import { evaluateGoals, SEED000_MODEL } from '../../src/bench/hardware-goals.ts';
+import { resolveFoldingSpec } from '../../src/flow/folding-spec.ts';
+import { foldingLabel } from '../../sim/cosim/foldings.ts';
 import { hardwareMarkdown } from '../../src/bench/hardware-md.ts';
 import { runHardwarePoint, stepOf, type HardwareOptions, type HardwareResult, type PointContext } from '../../src/bench/hardware-point.ts';
 import { getTarget } from '../../src/design/targets.ts';
@@ -24,6 +27,36 @@ const opts: HardwareOptions = { seeds: 2, seedLutLimit: 6000, cosimWindows: 3, f
 function context(model = loadModel(TINY), target = 'ice40-up5k', cache = new Map<string, HardwareResult>()): PointContext {
   return { model, target: getTarget(target), measuredAccuracy: null, designsDir: mkdtempSync(join(tmpdir(), 'bb-hw-')), cache, log: () => {} };
 }
+
+describe('the estimated design space (seed-000 goal section)', () => {
+  const model = btpnShapedModel();
+  const up5k = getTarget('ice40-up5k');
+  const points = designFrontier(model, up5k);
+  it('spans the smallest design to fast ones, sorted by latency, each a distinct folding', () => {
+    expect(points.length).toBeGreaterThan(3);
+    expect(new Set(points.map((p) => p.folding)).size).toBe(points.length);
+    for (let i = 1; i < points.length; i++) expect(points[i]!.latencyCycles).toBeGreaterThanOrEqual(points[i - 1]!.latencyCycles);
+    const smallest = foldingLabel(resolveFoldingSpec(model, up5k, 'smallest'));
+    expect(points.map((p) => p.folding)).toContain(smallest);
+    // the fastest points are over the UP5K and say why
+    expect(points[0]!.excess.length).toBeGreaterThan(0);
+  });
+  it('marks exactly the fitting designs no other fitting design beats in both LUT4 and latency', () => {
+    const fits = points.filter((p) => p.excess.length === 0);
+    expect(fits.some((p) => p.pareto)).toBe(true);
+    for (const p of points) {
+      const dominated = fits.some((q) => q !== p && q.lut4 <= p.lut4 && q.latencyCycles <= p.latencyCycles && (q.lut4 < p.lut4 || q.latencyCycles < p.latencyCycles));
+      expect(p.pareto).toBe(p.excess.length === 0 && !dominated);
+    }
+  });
+  it('the Markdown section states the two designs that bound the gap', () => {
+    const md = hardwareMarkdown({ preamble: [], results: [], goals: [], frontier: { model: 'btpn', target: 'ice40-up5k', points } });
+    const least = Math.min(...points.filter((p) => p.excess.length === 0).map((p) => p.lut4));
+    expect(md).toContain(`- Smallest design that fits: ${least} LUT4 (est.)`);
+    expect(md).toMatch(/- Smallest design within 24000 latency cycles: \d+ LUT4/);
+    expect(md).toContain('No design meets both');
+  });
+});
 
 describe('bench:hardware points that stop before synthesis', () => {
   it('a folding goal nothing meets is a no-fit row with the smallest design\'s estimate', async () => {

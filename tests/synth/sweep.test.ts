@@ -11,6 +11,8 @@ import { jobsFromGenerator, runSweep, SWEEP_CSV_HEADER, writeSweepOutputs, type 
 import { checkWellFormedXml, splitCsvLine } from '../report/helpers.ts';
 import { FIXTURE_DESIGN, missingTools } from './helpers.ts';
 import { bitbeatAsync } from '../cli-async.ts';
+import { btpnShapedModel } from '../gen/fixtures.ts';
+import { estimateDesign } from '../../hdl-gen/estimate.ts';
 
 const missing = await missingTools(['yosys', 'nextpnr-ice40', 'icetime']);
 if (missing.length) console.warn(`skipping the sweep test: missing ${missing.join(', ')} (run scripts/setup.sh)`);
@@ -84,6 +86,16 @@ describe('folding specs', () => {
     expect(resolveFoldingSpec(model, up5k, 'parallel').layers.map((l) => [l.pe, l.simd])).toEqual([[3, 32]]);
     // the tiny model fits fully parallel, so the fastest fitting design is the fully parallel one
     expect(resolveFoldingSpec(model, up5k, 'fit').layers.map((l) => [l.pe, l.simd])).toEqual([[3, 32]]);
+  });
+  it("'smallest' is auto's cheapest design at any bound: no bound finds a cheaper one", () => {
+    const model = btpnShapedModel();
+    const smallest = estimateDesign(model, resolveFoldingSpec(model, up5k, 'smallest'), up5k);
+    for (const bound of [2e5, 1e6, 1e7]) {
+      const other = estimateDesign(model, resolveFoldingSpec(model, up5k, `cycles=${bound}`), up5k);
+      expect(smallest.total.lut4).toBeLessThanOrEqual(other.total.lut4);
+    }
+    // and it is slower than the 'auto' design, which trades logic for the 100,000-cycle bound
+    expect(smallest.cyclesPerWindow).toBeGreaterThan(estimateDesign(model, resolveFoldingSpec(model, up5k, 'auto'), up5k).cyclesPerWindow);
   });
   it('refuses unknown specs and bad cycle counts, naming the choices', () => {
     expect(() => resolveFoldingSpec(model, up5k, 'fast')).toThrow(/unknown folding 'fast': use 'auto'/);

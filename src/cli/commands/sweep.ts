@@ -14,7 +14,7 @@ export function registerSweep(program: Command): void {
     .command('sweep')
     .description('generate, synthesize and report many (folding, target) points; writes sweep.csv, sweep.svg, sweep.json')
     .option('--model <file>', 'quantized model to generate designs from')
-    .option('--foldings <list>', `comma-separated folding specs: 'auto' (smallest within ${DEFAULT_FLOW_CYCLES} cycles per window), 'fit' (fastest that fits each target), 'cycles=N', 'folded', 'parallel', or folding JSON files`, 'auto')
+    .option('--foldings <list>', `comma-separated folding specs: 'auto' (smallest within ${DEFAULT_FLOW_CYCLES} cycles per window), 'fit' (fastest that fits each target), 'cycles=N', 'smallest' (smallest at any cycles), 'folded', 'parallel', or folding JSON files`, 'auto')
     .option('--designs <list>', 'comma-separated design directories already generated (instead of --model)')
     .requiredOption('--targets <list>', 'comma-separated targets, e.g. ice40-up5k,ecp5-25f')
     .option('--out <dir>', 'output directory (default sweep-out/<model or "designs">)')

@@ -115,6 +115,7 @@ export function generateDesign(model: QModel, folding: ResolvedFolding, target: 
     model: { name: model.name, hash: modelHash(model), ...(opts.modelPath ? { path: opts.modelPath } : {}), classes: model.classes },
     target: target.name,
     folding: folding.layers.map((f, i) => ({ layer: f.layer, pe: f.pe, simd: f.simd, window: est.engines[i]!.window })),
+    ...(model.normalizer.kind === 'zscore' ? { normalizer: { buffers: plan.normalizerBuffers, inputLanes: folding.inputLanes ?? 1 } } : {}),
     files: { verilog, memories },
     io: { sampleBits: model.input.sampleBits, classBits: classBits(model) },
     ...(opts.trace ? { trace } : {}),

@@ -23,7 +23,9 @@ const key = (f: ResolvedFolding): string => JSON.stringify([f.layers.map((l) => 
 
 /** PE x SIMD per layer, e.g. "8x7 4x56 1x224". */
 export function foldingLabel(f: ResolvedFolding): string {
-  return f.layers.map((l) => `${l.pe}x${l.simd}`).join(' ');
+  const layers = f.layers.map((l) => `${l.pe}x${l.simd}`).join(' ');
+  // input lanes change the design as much as a layer's PE: a label without them names two designs
+  return (f.inputLanes ?? 1) > 1 ? `${layers} (${f.inputLanes} input lanes)` : layers;
 }
 
 /**

@@ -78,6 +78,12 @@ export const DesignManifestSchema = z.object({
   }),
   target: z.string(),
   folding: z.array(LayerFoldingSchema),
+  /**
+   * The rest of the folding (hdl-gen/folding.ts), so the manifest alone regenerates the design:
+   * the z-score normalizer's window buffers (1 or 2) and the samples per beat it feeds layer 1
+   * (inputLanes, 1 unless --fit chose more). Absent for models without a z-score normalizer.
+   */
+  normalizer: z.object({ buffers: z.union([z.literal(1), z.literal(2)]), inputLanes: z.number().int().positive() }).optional(),
   /** files in the design directory: Verilog sources (top last) and memory init files */
   files: z.object({ verilog: z.array(z.string()).min(1), memories: z.array(z.string()) }),
   /**

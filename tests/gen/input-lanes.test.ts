@@ -3,6 +3,9 @@
  * accelerators against the integer reference under random valid/ready (odd and even window
  * lengths, padding at both ends), the folding check, the analytical model and auto's choice.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.ts';
 import { makeRng } from '../../src/data/rng.ts';
@@ -14,7 +17,8 @@ import { emitDesignFiles } from '../../src/hdl/index.ts';
 import { autoFolding, DEFAULT_FIT_MARGIN, ECP5_WIDE_LUT_FACTOR } from '../../hdl-gen/auto.ts';
 import { estimateDesign } from '../../hdl-gen/estimate.ts';
 import { inputLanesUnsupported, validateFolding, type FoldingConfig } from '../../hdl-gen/folding.ts';
-import { buildDesign } from '../../hdl-gen/generate.ts';
+import { buildDesign, generateDesign } from '../../hdl-gen/generate.ts';
+import { foldingLabel } from '../../sim/cosim/foldings.ts';
 import { smallModel } from './fixtures.ts';
 import { runAccelerator } from './accelerator-sim.ts';
 
@@ -56,6 +60,22 @@ describe('inputLanes in the folding file', () => {
     expect(() => validateFolding(small, { layers, inputLanes: 2 }, 'f.json')).toThrow(/^f\.json: inputLanes 2 impossible for model '.*': the 'offset' normalizer streams one sample per beat; remove inputLanes or set it to 1$/);
     expect(validateFolding(small, { layers, inputLanes: 1 }).inputLanes).toBe(1);
     expect(validateFolding(small, { layers }).inputLanes).toBeUndefined();
+  });
+
+  it('the manifest and the folding label record the lanes and buffers, so they name one design', () => {
+    const model = loadModel('models/ecgbnn-s-aami5.json');
+    const layers = layerShapes(model).map((s, i) => ({ layer: s.name, pe: 1, simd: i === 0 ? s.taps : 8 }));
+    const dir = mkdtempSync(join(tmpdir(), 'bb-lanes-'));
+    try {
+      const two = generateDesign(model, validateFolding(model, { layers, inputLanes: 2, normalizerBuffers: 1 }), up5k, join(dir, 'two'), { allowOverBudget: true });
+      expect(two.normalizer).toEqual({ buffers: 1, inputLanes: 2 });
+      const one = generateDesign(model, validateFolding(model, { layers }), up5k, join(dir, 'one'), { allowOverBudget: true });
+      expect(one.normalizer!.inputLanes).toBe(1);
+      expect(foldingLabel(validateFolding(model, { layers, inputLanes: 2 }))).toBe('1x7 1x8 1x8 1x8 1x8 1x8 (2 input lanes)');
+      expect(foldingLabel(validateFolding(model, { layers }))).toBe('1x7 1x8 1x8 1x8 1x8 1x8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the default (one lane) builds the same top module as inputLanes 1', () => {

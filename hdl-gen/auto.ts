@@ -89,6 +89,53 @@ function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number
   return out;
 }
 
+/**
+ * A storage change of one layer that saves this many logic cells (logicCells: iCE40 LUT4 plus
+ * unpacked FFs; ECP5 max(LUT4, FF)) or more per block RAM it adds is worth a spare block.
+ */
+export const SPARE_BRAM_MIN_CELLS = 16;
+
+/**
+ * Spare block RAM buys logic. The per-layer search prices block RAM at a third of its device
+ * share (costOf), so a storage choice that saves a few dozen LUT4 for one more block (a weight
+ * ROM of up to LUT_ROM_MAX_BITS bits, kept in LUTs by the size rule; a RAM line buffer instead
+ * of the register window with its group mux) loses, even when the design leaves blocks unused
+ * (ecgbnn-s-aami5 on the UP5K: 19 of 30 EBR). Block RAM that is not used saves nothing, so
+ * the blocks the chosen design leaves free (`spare`) go, one storage change at a time, to the
+ * change with the most logic cells saved per block added, while it saves at least
+ * SPARE_BRAM_MIN_CELLS per block and the blocks last: weights 'lut' or 'bram', window 'regs' or
+ * 'ram', at the same PE and SIMD and within the same cycle bound. Measured on that UP5K design
+ * (Yosys 0.23): conv2's 896-bit weight ROM in a block and its RAM window, 373 -> 229 LUT4 for
+ * 2 EBR; conv1's RAM window, 360 -> 307 for 1.
+ * Returns `layers` itself when nothing changes.
+ */
+function spendSpareBram(model: QModel, shapes: LayerShape[], target: Target, spare: number, layers: LayerFold[], bound: number): LayerFold[] {
+  let out = layers;
+  let left = spare;
+  const engineOf = (i: number, f: LayerFold) => estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, f.window);
+  for (;;) {
+    let best: { i: number; fold: LayerFold; blocks: number; saved: number } | null = null;
+    out.forEach((f, i) => {
+      const cur = engineOf(i, f).resources;
+      const windows: WindowStorage[] = ramWindowResources(model, shapes[i]!, f.simd, target) ? ['regs', 'ram'] : ['regs'];
+      for (const weights of ['lut', 'bram'] as const) {
+        for (const window of windows) {
+          const fold: LayerFold = { ...f, weights, window };
+          const e = engineOf(i, fold);
+          const blocks = e.resources.bram - cur.bram;
+          const saved = logicCells(cur, target) - logicCells(e.resources, target);
+          if (blocks <= 0 || blocks > left || e.cycles > bound || saved < SPARE_BRAM_MIN_CELLS * blocks) continue;
+          if (!best || saved / blocks > best.saved / best.blocks) best = { i, fold, blocks, saved };
+        }
+      }
+    });
+    if (!best) return out;
+    const { i, fold, blocks } = best;
+    out = out.map((f, k) => (k === i ? fold : f));
+    left -= blocks;
+  }
+}
+
 function describe(r: Resources): string {
   return `${r.lut4} LUT4, ${r.ff} FF, ${r.bram} BRAM, ${r.spram} SPRAM, ${r.dsp} DSP`;
 }
@@ -139,10 +186,15 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
       for (const c of choices[0]!) {
         if (c.cycles > bound) continue;
         const tryLayers = [{ layer: shapes[0]!.name, pe: c.pe, simd: c.simd, window: c.window }, ...layers.slice(1)];
-        const folding: ResolvedFolding = zscore ? { layers: tryLayers, normalizerBuffers: buffers } : { layers: tryLayers };
-        const estimate = estimateDesign(model, folding, target, shapes);
+        const withFolds = (ls: LayerFold[]): ResolvedFolding => (zscore ? { layers: ls, normalizerBuffers: buffers } : { layers: ls });
+        const estimate = estimateDesign(model, withFolds(tryLayers), target, shapes);
         if (estimate.cyclesPerWindow <= bound) {
-          result = { folding, estimate };
+          result = { folding: withFolds(tryLayers), estimate };
+          const spent = spendSpareBram(model, shapes, target, budget.resources.bram - estimate.total.bram, tryLayers, bound);
+          if (spent !== tryLayers) {
+            const e2 = estimateDesign(model, withFolds(spent), target, shapes);
+            if (e2.cyclesPerWindow <= bound && e2.total.bram <= budget.resources.bram) result = { folding: withFolds(spent), estimate: e2 };
+          }
           break;
         }
       }

@@ -588,10 +588,11 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const ab = unsignedBits(slots + g.kernel + 2 * g.stride);
   const aw = unsignedBits(N - 1);
   const wb = W > 1 ? counterBits(W) : 0;
+  const gw = simd * g.bits; // a RAM word: one group of SIMD taps
   // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
-  const ff = 4 * uw + ab + 3 * aw + 2 * wb + 2 * simd + 4;
-  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, simd)) + simd + 3;
-  return { resources: res(luts, ff, { bram: bramBlocks(N, simd, target.family) }), wordsPerPosition: W };
+  const ff = 4 * uw + ab + 3 * aw + 2 * wb + 2 * gw + 4;
+  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, gw)) + gw + 3;
+  return { resources: res(luts, ff, { bram: bramBlocks(N, gw, target.family) }), wordsPerPosition: W };
 }
 
 /** Last input position (0-based, of the layer's input) that output position `p` reads. */

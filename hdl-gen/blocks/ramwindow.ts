@@ -1,6 +1,8 @@
 /**
- * RAM line buffer for binary layers: the window is kept in a small circular RAM instead of K
- * position registers, and the engine reads it one group (SIMD taps) per step.
+ * RAM line buffer: the window is kept in a small circular RAM instead of K position registers,
+ * and the engine reads it one group (SIMD taps of `bits` bits each) per step. Binary layers
+ * (bits 1) and layer 1 (integer taps: a RAM word is SIMD z values, and a padding position
+ * reads as the pad value in every tap).
  *
  * Requires SIMD to divide C (the input channels), so a group never straddles two positions:
  * with W = C / SIMD, group g of window p is input position i = p*stride - padLeft +
@@ -46,7 +48,6 @@ export function ramWindowGeometry(o: { kernel: number; stride: number; positions
 
 /** Why the RAM line buffer cannot serve this layer and folding, or null when it can. */
 export function ramWindowUnsupported(o: { bits: number; channels: number; simd: number; kernel: number; stride: number; positions: number }): string | null {
-  if (o.bits !== 1) return 'the RAM line buffer serves binary layers only (layer 1 has integer taps)';
   if (o.channels % o.simd !== 0) return `SIMD ${o.simd} does not divide the ${o.channels} input channels`;
   if (ramWindowGeometry(o).words < 2) return 'the window is a single RAM word';
   return null;
@@ -63,16 +64,19 @@ function wrapAdd(a: Expr, inc: number, n: number): Expr {
 export function ramWindow(o: RamWindowOptions): Module {
   const why = ramWindowUnsupported(o);
   if (why) throw new Error(`ramWindow: ${why}`);
-  const { length: L, channels: C, kernel: K, stride: S, padLeft: PL, positions: P, simd } = o;
+  const { length: L, channels: C, kernel: K, stride: S, padLeft: PL, positions: P, simd, bits: B } = o;
+  const gw = simd * B; // bits of a group (one RAM word)
   const { slots: D, wordsPerPosition: W, words: N } = ramWindowGeometry(o);
   const masked = o.pad.kind === 'zero';
+  // binary layers pad with a bit (0 or 1); integer taps with the pad value in B bits
   const padBit = o.pad.kind === 'const' && o.pad.value === 1 ? 1 : 0;
+  const padWord = B === 1 ? BigInt(padBit) * ((1n << BigInt(simd)) - 1n) : o.pad.kind === 'const' ? tapWord(o.pad.value, B, simd) : 0n;
   const lastNeeded = (P - 1) * S + K - 1; // last u some window reads
-  const m = new Module(o.name ?? `ramwin_l${L}_c${C}_s${simd}_k${K}_s${S}_p${PL}_${o.padRight}_${masked ? 'z' : `c${padBit}`}_n${P}`, {
+  const m = new Module(o.name ?? `ramwin_l${L}_c${C}${B > 1 ? `_b${B}` : ''}_s${simd}_k${K}_s${S}_p${PL}_${o.padRight}_${masked ? 'z' : `c${B > 1 ? (o.pad.kind === 'const' ? o.pad.value : 0) : padBit}`}_n${P}`.replace(/-/g, 'm'), {
     description: 'line buffer in a circular RAM, read one group of SIMD taps per step',
-    params: { length: L, channels: C, simd, kernel: K, stride: S, padLeft: PL, padRight: o.padRight, pad: masked ? 'zero' : `const ${padBit}`, positions: P, slots: D },
+    params: { length: L, channels: C, ...(B > 1 ? { bits: B } : {}), simd, kernel: K, stride: S, padLeft: PL, padRight: o.padRight, pad: masked ? 'zero' : `const ${B > 1 && o.pad.kind === 'const' ? o.pad.value : padBit}`, positions: P, slots: D },
   });
-  const inp = m.streamIn('in', C);
+  const inp = m.streamIn('in', C * B);
   const ce = m.input('ce', 1);
   const step = m.input('step', 1);
   const restart = m.input('rewind', 1);
@@ -81,7 +85,7 @@ export function ramWindow(o: RamWindowOptions): Module {
   // u (= i + padLeft) values compared here stay below uMax
   const uMax = Math.max(PL + L, lastNeeded + 1, P * S) + 1;
   const uw = unsignedBits(uMax);
-  const ram = m.ram('ring', { width: simd, depth: N, style: 'block' });
+  const ram = m.ram('ring', { width: gw, depth: N, style: 'block' });
   const aw = ram.addrWidth;
   const wordAddr = (u: number) => constant(((u % D) * W) % N, aw);
 
@@ -115,7 +119,7 @@ export function ramWindow(o: RamWindowOptions): Module {
   const drop = m.let('drop', active.and(isNeeded.not()));
   inp.ready.set(wdone.not().and(isNeeded.not().or(room.and(lastChunk))));
   const take = m.let('take', inp.fire);
-  const chunk = wj && W > 1 ? selectChunk(m, inp.payload, wj, W, simd) : inp.payload;
+  const chunk = wj && W > 1 ? selectChunk(m, inp.payload, wj, W, gw) : inp.payload;
   ram.write(waddr, chunk, write);
 
   // ---- reader -----------------------------------------------------------------------------
@@ -129,10 +133,16 @@ export function ramWindow(o: RamWindowOptions): Module {
   const padQ = m.reg('pad_q', 1, { reset: null, enable: ce });
   padQ.set(isPad);
   if (masked) {
-    m.output('taps', simd).set(data);
+    m.output('taps', gw).set(data);
     m.output('is_real', 1).set(padQ.not());
-  } else {
+  } else if (B === 1) {
     m.output('taps', simd).set(padBit ? data.or(padQ.replicate(simd)) : data.and(padQ.not().replicate(simd)));
+  } else {
+    // per bit: forced to the pad word's bit on a padding read (an OR or an AND-NOT, as above)
+    const ones = constant(padWord, gw);
+    const zeros = constant(~padWord & ((1n << BigInt(gw)) - 1n), gw);
+    const pads = padQ.replicate(gw);
+    m.output('taps', gw).set(data.or(pads.and(ones)).and(pads.and(zeros).not()));
   }
 
   // ---- sequencing -------------------------------------------------------------------------
@@ -189,7 +199,15 @@ export function ramWindow(o: RamWindowOptions): Module {
   return m;
 }
 
-/** Sub-block j (SIMD bits) of the input word: the W:1 write-data mux. */
+/** The B-bit two's complement value v in each of `simd` taps (tap t at bits [t*B, (t+1)*B)). */
+function tapWord(v: number, B: number, simd: number): bigint {
+  const t = BigInt.asUintN(B, BigInt(v));
+  let w = 0n;
+  for (let k = 0; k < simd; k++) w |= t << BigInt(k * B);
+  return w;
+}
+
+/** Sub-block j (SIMD taps, `simd` bits here) of the input word: the W:1 write-data mux. */
 function selectChunk(m: Module, word: Expr, j: Signal, W: number, simd: number): Expr {
   const w = m.wire('chunk', simd);
   m.Switch(j, (sw) => {
@@ -206,7 +224,7 @@ function selectChunk(m: Module, word: Expr, j: Signal, W: number, simd: number):
 export function ramWindowModel(o: RamWindowOptions, image: number[][], folds: number): { taps: number[]; real: number }[] {
   const W = o.channels / o.simd;
   const out: { taps: number[]; real: number }[] = [];
-  const padBit = o.pad.kind === 'const' && o.pad.value === 1 ? 1 : 0;
+  const padBit = o.bits > 1 ? (o.pad.kind === 'const' ? o.pad.value : 0) : o.pad.kind === 'const' && o.pad.value === 1 ? 1 : 0;
   for (let p = 0; p < o.positions; p++) {
     for (let f = 0; f < folds; f++) {
       for (let g = 0; g < o.kernel * W; g++) {

@@ -90,8 +90,10 @@ function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number
 }
 
 /**
- * A storage change of one layer that saves this many logic cells (logicCells: iCE40 LUT4 plus
- * unpacked FFs; ECP5 max(LUT4, FF)) or more per block RAM it adds is worth a spare block.
+ * A change of one layer's choice that saves this many logic cells (logicCells: iCE40 LUT4 plus
+ * unpacked FFs; ECP5 max(LUT4, FF)) or more per block RAM it adds is worth a spare block (as
+ * THRESHOLD_ROM_MIN_LUTS for the threshold parameters; conv1's block-RAM weights, 7 LUT4 for
+ * a block, are not).
  */
 export const SPARE_BRAM_MIN_CELLS = 16;
 
@@ -109,7 +111,8 @@ export const SPARE_BRAM_MIN_CELLS = 16;
  * blocks last. Measured on the smallest UP5K design (Yosys 0.23): conv2's 896-bit weight ROM
  * in a block and its RAM window, 373 -> 229 LUT4 for 2 EBR; conv1's RAM window, 360 -> 307
  * for 1; conv5 at 1x8 instead of 2x4, 413 -> 321 for 2.
- * Returns `layers` itself when nothing changes.
+ * Returns `layers` itself when nothing changes. The caller keeps the result only when the
+ * design still meets the bound (layer 1's pace sets the normalizer's) and its block RAM fits.
  */
 function spendSpareBram(options: SpareOption[][], target: Target, spare: number, layers: LayerFold[], bound: number): LayerFold[] {
   let out = layers;

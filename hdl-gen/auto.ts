@@ -111,6 +111,8 @@ export const SPARE_BRAM_MIN_CELLS = 16;
  * blocks last. Measured on the smallest UP5K design (Yosys 0.23): conv2's 896-bit weight ROM
  * in a block and its RAM window, 373 -> 229 LUT4 for 2 EBR; conv1's RAM window, 360 -> 307
  * for 1; conv5 at 1x8 instead of 2x4, 413 -> 321 for 2.
+ * When the chosen design needs more blocks than the device has (`spare` < 0), blocks are given
+ * back first, by the changes that cost the fewest logic cells per block freed.
  * Returns `layers` itself when nothing changes. The caller keeps the result only when the
  * design still meets the bound (layer 1's pace sets the normalizer's) and its block RAM fits.
  */
@@ -123,6 +125,29 @@ function spendSpareBram(options: SpareOption[][], target: Target, spare: number,
     const o = options[i]!.find((x) => x.fold.pe === f.pe && x.fold.simd === f.simd && x.fold.window === (f.window ?? 'regs') && (f.weights === undefined ? x.defaultWeights : x.fold.weights === f.weights));
     return o!.resources;
   };
+  // the per-layer choices may together need more blocks than the device has (each layer's
+  // RAM line buffer is cheap alone): first give blocks back, each time by the change that
+  // costs the fewest logic cells per block freed
+  while (left < 0) {
+    let best: { i: number; fold: LayerFold; blocks: number; saved: number } | null = null;
+    for (let i = 0; i < out.length; i++) {
+      const f = out[i]!;
+      const cur = current(i, f);
+      const cells = logicCells(cur, target);
+      for (const o of options[i]!) {
+        if (o.cycles > bound || same(f, o)) continue;
+        const blocks = o.resources.bram - cur.bram;
+        const saved = cells - logicCells(o.resources, target);
+        if (blocks >= 0) continue;
+        // saved / blocks: logic cells added per block freed (blocks < 0)
+        if (!best || saved * best.blocks < best.saved * blocks) best = { i, fold: o.fold, blocks, saved };
+      }
+    }
+    if (!best) return out;
+    const { i, fold, blocks } = best;
+    out = out.map((f, k) => (k === i ? { ...fold } : f));
+    left -= blocks;
+  }
   for (;;) {
     let best: { i: number; fold: LayerFold; blocks: number; saved: number } | null = null;
     for (let i = 0; i < out.length; i++) {

@@ -89,6 +89,114 @@ function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number
   return out;
 }
 
+/**
+ * A change of one layer's choice that saves this many logic cells (logicCells: iCE40 LUT4 plus
+ * unpacked FFs; ECP5 max(LUT4, FF)) or more per block RAM it adds is worth a spare block (as
+ * THRESHOLD_ROM_MIN_LUTS for the threshold parameters; conv1's block-RAM weights, 7 LUT4 for
+ * a block, are not).
+ */
+export const SPARE_BRAM_MIN_CELLS = 16;
+
+/**
+ * Spare block RAM buys logic. The per-layer search prices block RAM at a third of its device
+ * share (costOf), so a choice that saves a few dozen LUT4 for one more block loses, even when
+ * the design leaves blocks unused (ecgbnn-s-aami5 on the UP5K: 19 of 30 EBR): a weight ROM of
+ * up to LUT_ROM_MAX_BITS bits, kept in LUTs by the size rule; a RAM line buffer instead of the
+ * register window and its group mux; PE 1 instead of 2 at twice the SIMD (one lane, one
+ * comparator, a fold-serial pool and threshold parameters in block RAM). Block RAM that is not
+ * used saves nothing, so the blocks the chosen design leaves free (`spare`) are spent, one
+ * layer change at a time, on the choice with the most logic cells saved per block added,
+ * among every choice of that layer (PE, SIMD, weights 'lut'/'bram', window 'regs'/'ram')
+ * within the same cycle bound, while it saves at least SPARE_BRAM_MIN_CELLS per block and the
+ * blocks last. Measured on the smallest UP5K design (Yosys 0.23): conv2's 896-bit weight ROM
+ * in a block and its RAM window, 373 -> 229 LUT4 for 2 EBR; conv1's RAM window, 360 -> 307
+ * for 1; conv5 at 1x8 instead of 2x4, 413 -> 321 for 2.
+ * When the chosen design needs more blocks than the device has (`spare` < 0), blocks are given
+ * back first, by the changes that cost the fewest logic cells per block freed.
+ * Returns `layers` itself when nothing changes. The caller keeps the result only when the
+ * design still meets the bound (layer 1's pace sets the normalizer's) and its block RAM fits.
+ */
+function spendSpareBram(options: SpareOption[][], target: Target, spare: number, layers: LayerFold[], bound: number): LayerFold[] {
+  let out = layers;
+  let left = spare;
+  const same = (a: LayerFold, o: SpareOption) => a.pe === o.fold.pe && a.simd === o.fold.simd && (a.window ?? 'regs') === o.fold.window && a.weights === o.fold.weights;
+  // the current choice's resources: its own entry (weights as the size rule puts them when unset)
+  const current = (i: number, f: LayerFold): Resources => {
+    const o = options[i]!.find((x) => x.fold.pe === f.pe && x.fold.simd === f.simd && x.fold.window === (f.window ?? 'regs') && (f.weights === undefined ? x.defaultWeights : x.fold.weights === f.weights));
+    return o!.resources;
+  };
+  // the per-layer choices may together need more blocks than the device has (each layer's
+  // RAM line buffer is cheap alone): first give blocks back, each time by the change that
+  // costs the fewest logic cells per block freed
+  while (left < 0) {
+    let best: { i: number; fold: LayerFold; blocks: number; saved: number } | null = null;
+    for (let i = 0; i < out.length; i++) {
+      const f = out[i]!;
+      const cur = current(i, f);
+      const cells = logicCells(cur, target);
+      for (const o of options[i]!) {
+        if (o.cycles > bound || same(f, o)) continue;
+        const blocks = o.resources.bram - cur.bram;
+        const saved = cells - logicCells(o.resources, target);
+        if (blocks >= 0) continue;
+        // saved / blocks: logic cells added per block freed (blocks < 0)
+        if (!best || saved * best.blocks < best.saved * blocks) best = { i, fold: o.fold, blocks, saved };
+      }
+    }
+    if (!best) return out;
+    const { i, fold, blocks } = best;
+    out = out.map((f, k) => (k === i ? { ...fold } : f));
+    left -= blocks;
+  }
+  for (;;) {
+    let best: { i: number; fold: LayerFold; blocks: number; saved: number } | null = null;
+    for (let i = 0; i < out.length; i++) {
+      const f = out[i]!;
+      const cur = current(i, f);
+      const cells = logicCells(cur, target);
+      for (const o of options[i]!) {
+        if (o.cycles > bound || same(f, o)) continue;
+        const blocks = o.resources.bram - cur.bram;
+        const saved = cells - logicCells(o.resources, target);
+        if (blocks <= 0 || blocks > left || saved < SPARE_BRAM_MIN_CELLS * blocks) continue;
+        if (!best || saved * best.blocks > best.saved * blocks) best = { i, fold: o.fold, blocks, saved };
+      }
+    }
+    if (!best) return out;
+    const { i, fold, blocks } = best;
+    out = out.map((f, k) => (k === i ? { ...fold } : f));
+    left -= blocks;
+  }
+}
+
+interface SpareOption {
+  fold: LayerFold & { window: WindowStorage; weights: WeightStorage };
+  /** the weights are where the size rule puts them (the per-layer search's choice) */
+  defaultWeights: boolean;
+  cycles: number;
+  resources: Resources;
+}
+
+/** Every choice of every layer, with weights both ways, for spendSpareBram. */
+function spareOptions(model: QModel, shapes: LayerShape[], target: Target): SpareOption[][] {
+  return shapes.map((shape) => {
+    const out: SpareOption[] = [];
+    for (const pe of divisors(shape.outChannels)) {
+      for (const simd of divisors(shape.taps)) {
+        const windows: WindowStorage[] = ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
+        const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
+        for (const window of windows) {
+          for (const weights of ['lut', 'bram'] as const) {
+            const e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
+            out.push({ fold: { layer: shape.name, pe, simd, window, weights }, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources });
+          }
+        }
+      }
+    }
+    return out;
+  });
+}
+
 function describe(r: Resources): string {
   return `${r.lut4} LUT4, ${r.ff} FF, ${r.bram} BRAM, ${r.spram} SPRAM, ${r.dsp} DSP`;
 }
@@ -127,6 +235,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
   const zscore = model.normalizer.kind === 'zscore';
   const bufferOptions: (1 | 2)[] = zscore ? (defaultNormalizerBuffers(model, target) === 2 ? [2, 1] : [1, 2]) : [1];
   const memo = new Map<string, AutoResult | null>();
+  let spare: SpareOption[][] | null = null; // built on first use (spendSpareBram)
   // The normalizer's interval grows when layer 1 is slower than a sample per cycle (pass 2
   // runs at its pace), so when the cheapest layer-1 choice makes the normalizer miss the
   // bound, faster layer-1 choices are tried in cost order.
@@ -139,10 +248,16 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
       for (const c of choices[0]!) {
         if (c.cycles > bound) continue;
         const tryLayers = [{ layer: shapes[0]!.name, pe: c.pe, simd: c.simd, window: c.window }, ...layers.slice(1)];
-        const folding: ResolvedFolding = zscore ? { layers: tryLayers, normalizerBuffers: buffers } : { layers: tryLayers };
-        const estimate = estimateDesign(model, folding, target, shapes);
+        const withFolds = (ls: LayerFold[]): ResolvedFolding => (zscore ? { layers: ls, normalizerBuffers: buffers } : { layers: ls });
+        const estimate = estimateDesign(model, withFolds(tryLayers), target, shapes);
         if (estimate.cyclesPerWindow <= bound) {
-          result = { folding, estimate };
+          result = { folding: withFolds(tryLayers), estimate };
+          spare ??= spareOptions(model, shapes, target);
+          const spent = spendSpareBram(spare, target, budget.resources.bram - estimate.total.bram, tryLayers, bound);
+          if (spent !== tryLayers) {
+            const e2 = estimateDesign(model, withFolds(spent), target, shapes);
+            if (e2.cyclesPerWindow <= bound && e2.total.bram <= budget.resources.bram) result = { folding: withFolds(spent), estimate: e2 };
+          }
           break;
         }
       }

@@ -577,7 +577,10 @@ const REGS_WINDOW_LUT_PER_BIT = 0.35;
  * increment and compare), the W:1 write-data mux and the padding gate. Calibrated on Yosys
  * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (124..164 LUT4,
  * 74..89 FF; the estimates are within -3..+9 LUT4 and +1..+7 FF; refitted after the constant
- * comparisons became bit chains, 126..170 LUT4 before).
+ * comparisons became bit chains, 126..170 LUT4 before). With constant padding written into the
+ * ring (no read-position register): the six windows of the smallest UP5K aami5 design, in the
+ * design, 112/81/92/103/97/136 LUT4 (was 145/107/115/127/118/157) and 55..62 FF; estimate
+ * 101/85/98/117/113/144 LUT4, 63..72 FF.
  */
 export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target): { resources: Resources; wordsPerPosition: number } | null {
   const g = windowGeometry(model, shape, simd);
@@ -588,10 +591,16 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const ab = unsignedBits(slots + g.kernel + 2 * g.stride);
   const aw = unsignedBits(N - 1);
   const wb = W > 1 ? counterBits(W) : 0;
+  const gw = simd * g.bits; // a RAM word: one group of SIMD taps
+  // zero padding (the mask) keeps the read-position register `ru` (uw FFs, about 2 LUT4 per
+  // bit: its three sources and increment) and the registered padding test; constant padding
+  // is written into the ring instead (the write-data choice costs what the read gate did)
+  const layer = model.layers[shape.index]!;
+  const masked = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
   // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
-  const ff = 4 * uw + ab + 3 * aw + 2 * wb + 2 * simd + 4;
-  const luts = 6 * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, simd)) + simd + 3;
-  return { resources: res(luts, ff, { bram: bramBlocks(N, simd, target.family) }), wordsPerPosition: W };
+  const ff = (masked ? 4 * uw + 1 : 3 * uw) + ab + 3 * aw + 2 * wb + 2 * gw + 3;
+  const luts = (masked ? 6 : 4) * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, gw)) + gw + 3;
+  return { resources: res(luts, ff, { bram: bramBlocks(N, gw, target.family) }), wordsPerPosition: W };
 }
 
 /** Last input position (0-based, of the layer's input) that output position `p` reads. */

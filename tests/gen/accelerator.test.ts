@@ -38,8 +38,13 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
     await runAccelerator(model, g, up5k, windows, makeRng(8), { name: 'small_ramwin_wide' });
   });
 
+  it('small model, layer 1 (integer taps, constant padding) in a RAM line buffer under back-pressure', async () => {
+    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 2, simd: 1, window: 'ram', pipeline: 1 }, { layer: 'conv1', pe: 3, simd: 4, window: 'ram' }, { layer: 'dense', pe: 1, simd: 16 }] });
+    await runAccelerator(model, f, up5k, windows, makeRng(9), { name: 'small_ramwin_l1', pReady: 0.4 });
+  });
+
   it('a RAM line buffer the layer cannot use is refused', () => {
-    expect(() => validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 1, window: 'ram' }, { layer: 'conv1', pe: 1, simd: 1 }, { layer: 'dense', pe: 1, simd: 1 }] })).toThrow(/window 'ram' impossible: .*binary layers only/);
+    expect(() => validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 3, window: 'ram' }, { layer: 'conv1', pe: 1, simd: 1 }, { layer: 'dense', pe: 1, simd: 1 }] })).toThrow(/window 'ram' impossible: SIMD 3 does not divide the 1 input channels/);
     expect(() => validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 1 }, { layer: 'conv1', pe: 1, simd: 3, window: 'ram' }, { layer: 'dense', pe: 1, simd: 1 }] })).toThrow(/SIMD 3 does not divide the 4 input channels/);
   });
 

@@ -240,7 +240,11 @@ describe('line buffer options', () => {
       const cost = (r: { lut4: number; ff: number; bram: number }) => r.lut4 / up5k.resources.lut4 + r.ff / up5k.resources.ff + r.bram / up5k.resources.bram;
       expect(cost(e.resources)).toBeLessThanOrEqual(cost(other.resources));
     }
-    expect(() => estimateEngine(model, shapes[0]!, 1, 1, undefined, up5k, 0, 'ram')).toThrow(/cannot use a RAM window/);
+    expect(() => estimateEngine(model, conv1, 1, 3, undefined, up5k, 0, 'ram')).toThrow(/cannot use a RAM window/);
+    // layer 1 (integer taps) can: a RAM word is SIMD z values
+    const l1 = estimateEngine(model, shapes[0]!, 1, 1, undefined, up5k, 0, 'ram');
+    expect(l1.window).toBe('ram');
+    expect(l1.resources.bram).toBe(estimateEngine(model, shapes[0]!, 1, 1, undefined, up5k, 0, 'regs').resources.bram + 1);
   });
 
   it('auto folding puts RAM windows into its candidate set and records the choice', () => {

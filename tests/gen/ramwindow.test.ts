@@ -21,7 +21,7 @@ function opts(o: Omit<RamWindowOptions, 'positions' | 'bits'> & { positions?: nu
 function harness(o: RamWindowOptions, folds: number): Module {
   const m = new Module(`rw_harness_${o.name}`, { description: 'issue stage around the RAM line buffer' });
   const groups = o.kernel * (o.channels / o.simd);
-  const inp = m.streamIn('in', o.channels);
+  const inp = m.streamIn('in', o.channels * o.bits);
   const ce = m.input('ce', 1);
   const rw = m.instance('ring', ramWindow(o));
   m.connect(inp, rw.stream('in'));
@@ -41,7 +41,7 @@ function harness(o: RamWindowOptions, folds: number): Module {
   const vq = m.reg('vq', 1, { reset: 0, enable: ce });
   vq.set(issue);
   m.output('q_valid', 1).set(vq);
-  m.output('q_taps', o.simd).set(rw.out('taps'));
+  m.output('q_taps', o.simd * o.bits).set(rw.out('taps'));
   m.output('q_real', 1).set(o.pad.kind === 'zero' ? rw.out('is_real') : constant(1, 1));
   return m;
 }
@@ -57,13 +57,25 @@ const CASES: { o: RamWindowOptions; folds: number }[] = [
   { o: { length: 5, channels: 4, bits: 1, simd: 1, kernel: 5, stride: 1, padLeft: 0, padRight: 0, pad: { kind: 'const', value: 0 }, positions: 1, name: 'd' }, folds: 2 },
   // kernel larger than the input, zero padding on both sides, SIMD 1
   { o: opts({ length: 3, channels: 2, simd: 1, kernel: 6, stride: 1, padLeft: 3, padRight: 2, pad: { kind: 'zero' }, name: 'e' }), folds: 1 },
+  // constant padding is written into the ring: kernel larger than the input, pads on both
+  // sides of every window; and stride > kernel with a right pad the gaps skip
+  { o: opts({ length: 3, channels: 2, simd: 1, kernel: 6, stride: 1, padLeft: 3, padRight: 2, pad: { kind: 'const', value: 1 }, name: 'e2' }), folds: 2 },
+  { o: opts({ length: 13, channels: 4, simd: 2, kernel: 2, stride: 3, padLeft: 1, padRight: 3, pad: { kind: 'const', value: 1 }, name: 'c2' }), folds: 1 },
+  // layer 1 (aami5 conv1-like): one 8-bit channel, k7 s2, pad -3 (an integer pad value)
+  { o: { ...opts({ length: 21, channels: 1, simd: 1, kernel: 7, stride: 2, padLeft: 3, padRight: 3, pad: { kind: 'const', value: -3 }, name: 'f' }), bits: 8 }, folds: 3 },
+  // integer taps, two channels of 5 bits, SIMD 2 (one word per position), pad 6
+  { o: { ...opts({ length: 9, channels: 2, simd: 2, kernel: 3, stride: 1, padLeft: 2, padRight: 1, pad: { kind: 'const', value: 6 }, name: 'g' }), bits: 5 }, folds: 2 },
+  // integer taps, two sub-blocks per position (SIMD 2 of 4 channels), pad 0
+  { o: { ...opts({ length: 11, channels: 4, simd: 2, kernel: 3, stride: 2, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 0 }, name: 'h' }), bits: 4 }, folds: 1 },
 ];
 
 async function run(o: RamWindowOptions, folds: number, seed: number, pValid: number, pCe: number, images = 3) {
   const sim = await Simulator.build(harness(o, folds));
   const rng = makeRng(seed);
-  const imgs = Array.from({ length: images }, () => Array.from({ length: o.length }, () => Array.from({ length: o.channels }, () => rng.int(2))));
-  const words = imgs.flatMap((im) => im.map((pos) => packLanes(pos, 1)));
+  // binary taps, or signed integers over the whole B-bit range
+  const value = () => (o.bits === 1 ? rng.int(2) : rng.int(2 ** o.bits) - 2 ** (o.bits - 1));
+  const imgs = Array.from({ length: images }, () => Array.from({ length: o.length }, () => Array.from({ length: o.channels }, value)));
+  const words = imgs.flatMap((im) => im.map((pos) => packLanes(pos, o.bits)));
   const want = imgs.flatMap((im) => ramWindowModel(o, im, folds));
   const got: { taps: number[]; real: number }[] = [];
   const session = await sim.open();
@@ -81,7 +93,7 @@ async function run(o: RamWindowOptions, folds: number, seed: number, pValid: num
         inFires.push(cycle);
       }
       // the registered read is consumed when the next stage is enabled
-      if (ce && out.q_valid === 1n) got.push({ taps: unpackLanes(out.q_taps!, o.simd, 1, false), real: Number(out.q_real!) });
+      if (ce && out.q_valid === 1n) got.push({ taps: unpackLanes(out.q_taps!, o.simd, o.bits, o.bits > 1), real: Number(out.q_real!) });
       cycle++;
     }
   } finally {
@@ -113,12 +125,12 @@ describe('RAM line buffer', () => {
     expect(groups).toBeGreaterThan(1);
   });
 
-  it('refuses integer taps and a SIMD that does not divide the channels', () => {
-    expect(ramWindowUnsupported({ bits: 8, channels: 1, simd: 1, kernel: 7, stride: 2, positions: 10 })).toMatch(/binary/);
+  it('takes integer taps, refuses a SIMD that does not divide the channels', () => {
+    expect(ramWindowUnsupported({ bits: 8, channels: 1, simd: 1, kernel: 7, stride: 2, positions: 10 })).toBeNull();
     expect(ramWindowUnsupported({ bits: 1, channels: 8, simd: 3, kernel: 7, stride: 1, positions: 10 })).toMatch(/divide/);
   });
 
   it('is lint-clean and passes yosys check -assert', async () => {
-    for (const c of [CASES[0]!, CASES[2]!]) await lintAndCheck(ramWindow(c.o));
+    for (const c of [CASES[0]!, CASES[2]!, CASES[7]!]) await lintAndCheck(ramWindow(c.o));
   });
 });

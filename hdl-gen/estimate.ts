@@ -609,11 +609,14 @@ function lastInputOf(model: QModel, shape: LayerShape, convPos: number): number 
  * Latency of one window through an idle pipeline, from the cycle its last sample is accepted
  * to the cycle its class is valid (see the file comment for the schedule).
  */
+/** Cycles the register slice between the normalizer and layer 1 adds (hdl-gen/top.ts). */
+export const LAYER1_SLICE_CYCLES = 1;
+
 function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEstimate, engines: EngineEstimate[], lanes = 1): number {
   const n = model.input.length;
   // arrival[i]: cycle input position i of the current engine is available (z-score pass 2
-  // sends `lanes` samples per beat)
-  let arrival: number[] = Array.from({ length: n }, (_, i) => (norm.kind === 'zscore' ? norm.firstZ + Math.floor(i / lanes) : i - (n - 1) + norm.firstZ));
+  // sends `lanes` samples per beat), behind the register slice in front of layer 1
+  let arrival: number[] = Array.from({ length: n }, (_, i) => LAYER1_SLICE_CYCLES + (norm.kind === 'zscore' ? norm.firstZ + Math.floor(i / lanes) : i - (n - 1) + norm.firstZ));
   let done = 0;
   engines.forEach((e, li) => {
     const shape = shapes[li]!;
@@ -655,9 +658,11 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
       bottleneck = e.layer;
     }
   }
-  // top level: input skid buffer, class output register
+  // top level: input skid buffer, class output register; the register slice in front of
+  // layer 1 (hdl-gen/top.ts: a 2:1 choice per bit and its control; output and skid registers)
   const classBits = unsignedBits(model.classes.length - 1);
-  const top = res(model.input.sampleBits + classBits + 4, 2 * (model.input.sampleBits + 1) + classBits + 2);
+  const sliceW = lanes * model.normalizer.outBits;
+  const top = res(model.input.sampleBits + classBits + 4 + sliceW + 2, 2 * (model.input.sampleBits + 1) + classBits + 2 + 2 * sliceW + 2);
   const total = addResources(normalizer.resources, ...engines.map((e) => e.resources), top);
   return {
     target: target.name,

@@ -99,8 +99,9 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  * LUT4 and FF estimate of this unit (iCE40 cells; on ECP5 the adders go to CCU2C, so LUT4 is
  * about half). Structure, C channels, L lanes per word, SW sum bits, XW addend bits, LW logit
  * bits, K steps:
- * - FF: the 2C sums (2 C SW), Horner accumulator (LW), output register (LW + 1), counters of
- *   input words, channels and steps, two state bits;
+ * - FF: the 2C sums (2 C SW), Horner accumulator (LW), output register (LW + 1), the
+ *   pipeline's addend register (min(XW, LW)) and constants' bits (3), counters of input
+ *   words, channels and K + 1 states, two state bits;
  * - LUT4, parallel input (L = C): per sum bit an adder LUT and the shift/add choice
  *   (4 C SW); fold-serial (L < C): per lane an adder per sum kind, the negative one gated
  *   (3 L SW), and, unless L = 1, the choice between a ring step and a read-out step per sum
@@ -109,12 +110,13 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  *   (1.25 (SW + XW) + 1.75 LW, fitted); the case ROM of 3 C K constant bits (one LUT4 per 6
  *   bits, fitted).
  * Calibrated with yosys 0.23 synth_ice40 on the unit alone: C = 17 (rhythm17: accWidth 10,
- * 27 positions, K = 14) 1,221 LUT4 / 574 FF, estimate 1,220 / 575; C = 5 (accWidth 9,
- * 1 position, K = 4) 259 / 134, estimate 259 / 135; C = 5 (rhythm17's first five channels)
- * 413 / 210, estimate 414 / 211. Fold-serial (ring): aami5's last layer
- * (C = 5, L = 1, accWidth 10, 27 positions, K = 18) 193 / 224, estimate 193 / 225; C = 6, L = 2
- * (accWidth 9, 1 position) 239 / 156, estimate 244 / 157 (before the Horner step became one
- * adder: 1,239 / 268 / 433 / 219 / 250 LUT4).
+ * 27 positions, K = 14) 1,124 LUT4 / 591 FF, estimate 1,220 / 594; C = 5 (accWidth 9,
+ * 1 position, K = 4) 266 / 149, estimate 259 / 150; C = 5 (rhythm17's first five channels)
+ * 420 / 229, estimate 414 / 230. Fold-serial (ring): aami5's last layer
+ * (C = 5, L = 1, accWidth 10, 27 positions, K = 18) 195 / 243, estimate 193 / 244; C = 6, L = 2
+ * (accWidth 9, 1 position) 244 / 170, estimate 244 / 171. (Before the Horner loop was
+ * pipelined: 1,221 / 259 / 413 / 193 / 239 LUT4, the case ROM then merged into fewer LUTs
+ * at C = 17; before the Horner step became one adder: 1,239 / 268 / 433 / 219 / 250.)
  */
 export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number } {
   const C = o.fns.length;
@@ -123,7 +125,7 @@ export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'p
   const XW = addendWidth(o);
   const LW = logitWidth(o);
   const K = logitSteps(o.fns);
-  const ff = 2 * C * SW + LW + (LW + 1) + counterBits(o.positions * (C / L)) + counterBits(C) + counterBits(K) + 2;
+  const ff = 2 * C * SW + LW + (LW + 1) + Math.min(XW, LW) + 3 + counterBits(o.positions * (C / L)) + counterBits(C) + counterBits(K + 1) + 2;
   const sums = L === C ? 4 * C * SW : L === 1 ? 4 * SW : 3 * L * SW + 2 * C * SW;
   const lut4 = sums + Math.round(1.25 * (SW + XW) + 1.75 * LW) + Math.ceil((3 * C * K) / 6);
   return { lut4, ff };

@@ -367,9 +367,10 @@ export function buildEngine(o: EngineOptions): Engine {
     const thOpts = { fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split };
     const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
     const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
-    // a parameter ROM reads through a register: drive it with the stage-t fold counter's
-    // next value, so it holds the parameters of the fold in stage t (through stalls too)
-    if (folds > 1 && params === 'rom') th.bind('fold_next', tFoldNext!);
+    // registered parameters (a ROM, or the case statement's register): drive them with the
+    // stage-t fold counter's next value, so they hold the parameters of the fold in stage t
+    // (through stalls too)
+    if (folds > 1 && params !== 'case') th.bind('fold_next', tFoldNext!);
     else if (folds > 1) th.bind('fold', tFold());
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');

@@ -153,11 +153,14 @@ export function caseParamLuts(folds: number, varying: number): number {
  * Where a threshold unit's per-fold parameters live (blocks/threshold.ts's `params`): a
  * block-RAM ROM of `folds` words x columns.width bits when each block replaces at least
  * THRESHOLD_ROM_MIN_LUTS of the case statement's LUT4s (caseParamLuts), else the case
- * statement. On the smallest UP5K designs block RAM is left over (19 of 30 EBR), LUT4s are not.
+ * statement read through a register ('reg': its varying bits in flip-flops, so the fold
+ * counter and the case statement's LUT levels are not in the comparator's clock period);
+ * 'case' (combinational) only when nothing depends on the fold.
+ * On the smallest UP5K designs block RAM is left over (19 of 30 EBR), LUT4s are not.
  */
-export function thresholdParamStorage(folds: number, columns: { width: number; varying: number }, family: Family): 'case' | 'rom' {
+export function thresholdParamStorage(folds: number, columns: { width: number; varying: number }, family: Family): 'case' | 'reg' | 'rom' {
   if (folds <= 1 || columns.width === 0) return 'case';
-  return caseParamLuts(folds, columns.varying) >= THRESHOLD_ROM_MIN_LUTS * bramBlocks(folds, columns.width, family) ? 'rom' : 'case';
+  return caseParamLuts(folds, columns.varying) >= THRESHOLD_ROM_MIN_LUTS * bramBlocks(folds, columns.width, family) ? 'rom' : 'reg';
 }
 export const THRESHOLD_ROM_MIN_LUTS = 16;
 
@@ -420,15 +423,16 @@ export function estimateEngine(
     const monotone = layer.out.fns.every((f) => isMonotone(f.kind));
     const tables = layer.out.fns.filter((f) => f.kind === 'table');
     const tableSize = tables.length ? 2 ** unsignedBits(Math.max(...tables.map((f) => (f.kind === 'table' ? f.size : 0))) - 1) : 0;
-    // the per-fold parameters: a case statement, or a block-RAM ROM read through its register
-    // (thresholdParamStorage), read ahead from the stage-t fold counter (counted below)
+    // the per-fold parameters: a case statement or a block-RAM ROM, either read through a
+    // register (thresholdParamStorage), read ahead from the stage-t fold counter (counted below)
     const split = !monotone && !!pool && (pool.size > 1 || pool.stride > 1);
     const thFns = foldSerial && monotone ? layer.out.fns.map((f): BitFunction => (f.kind === 'le' ? { kind: 'ge', t: f.t + 1 } : f)) : layer.out.fns;
     const columns = thresholdParamColumns({ fns: thFns, pe, accWidth: accW, reachable: shape.channelPreact, split });
+    const paramStorage = thresholdParamStorage(folds, columns, target.family);
     const params =
-      thresholdParamStorage(folds, columns, target.family) === 'rom'
+      paramStorage === 'rom'
         ? res(0, 0, { bram: bramBlocks(folds, columns.width, target.family) })
-        : res(caseParamLuts(folds, columns.varying), 0);
+        : res(caseParamLuts(folds, columns.varying), paramStorage === 'reg' ? columns.varying : 0);
     const compare = addResources(res(pe * (monotone ? accW : 2 * accW) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
     if (foldSerial) {
       // fold by fold (blocks/fold-pool.ts): AND channels pool inverted, split lanes finish per fold
@@ -614,11 +618,14 @@ function lastInputOf(model: QModel, shape: LayerShape, convPos: number): number 
  * Latency of one window through an idle pipeline, from the cycle its last sample is accepted
  * to the cycle its class is valid (see the file comment for the schedule).
  */
+/** Cycles the register slice between the normalizer and layer 1 adds (hdl-gen/top.ts). */
+export const LAYER1_SLICE_CYCLES = 1;
+
 function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEstimate, engines: EngineEstimate[], lanes = 1): number {
   const n = model.input.length;
   // arrival[i]: cycle input position i of the current engine is available (z-score pass 2
-  // sends `lanes` samples per beat)
-  let arrival: number[] = Array.from({ length: n }, (_, i) => (norm.kind === 'zscore' ? norm.firstZ + Math.floor(i / lanes) : i - (n - 1) + norm.firstZ));
+  // sends `lanes` samples per beat), behind the register slice in front of layer 1
+  let arrival: number[] = Array.from({ length: n }, (_, i) => LAYER1_SLICE_CYCLES + (norm.kind === 'zscore' ? norm.firstZ + Math.floor(i / lanes) : i - (n - 1) + norm.firstZ));
   let done = 0;
   engines.forEach((e, li) => {
     const shape = shapes[li]!;
@@ -660,9 +667,11 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
       bottleneck = e.layer;
     }
   }
-  // top level: input skid buffer, class output register
+  // top level: input skid buffer, class output register; the register slice in front of
+  // layer 1 (hdl-gen/top.ts: a 2:1 choice per bit and its control; output and skid registers)
   const classBits = unsignedBits(model.classes.length - 1);
-  const top = res(model.input.sampleBits + classBits + 4, 2 * (model.input.sampleBits + 1) + classBits + 2);
+  const sliceW = lanes * model.normalizer.outBits;
+  const top = res(model.input.sampleBits + classBits + 4 + sliceW + 2, 2 * (model.input.sampleBits + 1) + classBits + 2 + 2 * sliceW + 2);
   const total = addResources(normalizer.resources, ...engines.map((e) => e.resources), top);
   return {
     target: target.name,

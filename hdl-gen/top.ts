@@ -53,6 +53,33 @@ export function classBits(model: QModel): number {
   return counterBits(model.classes.length);
 }
 
+/**
+ * A full register slice (output register plus skid register): `source` sees ready = not
+ * skid-full, the returned stream a registered valid and payload; one word per cycle at full
+ * rate, one cycle of latency. A word arriving while the output register is held goes to the
+ * skid, which refills the output register first.
+ */
+function registerSlice(m: Module, name: string, source: Stream): Stream {
+  const out = m.stream(name, source.width);
+  const valid = m.reg(`${name}_v`, 1, { reset: 0 });
+  const data = m.reg(`${name}_d`, source.width, { reset: null });
+  const skidFull = m.reg(`${name}_skid_full`, 1, { reset: 0 });
+  const skidData = m.reg(`${name}_skid_data`, source.width, { reset: null });
+  out.valid.set(valid);
+  out.payload.set(data);
+  source.ready.set(skidFull.not());
+  const take = source.valid.and(skidFull.not());
+  m.If(valid.not().or(out.ready), () => {
+    valid.set(skidFull.or(source.valid));
+    data.set(skidFull.select(skidData, source.payload.asUnsigned()));
+    skidFull.set(0);
+  }).Elif(take, () => {
+    skidFull.set(1);
+    skidData.set(source.payload.asUnsigned());
+  });
+  return out;
+}
+
 export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } {
   const { model } = o;
   const B = model.input.sampleBits;
@@ -95,7 +122,11 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
   nin.payload.set(sData);
   nin.valid.set(sValid);
   sReady.set(nin.ready);
-  let prev: Stream = norm.stream('out');
+  // A register slice with a skid between the normalizer and layer 1: both its ready and its
+  // valid come from flip-flops. Without it layer 1's line buffer's ready (its loader's counter
+  // compare) ran through the normalizer's pass-2 read issue into the buffer memory's chip
+  // select, one 37 ns path on the UP5K. One cycle of latency (estimate.ts: LAYER1_SLICE_CYCLES).
+  let prev: Stream = registerSlice(top, 'z_slice', norm.stream('out'));
   // several lanes: a beat holds `lanes` z values; traced only when they fill every beat (the
   // trace format has no partial beats)
   if (model.input.length % lanes === 0) tap(prev, 'normalizer', 'z', model.normalizer.outBits, lanes, model.input.length / lanes);

@@ -28,9 +28,11 @@
  * ring always turns) instead of skipping the add with a clock enable.
  * Intermediate Horner values may wrap;
  * arithmetic is modulo 2^logitWidth and the final logit fits, so it is exact.
- * Timing: while multiplying the unit takes no input; channel c's logit is loaded into the
- * output register at its K-th step (held there while the output register is full), so with
- * the output always ready the C logits leave K cycles apart (logitTailCycles: C * K + 1).
+ * Timing: while multiplying the unit takes no input. The Horner loop is pipelined (constants'
+ * bits and the addend x each in a register, see below), so a channel takes K + 1 states: x of
+ * the MSB is computed in the first, the K Horner steps follow, and the K-th loads the logit
+ * into the output register (held there while the output register is full); with the output
+ * always ready the C logits leave K + 1 cycles apart (logitTailCycles: C (K + 1) + 1).
  * Logits are integers in units of 2^-fracBits, exactly the reference's values.
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
@@ -78,12 +80,13 @@ function sumWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
 
 /**
  * Cycles from the last position's input handshake to the last logit's output handshake, with
- * the output always ready: C channels of K Horner steps each (the first step runs in the
- * cycle after that handshake; each channel's K-th step loads the output register, which the
- * consumer takes in the next cycle): C * K + 1. The old parallel unit took C + 1.
+ * the output always ready: C channels of K + 1 states each (the addend register's first load,
+ * then K Horner steps; the first state runs in the cycle after that handshake; each channel's
+ * K-th Horner step loads the output register, which the consumer takes in the next cycle):
+ * C (K + 1) + 1. Before the Horner loop was pipelined C K + 1; the old parallel unit took C + 1.
  */
 export function logitTailCycles(fns: LogitOutput['fns']): number {
-  return fns.length * logitSteps(fns) + 1;
+  return fns.length * (logitSteps(fns) + 1) + 1;
 }
 
 /** Width of the Horner addend x = k1 S + k2 N + kb P (before wrapping to the logit width). */
@@ -96,8 +99,9 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  * LUT4 and FF estimate of this unit (iCE40 cells; on ECP5 the adders go to CCU2C, so LUT4 is
  * about half). Structure, C channels, L lanes per word, SW sum bits, XW addend bits, LW logit
  * bits, K steps:
- * - FF: the 2C sums (2 C SW), Horner accumulator (LW), output register (LW + 1), counters of
- *   input words, channels and steps, two state bits;
+ * - FF: the 2C sums (2 C SW), Horner accumulator (LW), output register (LW + 1), the
+ *   pipeline's addend register (min(XW, LW)) and constants' bits (3), counters of input
+ *   words, channels and K + 1 states, two state bits;
  * - LUT4, parallel input (L = C): per sum bit an adder LUT and the shift/add choice
  *   (4 C SW); fold-serial (L < C): per lane an adder per sum kind, the negative one gated
  *   (3 L SW), and, unless L = 1, the choice between a ring step and a read-out step per sum
@@ -106,12 +110,13 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  *   (1.25 (SW + XW) + 1.75 LW, fitted); the case ROM of 3 C K constant bits (one LUT4 per 6
  *   bits, fitted).
  * Calibrated with yosys 0.23 synth_ice40 on the unit alone: C = 17 (rhythm17: accWidth 10,
- * 27 positions, K = 14) 1,221 LUT4 / 574 FF, estimate 1,220 / 575; C = 5 (accWidth 9,
- * 1 position, K = 4) 259 / 134, estimate 259 / 135; C = 5 (rhythm17's first five channels)
- * 413 / 210, estimate 414 / 211. Fold-serial (ring): aami5's last layer
- * (C = 5, L = 1, accWidth 10, 27 positions, K = 18) 193 / 224, estimate 193 / 225; C = 6, L = 2
- * (accWidth 9, 1 position) 239 / 156, estimate 244 / 157 (before the Horner step became one
- * adder: 1,239 / 268 / 433 / 219 / 250 LUT4).
+ * 27 positions, K = 14) 1,124 LUT4 / 591 FF, estimate 1,220 / 594; C = 5 (accWidth 9,
+ * 1 position, K = 4) 266 / 149, estimate 259 / 150; C = 5 (rhythm17's first five channels)
+ * 420 / 229, estimate 414 / 230. Fold-serial (ring): aami5's last layer
+ * (C = 5, L = 1, accWidth 10, 27 positions, K = 18) 195 / 243, estimate 193 / 244; C = 6, L = 2
+ * (accWidth 9, 1 position) 244 / 170, estimate 244 / 171. (Before the Horner loop was
+ * pipelined: 1,221 / 259 / 413 / 193 / 239 LUT4, the case ROM then merged into fewer LUTs
+ * at C = 17; before the Horner step became one adder: 1,239 / 268 / 433 / 219 / 250.)
  */
 export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number } {
   const C = o.fns.length;
@@ -120,7 +125,7 @@ export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'p
   const XW = addendWidth(o);
   const LW = logitWidth(o);
   const K = logitSteps(o.fns);
-  const ff = 2 * C * SW + LW + (LW + 1) + counterBits(o.positions * (C / L)) + counterBits(C) + counterBits(K) + 2;
+  const ff = 2 * C * SW + LW + (LW + 1) + Math.min(XW, LW) + 3 + counterBits(o.positions * (C / L)) + counterBits(C) + counterBits(K + 1) + 2;
   const sums = L === C ? 4 * C * SW : L === 1 ? 4 * SW : 3 * L * SW + 2 * C * SW;
   const lut4 = sums + Math.round(1.25 * (SW + XW) + 1.75 * LW) + Math.ceil((3 * C * K) / 6);
   return { lut4, ff };
@@ -145,7 +150,7 @@ export function logitUnit(o: LogitOptions): Module {
   const pos = m.reg('pos', counterBits(words));
   const emitting = m.reg('emitting', 1);
   const ch = m.reg('ch', counterBits(C));
-  const step = m.reg('step', counterBits(K));
+  const step = m.reg('step', counterBits(K + 1));
   const acc = m.reg('acc', LW, { reset: null });
   // No reset on the sums (a reset over a clock enable costs a LUT per bit on iCE40): after
   // reset the unit shifts zeros through them for C cycles (`clearing`), and after that the
@@ -155,7 +160,7 @@ export function logitUnit(o: LogitOptions): Module {
   inp.ready.set(busy.not());
   const fire = m.let('fire', inp.valid.and(busy.not()));
   const canLoad = out.valid.not().or(out.ready);
-  const lastStep = m.let('last_step', step.eq(K - 1));
+  const lastStep = m.let('last_step', step.eq(K));
   // the sums move down one channel: while clearing, and when a logit enters the output register
   const shift = m.let('shift', clearing.or(emitting.and(lastStep).and(canLoad)));
   const values = Array.from({ length: L }, (_, l) => inp.payload.slice(l * W + W - 1, l * W).asSigned());
@@ -203,34 +208,55 @@ export function logitUnit(o: LogitOptions): Module {
   });
 
   // ---- constants' bits for (channel, step): step 0 is the MSB ------------------------------
+  // Pipelined (the case ROM alone is ~6 LUT levels on iCE40, and ROM, the addend's two adders
+  // and the logit-wide Horner adder in one cycle were the UP5K's critical path, ~40 ns). A
+  // channel takes K + 1 states, step = 0 .. K: in state s < K the addend register `xr` loads
+  // x of bit s, in states s >= 1 the Horner step uses xr (bit s - 1), and state K loads the
+  // output. The ROM's register `kb` holds the bits of (ch, step): it loads in every emitting
+  // state the bits of the next state's step, so the ROM's table is the constants' bits shifted
+  // by one step (states K - 1 and K hold the next channel's MSB bits, the last channel's wrap to
+  // channel 0, which is also kb's reset value and stays there while idle).
   const stepBits = step.width;
+  const constBits = (c: number, s: number): number => {
+    const ks = logitConstants(o.fns[c]!);
+    const bitOf = (v: number) => Number((BigInt.asUintN(K, BigInt(v)) >> BigInt(K - 1 - s)) & 1n);
+    return bitOf(ks[0]) | (bitOf(ks[1]) << 1) | (bitOf(ks[2]) << 2);
+  };
   const bitsByValue = new Map<number, number[]>();
-  o.fns.forEach((f, c) => {
-    const ks = logitConstants(f);
-    for (let s = 0; s < K; s++) {
-      const bitOf = (v: number) => Number((BigInt.asUintN(K, BigInt(v)) >> BigInt(K - 1 - s)) & 1n);
-      const value = bitOf(ks[0]) | (bitOf(ks[1]) << 1) | (bitOf(ks[2]) << 2);
+  for (let c = 0; c < C; c++) {
+    for (let s = 0; s <= K; s++) {
+      const value = s + 1 < K ? constBits(c, s + 1) : constBits((c + 1) % C, 0);
       if (value === 0) continue;
       const list = bitsByValue.get(value) ?? [];
       list.push(c * 2 ** stepBits + s);
       bitsByValue.set(value, list);
     }
-  });
-  const kbits = m.wire('kbits', 3);
+  }
+  const kbitsNext = m.wire('kbits_next', 3);
   const romAddr = m.let('rom_addr', cat(ch, step));
   m.Switch(romAddr, (sw) => {
-    for (const [value, addrs] of [...bitsByValue.entries()].sort((a, b) => a[0] - b[0])) sw.Case(addrs, () => kbits.set(constant(value, 3)));
+    for (const [value, addrs] of [...bitsByValue.entries()].sort((a, b) => a[0] - b[0])) sw.Case(addrs, () => kbitsNext.set(constant(value, 3)));
   });
+  const kbits = m.reg('kb', 3, { reset: constBits(0, 0), enable: emitting });
+  kbits.set(kbitsNext);
 
-  // ---- Horner step: acc <- 2 acc + x (step 0: acc <- -x) -----------------------------------
+  // ---- addend x = k1 S + k2 N + kb P, registered (negated form at the MSB step) ------------
   const XW = addendWidth(o);
+  const XR = Math.min(XW, LW);
   const partial = m.let('partial', kbits.bit(0).select(sAll[0]!, zero).add(kbits.bit(1).select(sNeg[0]!, zero)));
   const x = m.let('x', partial.sext(XW).add(kbits.bit(2).select(constant(P, XW, true), constant(0, XW, true))).trunc(XW));
-  const xl = (XW >= LW ? x.trunc(LW) : x.sext(LW)).asUnsigned();
-  const msb = m.let('msb_step', step.eq(0));
-  // acc is 0 at a channel's MSB step (cleared when a logit leaves and while idle), so 2 acc
-  // needs no choice, and the step's + 1 (-x = ~x + 1) enters at 2 acc's bit 0: one adder
-  const next = m.let('horner', cat(acc.slice(LW - 2, 0), msb).add(xl.xor(msb.replicate(LW))).trunc(LW));
+  // the MSB step's -x = ~x + 1: the inversion goes into xr (it commutes with the sign
+  // extension to the logit width), the + 1 enters the Horner adder's bit 0
+  // (not in state K, whose Horner step may wait for the output register with xr as operand)
+  const xr = m.reg('xr', XR, { reset: null, enable: m.let('xr_en', lastStep.not()) });
+  xr.set(x.trunc(XR).asUnsigned().xor(step.eq(0).replicate(XR)));
+
+  // ---- Horner step: acc <- 2 acc + x (bit 0, state 1: acc <- -x) ---------------------------
+  const xl = XR < LW ? xr.asSigned().sext(LW).asUnsigned() : xr;
+  const msb = m.let('msb_step', step.eq(1));
+  // acc is 0 at a channel's MSB step (cleared when a logit leaves, in state 0 and while idle),
+  // so 2 acc needs no choice, and the step's + 1 enters at 2 acc's bit 0: one adder
+  const next = m.let('horner', cat(acc.slice(LW - 2, 0), msb).add(xl).trunc(LW));
 
   m.If(clearing, () => {
     m.If(ch.eq(C - 1), () => {
@@ -256,7 +282,7 @@ export function logitUnit(o: LogitOptions): Module {
     });
   });
   // one clear condition, assigned last, so Yosys uses the flip-flops' synchronous reset
-  m.If(emitting.not().or(lastStep.and(canLoad)), () => acc.set(constant(0, LW)));
+  m.If(emitting.not().or(step.eq(0)).or(lastStep.and(canLoad)), () => acc.set(constant(0, LW)));
   return m;
 }
 

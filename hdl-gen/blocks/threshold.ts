@@ -13,10 +13,12 @@
  * accumulator's range; a comparison whose bound is the range end in every fold is omitted.
  *
  * Where the per-fold parameters live (`params`): 'case' is a case statement over `fold`
- * (LUTs, read combinationally); 'rom' is one ROM word per fold holding every lane's
- * fold-dependent parameters, in block RAM, which reads through a register: the unit then
- * takes `fold_next` instead of `fold`, the fold whose parameters it must apply in the NEXT
- * cycle (it reads every cycle). The engine drives it from a fold counter that advances when a
+ * (LUTs, read combinationally); 'reg' is the same case statement read through a register
+ * (the parameters' varying bits in flip-flops: the fold counter, the case statement's LUT
+ * levels and the comparator's carry chain were one path of ~37 ns on the UP5K); 'rom' is one
+ * ROM word per fold holding every lane's fold-dependent parameters, in block RAM, which reads
+ * through a register. Both registered forms take `fold_next` instead of `fold`, the fold
+ * whose parameters the unit must apply in the NEXT cycle (they read every cycle). The engine drives it from a fold counter that advances when a
  * fold's result is accepted, with the counter's next value, so the read register always holds
  * the parameters of the fold in flight, through stalls too (the pre-read of blocks/fold-pool.ts).
  */
@@ -79,8 +81,11 @@ export interface ThresholdOptions {
    * the L bits, and splitCombine finishes: bit = (OR_k G_k & L_k) XOR inv.
    */
   split?: boolean;
-  /** per-fold parameters from a case statement (default) or a block-RAM ROM (see the file comment) */
-  params?: 'case' | 'rom';
+  /**
+   * per-fold parameters from a case statement (default), the case statement through a
+   * register, or a block-RAM ROM (see the file comment)
+   */
+  params?: 'case' | 'reg' | 'rom';
   name?: string;
 }
 
@@ -150,10 +155,11 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const folds = fns.length / pe;
   const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}${opts.split ? '_split' : ''}`, {
     description: 'threshold unit: per-channel bit functions as intervals with inversion',
-    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: opts.params === 'rom' && folds > 1 ? 'rom' : 'case' },
+    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: folds > 1 ? (opts.params ?? 'case') : 'case' },
   });
   const useRom = opts.params === 'rom' && folds > 1;
-  const foldIn = folds > 1 ? m.input(useRom ? 'fold_next' : 'fold', counterBits(folds)) : null;
+  const useReg = opts.params === 'reg' && folds > 1;
+  const foldIn = folds > 1 ? m.input(useRom || useReg ? 'fold_next' : 'fold', counterBits(folds)) : null;
   // rom: the fold-dependent parameters, in creation order, become fields of one ROM word
   const romFields: { wire: Signal; values: number[]; width: number }[] = [];
   const lanesIn = Array.from({ length: pe }, (_, l) => m.input(`a${l}`, W, { signed: true }));
@@ -181,10 +187,19 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
         romFields.push({ wire: w, values, width });
         return w;
       }
+      const c = useReg ? m.wire(`${name}_next`, width, { signed }) : w;
       m.Switch(foldIn!, (sw) => {
-        values.forEach((v, f) => sw.Case(f, () => w.set(constant(v, width, signed))));
-        sw.Default(() => w.set(constant(values[0]!, width, signed)));
+        values.forEach((v, f) => sw.Case(f, () => c.set(constant(v, width, signed))));
+        sw.Default(() => c.set(constant(values[0]!, width, signed)));
       });
+      if (!useReg) return w;
+      // the register holds the complement: the comparators' carry chains take their bound
+      // inverted (a - b = a + ~b + 1), so the read's inversion cancels that one and the case
+      // statement's LUTs absorb the write's (yosys 0.23 synth_ice40 on aami5's conv5 unit at
+      // PE 2, split: 89 LUT4 against 110 holding the bounds as they are, 93 unregistered)
+      const r = m.reg(`${name}_q`, width, { signed, reset: null });
+      r.set(c.not());
+      w.set(r.not());
       return w;
     };
     let any: Expr | null = null;

@@ -91,8 +91,11 @@ describe('estimateDesign on a small model', () => {
     // dense: one position, but it cannot start before its 8 input positions arrived
     const fns = model.layers[2]!.out.kind === 'logits' ? model.layers[2]!.out.fns : [];
     expect(e.engines[2]!.cycles).toBe(8 + 1 + logitTailCycles(fns) + 1);
-    // 20: the interval measured in Verilator with input and output always ready
-    expect(e.cyclesPerWindow).toBe(20);
+    // the dense engine with the logit unit's whole tail (K + 1 states per channel): 23. The
+    // interval measured in Verilator with input and output always ready is 20 (it was 20 when
+    // this estimate was too, with K states per channel): the tail overlaps the next window's
+    // accumulation, so the estimate is 3 cycles pessimistic on this tiny model
+    expect(e.cyclesPerWindow).toBe(23);
     expect(e.bottleneck).toBe('dense');
   });
 

@@ -86,14 +86,17 @@ describe('threshold unit', () => {
     }
   });
 
-  for (const [pe, split] of [
-    [1, false],
-    [3, false],
-    [2, true],
+  for (const [pe, split, params] of [
+    [1, false, 'rom'],
+    [3, false, 'rom'],
+    [2, true, 'rom'],
+    [1, false, 'reg'],
+    [3, false, 'reg'],
+    [2, true, 'reg'],
   ] as const) {
-    it(`parameters from a block-RAM ROM, PE ${pe}${split ? ' split' : ''}: fold_next of one cycle selects the next cycle's parameters, random fold order`, async () => {
+    it(`parameters from a ${params === 'rom' ? 'block-RAM ROM' : 'registered case statement'}, PE ${pe}${split ? ' split' : ''}: fold_next of one cycle selects the next cycle's parameters, random fold order`, async () => {
       const caseSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split }));
-      const romSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params: 'rom' }));
+      const romSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params }));
       const folds = FNS.length / pe;
       const rng = makeRng(300 + pe);
       // fold_next at cycle t chooses the parameters applied at cycle t + 1 (held: repeats)
@@ -113,6 +116,7 @@ describe('threshold unit', () => {
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, split: true }));
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 6 }));
     await lintAndCheck(thresholdUnit({ fns: FNS.slice(0, 1), pe: 1, accWidth: 9 }));
+    await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, split: true, params: 'reg' }));
     const rom = await lintAndCheck(thresholdUnit({ fns: FNS.slice(0, 4), pe: 1, accWidth: 6, params: 'rom' }));
     expect(rom).toMatch(/SB_RAM40_4K\s+1\n/);
   });

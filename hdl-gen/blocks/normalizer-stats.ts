@@ -13,6 +13,10 @@
  *   PREP  (1 cycle): registers U2 + ~U1 (= U2 - U1 - 1), so that each Horner step below adds
  *         one of 0, U2, ~U1, U2 + ~U1 and U1_i (a 4:1 mux and one adder instead of two adders
  *         in series; ~U1 + 1 = -U1, the + 1 entering at 2*acc's always-zero bit 0).
+ *   LOAD  (1 cycle): registers the first Horner step's addend. Every MUL step registers the
+ *         next step's addend (the 4:1 mux of N's and U1's next bits), so the adder's operand
+ *         comes straight from flip-flops: mux + 44-bit adder in one cycle was the UP5K's
+ *         critical path (31-32.5 ns) once the logit unit and line buffers were pipelined.
  *   MUL   (L = max(bits(N), bits(U1)) cycles): Horner over bit i from the top,
  *         acc = 2*acc + N_i*U2 - U1_i*U1 (after the last step acc = N*U2 - U1^2); in the same
  *         cycles a restoring division of U1 by the constant N shifts U1's bits through `dv`
@@ -33,7 +37,7 @@
  *   DONE  results held until `take`; then IDLE.
  * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
  */
-import { cat, constant, Module } from '../../src/hdl/index.ts';
+import { cat, constant, Module, type Expr } from '../../src/hdl/index.ts';
 import type { ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
 import { carryAdd, ltConst } from './const-compare.ts';
@@ -61,7 +65,7 @@ export interface StatsWidths {
   /** T = floor(num / 2^recipWidth): the saturation threshold on max(sdN, 1) */
   satT: bigint;
   recip: number;
-  /** PREP + MUL + SQRT + RECIP steps */
+  /** PREP + LOAD + MUL + SQRT + RECIP steps */
   steps: number;
 }
 
@@ -87,10 +91,10 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number,
   const sd = Math.ceil(d / 2);
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
-  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 1 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 2 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
 }
 
-const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5 } as const;
+const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5, LOAD: 6 } as const;
 
 export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string, sqrtMove: StatsSqrtMove = 'shift'): Module {
   const w = statsWidths(nz, n, sampleBits, sqrtMove);
@@ -134,10 +138,15 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   // goes into bit 0 of 2*acc, which is always 0 (no negation register, no carry-in)
   const u2PlusNotU1 = m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
   const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
-  const addend = m.let(
-    'horner_addend',
-    nBit.select(u1Bit.select(u2PlusNotU1.extend(w.acc), u2.zext(w.acc).asSigned()), u1Bit.select(notU1.extend(w.acc), constant(0, w.acc, true))),
-  );
+  const addendOf = (nb: Expr, ub: Expr) =>
+    nb.select(ub.select(u2PlusNotU1.extend(w.acc), u2.zext(w.acc).asSigned()), ub.select(notU1.extend(w.acc), constant(0, w.acc, true)));
+  // the addend of the step being taken, registered a step ahead (LOAD above); 0 in SQRT
+  const addend = m.reg('horner_addend', w.acc, { signed: true, reset: null });
+  // after this MUL step, dv's top bit is the bit now below it
+  const u1BitNext = w.mulSteps > 1 ? dv.bit(w.mulSteps - 2) : constant(0, 1);
+  // one 4:1 choice per bit, its two selects chosen per phase (two choices cost ~100 LUT4 more)
+  const inLoad = phase.eq(PHASE.LOAD);
+  const addendNext = addendOf(inLoad.select(nBit, nBitNext), inLoad.select(u1Bit, u1BitNext));
   const accDouble = cat(acc.slice(w.acc - 2, 0), u1Bit).asSigned(); // 2*acc + U1_i, modular (the next value fits)
   const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc));
 
@@ -203,6 +212,10 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     });
     sw.Case(PHASE.PREP, () => {
       u2PlusNotU1.set(u2.zext(w.u2 + 1).asSigned().add(notU1.extend(w.u2 + 1)).trunc(w.u2 + 1));
+      phase.set(constant(PHASE.LOAD, 3));
+    });
+    sw.Case(PHASE.LOAD, () => {
+      addend.set(addendNext);
       phase.set(constant(PHASE.MUL, 3));
     });
     sw.Case(PHASE.MUL, () => {
@@ -211,8 +224,10 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       dvRem.set(dvRemNext);
       dv.set(dvNext);
       nBit.set(nBitNext);
+      addend.set(addendNext);
       cnt.set(cntNext);
       m.If(cntLast, () => {
+        addend.set(constant(0, w.acc, true)); // SQRT's 2 acc + 0
         cnt.set(constant(sdW - 1, cnt.width));
         phase.set(constant(PHASE.SQRT, 3));
       });
@@ -280,7 +295,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
 
 /**
  * LUT4 and FF of the unit on iCE40 (Yosys 0.23 synth_ice40). FFs register by register; LUT4s
- * fitted on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
+ * fitted, before the registered addend, on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
  * this formula within 2 %): 'shift' 194, 314, 314, 351, 404 LUT4; 'adder' 180, 282, 282,
  * 313, 358. The Horner adder and its 4:1 addend choice, PREP's U2 + ~U1, the two restoring
  * steps (additions with the inverted root) and the mean divider all grow with acc and sd.
@@ -290,9 +305,12 @@ export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: 
   const s = statsWidths(nz, n, sampleBits, sqrtMove);
   const cnt = counterBits(Math.max(s.mulSteps, s.sd, s.recip));
   const half = sqrtMove === 'adder' ? 1 : 0;
-  // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, dv_rem, dv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
-  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + s.nBits + s.mulSteps + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
-  const lut4 = sqrtMove === 'adder' ? 2.78 * (s.acc + 2 * s.sd) + 49 : 3.28 * (s.acc + 2 * s.sd) + 40;
+  // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, addend, dv_rem, dv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
+  // the addend's bits above U2 + ~U1's sign are copies of it, which Yosys merges
+  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + Math.min(s.acc, s.u2 + 2) + s.nBits + s.mulSteps + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
+  // + 1.27 per acc bit: the registered addend (LOAD) keeps its 4:1 choice out of the adder's
+  // LUTs (Yosys 0.23, N = 3600, B = 12, the whole normalizer: 558 -> 614 LUT4)
+  const lut4 = (sqrtMove === 'adder' ? 2.78 * (s.acc + 2 * s.sd) + 49 : 3.28 * (s.acc + 2 * s.sd) + 40) + 1.27 * s.acc;
   return { lut4: Math.round(lut4), ff };
 }
 

@@ -114,7 +114,7 @@ export function generateDesign(model: QModel, folding: ResolvedFolding, target: 
     generator: `bitbeat ${BITBEAT_VERSION} hdl-gen`,
     model: { name: model.name, hash: modelHash(model), ...(opts.modelPath ? { path: opts.modelPath } : {}), classes: model.classes },
     target: target.name,
-    folding: folding.layers.map((f, i) => ({ layer: f.layer, pe: f.pe, simd: f.simd, window: est.engines[i]!.window })),
+    folding: folding.layers.map((f, i) => ({ layer: f.layer, pe: f.pe, simd: f.simd, window: est.engines[i]!.window, weights: est.engines[i]!.weightStorage })),
     ...(model.normalizer.kind === 'zscore' ? { normalizer: { buffers: plan.normalizerBuffers, inputLanes: folding.inputLanes ?? 1 } } : {}),
     files: { verilog, memories },
     io: { sampleBits: model.input.sampleBits, classBits: classBits(model) },

@@ -27,6 +27,8 @@ export const LayerFoldingSchema = z.object({
   simd: z.number().int().positive(),
   /** line buffer kind the engine was built with (hdl-gen/folding.ts `window`) */
   window: z.enum(['regs', 'ram']).optional(),
+  /** where the weight ROM lives (hdl-gen/folding.ts `weights`; auto chooses block RAM when the device has it spare) */
+  weights: z.enum(['lut', 'bram']).optional(),
 });
 
 export const LayerEstimateSchema = z.object({

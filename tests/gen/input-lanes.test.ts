@@ -69,6 +69,8 @@ describe('inputLanes in the folding file', () => {
     try {
       const two = generateDesign(model, validateFolding(model, { layers, inputLanes: 2, normalizerBuffers: 1 }), up5k, join(dir, 'two'), { allowOverBudget: true });
       expect(two.normalizer).toEqual({ buffers: 1, inputLanes: 2 });
+      // and where each weight ROM went, which auto decides by the device's spare block RAM
+      expect(two.folding.map((l) => l.weights)).toEqual(two.estimate.layers.map((l) => l.weightStorage));
       const one = generateDesign(model, validateFolding(model, { layers }), up5k, join(dir, 'one'), { allowOverBudget: true });
       expect(one.normalizer!.inputLanes).toBe(1);
       expect(foldingLabel(validateFolding(model, { layers, inputLanes: 2 }))).toBe('1x7 1x8 1x8 1x8 1x8 1x8 (2 input lanes)');

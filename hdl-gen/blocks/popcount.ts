@@ -59,7 +59,11 @@ export function xnorPopcount(opts: XnorPopcountOptions): Module {
   const w: Expr = opts.weights !== undefined ? constant(opts.weights, simd) : m.input('w', simd);
   const mask = opts.mask ? m.input('mask', simd) : null;
   const ce = stages > 0 ? m.input('ce', 1) : null;
-  let agree: Expr = x.xnor(w);
+  // ECP5 with constant weights: x ^ ~w rather than x ~^ w. Verilator 5.006 at -O3 (cosim's
+  // build) computes `x ~^ <constant>` wrong when its bits feed the full adders' XORs (popcount
+  // of 3 bits, w = 5: every x off; right at -O0 and with x ^ ~w); the iCE40 tree keeps ~^.
+  const ones = (1n << BigInt(simd)) - 1n;
+  let agree: Expr = opts.family === 'ecp5' && opts.weights !== undefined ? x.xor(constant(~opts.weights & ones, simd)) : x.xnor(w);
   if (mask) agree = agree.and(mask);
   const agreeW = m.let('agree', agree);
 

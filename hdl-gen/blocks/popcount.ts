@@ -59,11 +59,7 @@ export function xnorPopcount(opts: XnorPopcountOptions): Module {
   const w: Expr = opts.weights !== undefined ? constant(opts.weights, simd) : m.input('w', simd);
   const mask = opts.mask ? m.input('mask', simd) : null;
   const ce = stages > 0 ? m.input('ce', 1) : null;
-  // ECP5 with constant weights: x ^ ~w rather than x ~^ w. Verilator 5.006 at -O3 (cosim's
-  // build) computes `x ~^ <constant>` wrong when its bits feed the full adders' XORs (popcount
-  // of 3 bits, w = 5: every x off; right at -O0 and with x ^ ~w); the iCE40 tree keeps ~^.
-  const ones = (1n << BigInt(simd)) - 1n;
-  let agree: Expr = opts.family === 'ecp5' && opts.weights !== undefined ? x.xor(constant(~opts.weights & ones, simd)) : x.xnor(w);
+  let agree: Expr = x.xnor(w);
   if (mask) agree = agree.and(mask);
   const agreeW = m.let('agree', agree);
 
@@ -80,7 +76,10 @@ function fullAdder(name: string): Module {
   const a = m.input('a', 1);
   const b = m.input('b', 1);
   const c = m.input('c', 1);
-  m.output('s', 1).set(a.xor(b).xor(c));
+  // the sum as a sum of products, not a ^ b ^ c: Verilator 5.006 at -O3 (cosim's build)
+  // simulated XOR trees of inlined full adders wrong (a 7-bit tree: every input off; right at
+  // -O0 and in this form). Yosys maps either to one LUT4.
+  m.output('s', 1).set(a.and(b.not()).and(c.not()).or(a.not().and(b).and(c.not())).or(a.not().and(b.not()).and(c)).or(a.and(b).and(c)));
   m.output('co', 1).set(a.and(b).or(a.and(c)).or(b.and(c)));
   return m;
 }

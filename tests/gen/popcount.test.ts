@@ -97,8 +97,8 @@ describe('XNOR + popcount block', () => {
     });
 
     it(`constant weights without a mask: exhaustive over x for simd 3 and 5${tag}`, async () => {
-      // (ECP5: Verilator 5.006 -O3 got every x of these wrong when the XNOR with the constant
-      // was written x ~^ w)
+      // (ECP5: Verilator 5.006 -O3 got every x of these wrong while the full adder's sum was
+      // written a ^ b ^ c)
       for (const [simd, weights] of [[3, 5n], [5, 25n]] as const) {
         const sim = await Simulator.build(xnorPopcount({ simd, weights, family, name: `pc_const_${simd}${family ?? ''}` }));
         const cycles = Array.from({ length: 2 ** simd }, (_, x) => ({ x }));

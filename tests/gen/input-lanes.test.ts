@@ -118,7 +118,7 @@ describe('analytical model and auto with input lanes (ecgbnn-s-aami5 on ecp5-25f
     expect(r.estimate.total.lut4 * ECP5_WIDE_LUT_FACTOR).toBeLessThanOrEqual(DEFAULT_FIT_MARGIN * ecp5.resources.lut4);
     expect(() => validateFolding(btpn, r.folding)).not.toThrow();
     // ecgbnn-s-aami5: with the ECP5 popcount a full-adder tree its two-lane design fits the
-    // scaled budget (Yosys: 14,560 LUT4 + 1,413 CCU2C, 72 % of the 25F's logic cells; with the
+    // scaled budget (placed: 14,531 LUT4 + 1,413 CCU2C, 18,827 TRELLIS_COMB, 77 % of the 25F; with the
     // pairing tree a 15,856-LUT4 estimate needed 108 %) and cuts the latency from 4,324 cycles
     const ecg = autoFolding(model, ecp5, { kind: 'fit', device: ecp5 });
     expect(ecg.folding.inputLanes).toBe(2);

@@ -297,7 +297,7 @@ export function buildEngine(o: EngineOptions): Engine {
   const groupReal: Expr | null = useRam && masked ? delay('c_real', lb.out('is_real'), null) : null;
   let maskCount: Expr | null = null;
   if (shape.inputKind === 'binary' && maskF) {
-    const mc = m.instance('mask_count', xnorPopcount({ simd, weights: (1n << BigInt(simd)) - 1n, stages, name: `${tag}_maskcount` }));
+    const mc = m.instance('mask_count', xnorPopcount({ simd, weights: (1n << BigInt(simd)) - 1n, stages, name: `${tag}_maskcount`, family: o.family }));
     mc.bind('x', maskF);
     if (stages > 0) mc.bind('ce', ce);
     maskCount = mc.out('count');
@@ -305,7 +305,7 @@ export function buildEngine(o: EngineOptions): Engine {
   for (let l = 0; l < pe; l++) {
     const laneWeights = constWord !== null ? (constWord >> BigInt(l * simd)) & ((1n << BigInt(simd)) - 1n) : undefined;
     if (shape.inputKind === 'binary') {
-      const pc = m.instance(`lane${l}`, xnorPopcount({ simd, mask: !!maskF, weights: laneWeights, stages, name: `${tag}_pc${l}` }));
+      const pc = m.instance(`lane${l}`, xnorPopcount({ simd, mask: !!maskF, weights: laneWeights, stages, name: `${tag}_pc${l}`, family: o.family }));
       pc.bind('x', tapsF);
       if (stages > 0) pc.bind('ce', ce);
       if (laneWeights === undefined) pc.bind('w', sliceOf(weightWord!, l, simd));

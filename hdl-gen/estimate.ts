@@ -26,10 +26,11 @@
  * results can calibrate them (docs/ARCHITECTURE.md, "Accelerator generator"):
  * - adder of two w-bit operands: w + 1 LUTs (carry-chain LUT per bit plus the carry out);
  *   a balanced adder tree sums that over its adders (adderTreeLuts);
- * - XNOR + popcount of n bits: adder tree of n 1-bit leaves, the XNORs absorbed into its
- *   first-level LUTs (yosys 0.23 synth_ice40, ecgbnn-s-aami5 lanes with ROM weights at SIMD
- *   4/8/14/16/28: 7/16/27/35/65 LUT4 against trees of 7/18/36/41/77); optional pipeline
- *   registers add FFs;
+ * - XNOR + popcount of n bits (popcountLuts): iCE40, adder tree of n 1-bit leaves, the XNORs
+ *   absorbed into its first-level LUTs (yosys 0.23 synth_ice40, ecgbnn-s-aami5 lanes with ROM
+ *   weights at SIMD 4/8/14/16/28: 7/16/27/35/65 LUT4 against trees of 7/18/36/41/77); ECP5,
+ *   the full-adder compressor tree: n XNOR LUTs, two per full adder, the final carry chain;
+ *   optional pipeline registers add FFs;
  * - layer 1 (integer inputs): conditional negation, 3 (zBits+1) LUTs per tap unless constant
  *   weights (negate, select, sign-extend; the aami5 SIMD 7 lane with 8-bit z is 240 LUT4, the
  *   formula 253; SIMD 1: 23, formula 27) + adder tree of n (zBits+1)-bit leaves;
@@ -77,6 +78,7 @@ import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/thresho
 import { logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 import { poolSlots, poolTrackerBits } from './blocks/pool.ts';
+import { compressorPlan } from './blocks/adder-tree.ts';
 
 export interface Resources {
   lut4: number;
@@ -223,6 +225,25 @@ export function adderTreeLuts(n: number, leafWidth: number): number {
     widths = next;
   }
   return luts;
+}
+
+/**
+ * LUT4s of the XNOR + popcount of n bits (blocks/popcount.ts). iCE40: the pairing adder tree
+ * (adderTreeLuts of 1-bit leaves, the XNORs absorbed into its first-level LUTs). ECP5: the
+ * full-adder compressor tree (adder-tree.ts's compressorPlan): one LUT4 per XNOR (`xnor`; the
+ * mask count has none), two per full adder, and the final adder of the two rows, whose CCU2C
+ * cells (floor(rowWidth/2) + 1) count as the two LUT4 slots each takes (rows of three bits
+ * stay in LUT4s, about two per bit). Yosys 0.23 synth_ecp5 -noflatten on the XNOR popcount
+ * with a w input, LUT4 + CCU2C against the model's LUT4 + carry LUT4s: 8 bits 21 (16 + 6),
+ * 16: 38 + 3 (38 + 6), 32: 84 + 3 (84 + 6), 56: 152 + 3 (152 + 6), 64: 178 + 4 (178 + 8),
+ * 112: 318 + 4 (318 + 8), 224: 652 + 4 (652 + 8). The pairing tree it replaces took
+ * 41 / 52 / 147 / 328 / 350 / 615 / 1,348 LUT4 there (Yosys's wide-LUT mapping of its $macc).
+ */
+export function popcountLuts(n: number, family: Family, xnor = true): number {
+  if (family === 'ice40') return adderTreeLuts(n, 1);
+  const plan = compressorPlan(n);
+  const finalAdder = plan.rowWidth <= 3 ? 2 * plan.rowWidth : 2 * (Math.floor(plan.rowWidth / 2) + 1);
+  return (xnor ? n : 0) + 2 * plan.fullAdders + (n > 1 ? finalAdder : 0);
 }
 
 /** Multiplier a x b bits: DSP blocks when the device has them, else an array of a*b LUTs. */
@@ -406,13 +427,13 @@ export function estimateEngine(
   let lane: Resources;
   if (shape.inputKind === 'binary') {
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
-    lane = res(adderTreeLuts(simd, 1) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
+    lane = res(popcountLuts(simd, target.family) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
   } else {
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide
     lane = res((constWeights ? 0 : 3 * simd * (zb + 1)) + adderTreeLuts(simd, zb + 1) + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
-  const maskPop = padZero && window === 'regs' ? res(adderTreeLuts(simd, 1), 0) : ZERO;
+  const maskPop = padZero && window === 'regs' ? res(popcountLuts(simd, target.family, false), 0) : ZERO;
 
   // output function + pool
   let out: Resources;

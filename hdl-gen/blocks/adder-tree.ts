@@ -43,3 +43,36 @@ export function pipelinedAdderTree(m: Module, leaves: Expr[], stages: number, ce
   while (regIndex < regAfter.length) registerLevel();
   return level[0]!;
 }
+
+/**
+ * The full-adder (3:2 compressor) reduction of `n` 1-bit leaves that blocks/popcount.ts builds
+ * on ECP5: per round, every column of equal-weight bits is cut into groups of three, each
+ * group a full adder (sum stays in the column, carry goes one column up), leftovers pass
+ * through; rounds repeat until no column holds more than two bits, and one carry-chain adder
+ * adds the two rows. Returns the rounds, the full adders and the width of the two rows: what
+ * estimate.ts's popcountLuts counts, from the same schedule the generator follows.
+ */
+export interface CompressorPlan {
+  rounds: number;
+  fullAdders: number;
+  rowWidth: number;
+}
+
+export function compressorPlan(n: number): CompressorPlan {
+  let cols = n > 0 ? [n] : [];
+  let rounds = 0;
+  let fullAdders = 0;
+  while (cols.some((c) => c > 2)) {
+    const next = new Array<number>(cols.length + 1).fill(0);
+    cols.forEach((c, k) => {
+      const fa = Math.floor(c / 3);
+      fullAdders += fa;
+      next[k]! += fa + (c - 3 * fa);
+      next[k + 1]! += fa;
+    });
+    while (next.length && next[next.length - 1] === 0) next.pop();
+    cols = next;
+    rounds++;
+  }
+  return { rounds, fullAdders, rowWidth: cols.length };
+}

@@ -125,47 +125,39 @@ function spendSpareBram(options: SpareOption[][], target: Target, spare: number,
     const o = options[i]!.find((x) => x.fold.pe === f.pe && x.fold.simd === f.simd && x.fold.window === (f.window ?? 'regs') && (f.weights === undefined ? x.defaultWeights : x.fold.weights === f.weights));
     return o!.resources;
   };
+  // the one-layer change with the best ratio of logic cells saved to blocks added among those
+  // `admits` lets through; `beats(a, b)`: a's ratio is better than b's
+  type Change = { i: number; fold: LayerFold; blocks: number; saved: number };
+  const bestChange = (admits: (blocks: number, saved: number) => boolean, beats: (a: Change, b: Change) => boolean): Change | null => {
+    let best: Change | null = null;
+    for (let i = 0; i < out.length; i++) {
+      const f = out[i]!;
+      const cur = current(i, f);
+      const cells = logicCells(cur, target);
+      for (const o of options[i]!) {
+        if (o.cycles > bound || same(f, o)) continue;
+        const c: Change = { i, fold: o.fold, blocks: o.resources.bram - cur.bram, saved: cells - logicCells(o.resources, target) };
+        if (admits(c.blocks, c.saved) && (!best || beats(c, best))) best = c;
+      }
+    }
+    return best;
+  };
+  const apply = ({ i, fold, blocks }: Change) => {
+    out = out.map((f, k) => (k === i ? { ...fold } : f));
+    left -= blocks;
+  };
   // the per-layer choices may together need more blocks than the device has (each layer's
   // RAM line buffer is cheap alone): first give blocks back, each time by the change that
-  // costs the fewest logic cells per block freed
+  // costs the fewest logic cells per block freed (blocks < 0: saved / blocks is cells added per block freed)
   while (left < 0) {
-    let best: { i: number; fold: LayerFold; blocks: number; saved: number } | null = null;
-    for (let i = 0; i < out.length; i++) {
-      const f = out[i]!;
-      const cur = current(i, f);
-      const cells = logicCells(cur, target);
-      for (const o of options[i]!) {
-        if (o.cycles > bound || same(f, o)) continue;
-        const blocks = o.resources.bram - cur.bram;
-        const saved = cells - logicCells(o.resources, target);
-        if (blocks >= 0) continue;
-        // saved / blocks: logic cells added per block freed (blocks < 0)
-        if (!best || saved * best.blocks < best.saved * blocks) best = { i, fold: o.fold, blocks, saved };
-      }
-    }
-    if (!best) return out;
-    const { i, fold, blocks } = best;
-    out = out.map((f, k) => (k === i ? { ...fold } : f));
-    left -= blocks;
+    const c = bestChange((blocks) => blocks < 0, (a, b) => a.saved * b.blocks < b.saved * a.blocks);
+    if (!c) return out;
+    apply(c);
   }
   for (;;) {
-    let best: { i: number; fold: LayerFold; blocks: number; saved: number } | null = null;
-    for (let i = 0; i < out.length; i++) {
-      const f = out[i]!;
-      const cur = current(i, f);
-      const cells = logicCells(cur, target);
-      for (const o of options[i]!) {
-        if (o.cycles > bound || same(f, o)) continue;
-        const blocks = o.resources.bram - cur.bram;
-        const saved = cells - logicCells(o.resources, target);
-        if (blocks <= 0 || blocks > left || saved < SPARE_BRAM_MIN_CELLS * blocks) continue;
-        if (!best || saved * best.blocks > best.saved * blocks) best = { i, fold: o.fold, blocks, saved };
-      }
-    }
-    if (!best) return out;
-    const { i, fold, blocks } = best;
-    out = out.map((f, k) => (k === i ? { ...fold } : f));
-    left -= blocks;
+    const c = bestChange((blocks, saved) => blocks > 0 && blocks <= left && saved >= SPARE_BRAM_MIN_CELLS * blocks, (a, b) => a.saved * b.blocks > b.saved * a.blocks);
+    if (!c) return out;
+    apply(c);
   }
 }
 

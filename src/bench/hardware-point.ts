@@ -196,9 +196,11 @@ function baseOf(spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'meas
 }
 
 /**
- * Whether an earlier result still describes what the point would be today: the same design
- * (its cache key, so also the same options), or for a point that stopped before a design, the
- * same estimate and message. Designs are generated into `scratchDir`, never over the bench's.
+ * Whether an earlier result still describes what the point would be today: the same design,
+ * or for a point that stopped before a design, the same estimate and message. The key is
+ * rebuilt with the seeds the result was measured with, not this run's: a run limited to some
+ * points with other options (e.g. `--seeds 1` for slow ECP5 places) must not hide the rest.
+ * Designs are generated into `scratchDir`, never over the bench's.
  */
 export function isCurrent(previous: HardwareResult, spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'target' | 'measuredAccuracy'>, opts: HardwareOptions, scratchDir: string): boolean {
   const plan = planPoint(spec, ctx, opts, baseOf(spec, ctx, {}));
@@ -207,7 +209,7 @@ export function isCurrent(previous: HardwareResult, spec: HardwarePointSpec, ctx
   }
   const dir = join(scratchDir, `${spec.model}-${spec.target}-${spec.folding}`);
   generateDesign(ctx.model, plan.folding, ctx.target, dir, { modelPath: spec.modelPath, allowOverBudget: true });
-  return previous.key === pointKey(readDesignDir(dir).designHash, spec.target, plan.seeds, opts);
+  return previous.key === pointKey(readDesignDir(dir).designHash, spec.target, previous.seeds, opts);
 }
 
 export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContext, opts: HardwareOptions): Promise<HardwareResult & { reused: boolean }> {

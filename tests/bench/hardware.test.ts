@@ -12,7 +12,7 @@ import { evaluateGoals, SEED000_MODEL } from '../../src/bench/hardware-goals.ts'
 import { resolveFoldingSpec } from '../../src/flow/folding-spec.ts';
 import { foldingLabel } from '../../sim/cosim/foldings.ts';
 import { hardwareMarkdown } from '../../src/bench/hardware-md.ts';
-import { runHardwarePoint, stepOf, type HardwareOptions, type HardwareResult, type PointContext } from '../../src/bench/hardware-point.ts';
+import { isCurrent, runHardwarePoint, stepOf, type HardwareOptions, type HardwareResult, type PointContext } from '../../src/bench/hardware-point.ts';
 import { getTarget } from '../../src/design/targets.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { btpnShapedModel } from '../gen/fixtures.ts';
@@ -107,6 +107,10 @@ describe.skipIf(missing.length > 0)('bench:hardware point on a tiny model', () =
     // other options are another point
     const other = await runHardwarePoint({ ...spec, folding: 'cycles=1' }, ctx, opts);
     expect(other.reused).toBe(false);
+    // a later run with other options keeps it (judged by its own seeds); another design does not
+    const scratch = mkdtempSync(join(tmpdir(), 'bb-hw-current-'));
+    expect(isCurrent(r, spec, ctx, { ...opts, seeds: 1 }, scratch)).toBe(true);
+    expect(isCurrent(r, { ...spec, folding: 'parallel' }, ctx, opts, scratch)).toBe(false);
   });
 });
 

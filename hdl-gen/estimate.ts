@@ -429,8 +429,12 @@ export function estimateEngine(
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
     lane = res(popcountLuts(simd, target.family) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
   } else {
-    // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide
-    lane = res((constWeights ? 0 : 3 * simd * (zb + 1)) + adderTreeLuts(simd, zb + 1) + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
+    // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide.
+    // Weights from memory (blocks/intdot.ts): x or ~x per term (a LUT per bit), the pairing tree
+    // over the terms and the count of minus weights (one more leaf), and that count's own small
+    // tree (about a LUT per weight bit); constant weights negate terms at generation time.
+    const dot = constWeights ? adderTreeLuts(simd, zb + 1) : simd * zb + adderTreeLuts(simd + 1, zb) + (simd > 1 ? simd : 0);
+    lane = res(dot + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
   const maskPop = padZero && window === 'regs' ? res(popcountLuts(simd, target.family, false), 0) : ZERO;

@@ -68,6 +68,21 @@ describe('layer-1 add/subtract tree', () => {
     expect(intDotWidth(3, 4)).toBe(6);
   });
 
+  it('simd 1 and 4 (weights from memory): exhaustive over w, extremes and random x', async () => {
+    for (const simd of [1, 4]) {
+      const sim = await Simulator.build(intDot({ simd, bits: 8 }));
+      const rng = makeRng(70 + simd);
+      const cycles: { x: bigint; w: number; xs: number[] }[] = [];
+      for (let w = 0; w < 2 ** simd; w++)
+        for (let t = 0; t < 200; t++) {
+          const xs = Array.from({ length: simd }, () => (t === 0 ? -128 : t === 1 ? 127 : -128 + rng.int(256)));
+          cycles.push({ x: packLanes(xs, 8), w, xs });
+        }
+      const got = sim.run(cycles.map(({ x, w }) => ({ x, w })));
+      cycles.forEach((c, t) => expect(got[t]!.sum, `simd ${simd} x=${c.xs} w=${c.w}`).toBe(BigInt(intDotModel(c.xs, BigInt(c.w)))));
+    }
+  });
+
   it('simd 16 x 8 bits, constant weights: random and extremes', async () => {
     const weights = 0xa5c3n;
     const sim = await Simulator.build(intDot({ simd: 16, bits: 8, weights }));

@@ -72,6 +72,7 @@ import { contributingConvPositions, layerShapes, type LayerShape } from '../src/
 import type { Family, Target } from '../src/design/targets.ts';
 import { windowGeometry, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
 import { ramWindowGeometry, ramWindowUnsupported } from './blocks/ramwindow.ts';
+import { intDotWidth } from './blocks/intdot.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
@@ -432,8 +433,12 @@ export function estimateEngine(
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide.
     // Weights from memory (blocks/intdot.ts): x or ~x per term (a LUT per bit), the pairing tree
     // over the terms and the count of minus weights (one more leaf), and that count's own small
-    // tree (about a LUT per weight bit); constant weights negate terms at generation time.
-    const dot = constWeights ? adderTreeLuts(simd, zb + 1) : simd * zb + adderTreeLuts(simd + 1, zb) + (simd > 1 ? simd : 0);
+    // tree (about a LUT per weight bit). Constant weights: a tree of the plus taps and one of the
+    // minus taps (taken as half each) and a subtraction, two LUT4s per bit on the iCE40.
+    const half = Math.floor(simd / 2);
+    const dot = constWeights
+      ? adderTreeLuts(simd - half, zb) + adderTreeLuts(half, zb) + (half > 0 ? 2 * intDotWidth(simd, zb) : 0)
+      : simd * zb + adderTreeLuts(simd + 1, zb) + (simd > 1 ? simd : 0);
     lane = res(dot + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead

@@ -14,15 +14,15 @@ export function registerLevels(levels: number, stages: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
-/** Sum of `leaves` through the pairing tree, with `stages` registers (named s<level>_<k>_<i>) enabled by `ce`. */
-export function pipelinedAdderTree(m: Module, leaves: Expr[], stages: number, ce: Expr | null, signed: boolean): Expr {
+/** Sum of `leaves` through the pairing tree, with `stages` registers (named <prefix><level>_<k>_<i>, prefix 's' by default) enabled by `ce`. */
+export function pipelinedAdderTree(m: Module, leaves: Expr[], stages: number, ce: Expr | null, signed: boolean, prefix = 's'): Expr {
   let level = leaves;
   const regAfter = registerLevels(Math.ceil(Math.log2(Math.max(1, leaves.length))), stages);
   let regIndex = 0;
   let depth = 0;
   const registerLevel = () => {
     level = level.map((e, i) => {
-      const r: Signal = m.reg(`s${depth}_${regIndex}_${i}`, e.width, { reset: null, enable: ce!, signed });
+      const r: Signal = m.reg(`${prefix}${depth}_${regIndex}_${i}`, e.width, { reset: null, enable: ce!, signed });
       r.set(e);
       return r;
     });

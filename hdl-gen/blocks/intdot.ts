@@ -50,10 +50,20 @@ export function intDot(o: IntDotOptions): Module {
     const count = minus.length === 1 ? minus[0]! : pipelinedAdderTree(m, minus.map((b) => b.zext(countBits)), 0, null, false).trunc(countBits);
     terms.push(m.let('minus_count', count.zext(Math.max(bits, countBits + 1)).asSigned()));
   } else {
+    // Constant weights: the plus taps' sum minus the minus taps' sum, two pairing trees and one
+    // subtraction at the end, instead of a negation (an adder of its own) per minus tap.
+    const plus: Expr[] = [];
+    const minus: Expr[] = [];
     for (let i = 0; i < simd; i++) {
       const xi = x.slice(i * bits + bits - 1, i * bits).asSigned();
-      terms.push(((o.weights! >> BigInt(i)) & 1n) === 1n ? xi.sext(bits + 1) : xi.neg());
+      (((o.weights! >> BigInt(i)) & 1n) === 1n ? plus : minus).push(xi);
     }
+    const p = plus.length ? m.let('plus_sum', pipelinedAdderTree(m, plus, stages, ce, true, 'p')) : null;
+    const q = minus.length ? m.let('minus_sum', pipelinedAdderTree(m, minus, stages, ce, true, 'q')) : null;
+    const sum = p && q ? p.sub(q) : p ?? q!.neg();
+    const W = intDotWidth(simd, bits);
+    m.output('sum', W, { signed: true }).set(sum.width >= W ? sum.trunc(W) : sum.sext(W));
+    return m;
   }
   // the leaves count as level 0, so a single stage on a small tree may sit right after the negations
   const sum = pipelinedAdderTree(m, terms, stages, ce, true);

@@ -35,7 +35,8 @@ function frontierSection(f: NonNullable<HardwareMdInput['frontier']>): string[] 
     `## Seed-000 goal: the estimated design space of ${f.model} on the ${f.target}`,
     '',
     `The goal asks for one design with at most ${count(SEED000.lutMax)} LUT4 and at most ${SEED000.usMax / 1000} ms per window at ${SEED000.mhzMin} MHz or more, i.e. at most ${count(budget)} latency cycles at ${SEED000.mhzMin} MHz. ` +
-      'These are the analytical estimates (hdl-gen/estimate.ts) of the designs auto builds at cycle bounds spaced geometrically from one sample per cycle to the smallest design, and of `--fit`; the placed designs above show how close the estimate is.',
+      'These are the analytical estimates (hdl-gen/estimate.ts) of the designs auto builds at cycle bounds spaced geometrically from one sample per cycle to the smallest design, and of `--fit`; the placed designs above show how close the estimate is. ' +
+      `A design placed faster than ${SEED000.mhzMin} MHz may take more cycles: the column "clock for ${SEED000.usMax / 1000} ms" is the clock its latency needs.`,
     '',
   ];
   if (smallest) out.push(`- Smallest design that fits: ${count(smallest.lut4)} LUT4 (est.), ${count(smallest.latencyCycles)} latency cycles = ${us(smallest.latencyCycles)} µs at ${SEED000.mhzMin} MHz (${smallest.folding}).`);
@@ -52,9 +53,9 @@ function frontierSection(f: NonNullable<HardwareMdInput['frontier']>): string[] 
   );
   out.push(
     ...table(
-      ['folding (PE x SIMD per layer)', 'est. LUT4', 'est. FF', 'est. BRAM', 'cycles/window', 'latency cycles', `latency µs at ${SEED000.mhzMin} MHz`, 'fits', 'Pareto'],
-      f.points.map((p) => [p.folding, count(p.lut4), count(p.ff), count(p.bram), count(p.cyclesPerWindow), count(p.latencyCycles), us(p.latencyCycles), p.excess.length ? `no: ${p.excess.join(', ')}` : 'yes', p.pareto ? 'yes' : '']),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
+      ['folding (PE x SIMD per layer)', 'est. LUT4', 'est. FF', 'est. BRAM', 'cycles/window', 'latency cycles', `latency µs at ${SEED000.mhzMin} MHz`, `clock for ${SEED000.usMax / 1000} ms`, 'fits', 'Pareto'],
+      f.points.map((p) => [p.folding, count(p.lut4), count(p.ff), count(p.bram), count(p.cyclesPerWindow), count(p.latencyCycles), us(p.latencyCycles), `${(p.latencyCycles / SEED000.usMax).toFixed(1)} MHz`, p.excess.length ? `no: ${p.excess.join(', ')}` : 'yes', p.pareto ? 'yes' : '']),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
     ),
   );
   return out;

@@ -95,14 +95,15 @@ describe('layer-1 add/subtract tree', () => {
 });
 
 describe('layer-1 add/subtract tree, pipelined', () => {
-  for (const [simd, stages, constW] of [[7, 1, false], [7, 2, false], [16, 3, true]] as const) {
-    it(`simd ${simd} x 9 bits, ${stages} stage(s)${constW ? ', constant weights' : ''}, with clock-enable stalls`, async () => {
-      const weights = constW ? 0xb38dn : undefined;
+  // constant weights: mixed, all plus (no minus tree), all minus (no plus tree)
+  for (const [simd, stages, constW] of [[7, 1, null], [7, 2, null], [16, 3, 0xb38dn], [5, 2, 0b11111n], [6, 1, 0n], [1, 1, 0n]] as const) {
+    it(`simd ${simd} x 9 bits, ${stages} stage(s)${constW !== null ? `, constant weights ${constW.toString(2)}` : ''}, with clock-enable stalls`, async () => {
+      const weights = constW ?? undefined;
       const sim = await Simulator.build(intDot({ simd, bits: 9, stages, weights }));
       const rng = makeRng(90 + simd + stages);
       const cycles = Array.from({ length: 2000 }, (_, t) => {
         const xs = Array.from({ length: simd }, () => (t % 40 === 0 ? -256 : t % 40 === 1 ? 255 : -256 + rng.int(512)));
-        const w = constW ? undefined : rng.int(2 ** simd);
+        const w = constW !== null ? undefined : rng.int(2 ** simd);
         return { xs, w, ce: rng() < 0.7 ? 1 : 0 };
       });
       const got = sim.run(cycles.map((c) => ({ x: packLanes(c.xs, 9), ...(c.w === undefined ? {} : { w: c.w }), ce: c.ce })));

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../cli/errors.ts';
 import type { DesignManifest } from '../design/manifest.ts';
@@ -202,12 +202,21 @@ function baseOf(spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'meas
  * points with other options (e.g. `--seeds 1` for slow ECP5 places) must not hide the rest.
  * Designs are generated into `scratchDir`, never over the bench's.
  */
+/**
+ * The design directory of a point: `<model>-<target>-<folding>`, where a folding given as a
+ * file contributes its name without directories or `.json` (a path would nest directories).
+ */
+export function pointDirName(spec: Pick<HardwarePointSpec, 'model' | 'target' | 'folding'>): string {
+  const folding = spec.folding.endsWith('.json') ? basename(spec.folding, '.json') : spec.folding;
+  return `${spec.model}-${spec.target}-${folding}`;
+}
+
 export function isCurrent(previous: HardwareResult, spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'target' | 'measuredAccuracy'>, opts: HardwareOptions, scratchDir: string): boolean {
   const plan = planPoint(spec, ctx, opts, baseOf(spec, ctx, {}));
   if (plan.kind === 'no-fit') {
     return previous.status === 'no-fit' && previous.error === plan.result.error && JSON.stringify(previous.estimate) === JSON.stringify(plan.result.estimate);
   }
-  const dir = join(scratchDir, `${spec.model}-${spec.target}-${spec.folding}`);
+  const dir = join(scratchDir, pointDirName(spec));
   generateDesign(ctx.model, plan.folding, ctx.target, dir, { modelPath: spec.modelPath, allowOverBudget: true });
   return previous.key === pointKey(readDesignDir(dir).designHash, spec.target, previous.seeds, opts);
 }
@@ -221,7 +230,7 @@ export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContex
   const { folding, estimate, foldingText, seeds } = plan;
 
   let t0 = performance.now();
-  const dir = join(ctx.designsDir, `${spec.model}-${spec.target}-${spec.folding}`);
+  const dir = join(ctx.designsDir, pointDirName(spec));
   const manifest = generateDesign(model, folding, target, dir, { modelPath: spec.modelPath, allowOverBudget: true });
   const design = readDesignDir(dir);
   seconds.generate = (performance.now() - t0) / 1000;

@@ -12,7 +12,7 @@ import { evaluateGoals, SEED000_MODEL } from '../../src/bench/hardware-goals.ts'
 import { resolveFoldingSpec } from '../../src/flow/folding-spec.ts';
 import { foldingLabel } from '../../sim/cosim/foldings.ts';
 import { hardwareMarkdown } from '../../src/bench/hardware-md.ts';
-import { isCurrent, runHardwarePoint, stepOf, type HardwareOptions, type HardwareResult, type PointContext } from '../../src/bench/hardware-point.ts';
+import { isCurrent, pointDirName, runHardwarePoint, stepOf, type HardwareOptions, type HardwareResult, type PointContext } from '../../src/bench/hardware-point.ts';
 import { getTarget } from '../../src/design/targets.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { btpnShapedModel } from '../gen/fixtures.ts';
@@ -181,3 +181,11 @@ describe('nextpnr over-use', () => {
     expect(overUseText(overUtilised(log))).toBe('ICESTORM_LC 10746/5280 (204 %)');
   });
 });
+
+describe('bench:hardware design directories', () => {
+  it('a folding file contributes its base name, so the directory is not nested', () => {
+    expect(pointDirName({ model: 'm', target: 'ice40-up5k', folding: 'bench/foldings/m-up5k-1ms.json' })).toBe('m-ice40-up5k-m-up5k-1ms');
+    expect(pointDirName({ model: 'm', target: 'ecp5-25f', folding: 'fit' })).toBe('m-ecp5-25f-fit');
+  });
+});
+

@@ -122,12 +122,13 @@ const hiParam = (hi: number): number => -hi - 1;
  * The per-fold parameter columns (every lane's fold-dependent parameters, as laid out in a
  * 'rom' word): `width` bits in all, of which `varying` differ between folds (the others are
  * the same in every fold, e.g. the sign bits of small bounds, and cost no LUT in a case
- * statement). Both 0 with one fold.
+ * statement), and `bounds` of the comparisons take a fold-dependent bound (an addition's sign
+ * bit, see thresholdUnit; the others compare with a constant). All 0 with one fold.
  */
-export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'name'>): { width: number; varying: number } {
+export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'name'>): { width: number; varying: number; bounds: number } {
   const { fns, pe, accWidth: W } = opts;
   const folds = fns.length / pe;
-  if (folds <= 1) return { width: 0, varying: 0 };
+  if (folds <= 1) return { width: 0, varying: 0, bounds: 0 };
   const minA = -(2 ** (W - 1));
   const maxA = 2 ** (W - 1) - 1;
   const forms = fns.map((f, c) => fnIntervals(f, opts.reachable?.[c]));
@@ -136,8 +137,10 @@ export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'n
   const layerSlots = opts.split ? splitSlots(fns, opts.reachable) : 0;
   let width = 0;
   let varying = 0;
+  let bounds = 0;
   const field = (values: number[], bits: number) => {
     if (values.every((v) => v === values[0])) return;
+    if (bits > 1) bounds++;
     width += bits;
     const words = values.map((v) => BigInt.asUintN(bits, BigInt(v)));
     for (let b = 0n; b < BigInt(bits); b++) if (words.some((w) => ((w >> b) & 1n) !== ((words[0]! >> b) & 1n))) varying++;
@@ -153,7 +156,7 @@ export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'n
     }
     if (!opts.split) field(chans.map((c) => c.inv), 1);
   }
-  return { width, varying };
+  return { width, varying, bounds };
 }
 
 export function thresholdUnit(opts: ThresholdOptions): Module {

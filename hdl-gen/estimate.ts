@@ -427,6 +427,7 @@ export function estimateEngine(
   let lane: Resources;
   if (shape.inputKind === 'binary') {
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
+    // the accumulator: a LUT4 per sum bit and the carry chain (blocks/accumulator.ts)
     lane = res(popcountLuts(simd, target.family) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
   } else {
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide.

@@ -428,6 +428,7 @@ export function estimateEngine(
   let lane: Resources;
   if (shape.inputKind === 'binary') {
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
+    // the accumulator: a LUT4 per sum bit and the carry chain (blocks/accumulator.ts)
     lane = res(popcountLuts(simd, target.family) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
   } else {
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide.
@@ -463,7 +464,11 @@ export function estimateEngine(
       paramStorage === 'rom'
         ? res(0, 0, { bram: bramBlocks(folds, columns.width, target.family) })
         : res(caseParamLuts(folds, columns.varying), paramStorage === 'reg' ? columns.varying : 0);
-    const compare = addResources(res(pe * (monotone ? accW : 2 * accW) + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
+    // comparisons: against a fold-dependent bound the sign of one addition (blocks/threshold.ts:
+    // the carry chain takes both operands as they are, a LUT4 for the sign bit), against a
+    // constant Yosys's comparator (about a LUT4 per bit)
+    const constBounds = Math.max(0, pe * (monotone ? 1 : 2) - columns.bounds);
+    const compare = addResources(res(constBounds * accW + columns.bounds + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
     if (foldSerial) {
       // fold by fold (blocks/fold-pool.ts): AND channels pool inverted, split lanes finish per fold
       const slots = splitSlots(layer.out.fns, shape.channelPreact);

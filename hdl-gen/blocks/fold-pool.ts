@@ -184,13 +184,15 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
         }
         return r.length === 1 ? r[0]! : cat(...r);
       };
-      next = agedPartials(t.shift, olds, xT, (pT) => maxT(pT));
+      const aged = agedPartials(t.shift, olds, xT, (pT) => maxT(pT));
+      next = aged.next;
       // the ending window is always in slot 0 (see poolWindowTracker): its maximum, un-inverted
-      result = lanesOf(maxT(olds[0]!), (v) => flip(v.not()));
+      result = lanesOf(aged.ending, (v) => flip(v.not()));
     } else {
-      next = agedPartials(t.shift, olds, x, combine);
+      const aged = agedPartials(t.shift, olds, x, combine);
+      next = aged.next;
       // the ending window is always in slot 0 (see poolWindowTracker)
-      result = combine(olds[0]!, x);
+      result = aged.ending;
     }
     mem.write(fold, next.length === 1 ? next[0]! : cat(...next.slice().reverse()), fire);
   }

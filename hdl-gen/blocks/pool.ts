@@ -92,11 +92,17 @@ export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'output
 }
 
 /**
- * Next partials in age order: moved down one slot with the value on top, or merged in place
- * (the slot is chosen before the merge: one comparator per slot in 'max' pooling).
+ * Next partials in age order: every slot merged with the value, then moved down one slot with
+ * the value on top, or left in place; `ending` is slot 0 merged, the result of the window that
+ * ends here. Merging before the move makes that result one of the merges (in 'max' pooling
+ * one comparator per slot and none apart for the ending window: yosys 0.23 synth_ice40 on
+ * aami5's smallest-folding conv6 pool, 10-bit max, 3 slots: 85 -> 74 LUT4, 45 -> 35 carries,
+ * against choosing the slot first and merging the ending window separately).
  */
-export function agedPartials(shift: Expr, olds: Expr[], x: Expr, combine: (acc: Expr, x: Expr) => Expr): Expr[] {
-  return olds.map((old, s) => (s + 1 < olds.length ? combine(shift.select(olds[s + 1]!, old), x) : shift.select(x, combine(old, x))));
+export function agedPartials(shift: Expr, olds: Expr[], x: Expr, combine: (acc: Expr, x: Expr) => Expr): { next: Expr[]; ending: Expr } {
+  const merged = olds.map((old) => combine(old, x));
+  const next = olds.map((_, s) => (s + 1 < olds.length ? shift.select(merged[s + 1]!, merged[s]!) : shift.select(x, merged[s]!)));
+  return { next, ending: merged[0]! };
 }
 
 export function poolUnit(o: PoolOptions): Module {
@@ -134,7 +140,8 @@ export function poolUnit(o: PoolOptions): Module {
   const t = poolWindowTracker(m, o, fire);
   // every slot takes every position (a slot with no window behind it holds a value nobody reads)
   const acc: Signal[] = o.size > 1 ? Array.from({ length: slots }, (_, s) => m.reg(`acc${s}`, C * w, { reset: null })) : [];
-  const result: Expr = o.size > 1 ? combine(acc[0]!, x) : x;
+  const aged = o.size > 1 ? agedPartials(t.shift, acc, x, combine) : null;
+  const result: Expr = aged ? aged.ending : x;
 
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
   m.If(fire, () => {
@@ -142,8 +149,7 @@ export function poolUnit(o: PoolOptions): Module {
       out.valid.set(1);
       out.payload.set(result);
     });
-    const next = agedPartials(t.shift, acc, x, combine);
-    acc.forEach((a, s) => a.set(next[s]!));
+    acc.forEach((a, s) => a.set(aged!.next[s]!));
   });
   return m;
 }

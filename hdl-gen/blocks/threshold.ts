@@ -112,15 +112,23 @@ export function splitCombine(pooled: Expr, fns: BitFunction[], slots: number): E
 }
 
 /**
+ * The stored forms of a bound (see thresholdUnit): a >= lo is the sign of a + (-lo), a <= hi
+ * the sign of a + ~hi (= a - hi - 1), both W + 1 bits wide.
+ */
+const loParam = (lo: number): number => -lo;
+const hiParam = (hi: number): number => -hi - 1;
+
+/**
  * The per-fold parameter columns (every lane's fold-dependent parameters, as laid out in a
  * 'rom' word): `width` bits in all, of which `varying` differ between folds (the others are
  * the same in every fold, e.g. the sign bits of small bounds, and cost no LUT in a case
- * statement). Both 0 with one fold.
+ * statement), and `bounds` of the comparisons take a fold-dependent bound (an addition's sign
+ * bit, see thresholdUnit; the others compare with a constant). All 0 with one fold.
  */
-export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'name'>): { width: number; varying: number } {
+export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'name'>): { width: number; varying: number; bounds: number } {
   const { fns, pe, accWidth: W } = opts;
   const folds = fns.length / pe;
-  if (folds <= 1) return { width: 0, varying: 0 };
+  if (folds <= 1) return { width: 0, varying: 0, bounds: 0 };
   const minA = -(2 ** (W - 1));
   const maxA = 2 ** (W - 1) - 1;
   const forms = fns.map((f, c) => fnIntervals(f, opts.reachable?.[c]));
@@ -129,8 +137,10 @@ export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'n
   const layerSlots = opts.split ? splitSlots(fns, opts.reachable) : 0;
   let width = 0;
   let varying = 0;
+  let bounds = 0;
   const field = (values: number[], bits: number) => {
     if (values.every((v) => v === values[0])) return;
+    if (bits > 1) bounds++;
     width += bits;
     const words = values.map((v) => BigInt.asUintN(bits, BigInt(v)));
     for (let b = 0n; b < BigInt(bits); b++) if (words.some((w) => ((w >> b) & 1n) !== ((words[0]! >> b) & 1n))) varying++;
@@ -141,12 +151,12 @@ export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'n
     for (let k = 0; k < slots; k++) {
       const los = chans.map((c) => (k < c.parts.length ? clampLo(c.parts[k]![0]) : maxA + 1));
       const his = chans.map((c) => (k < c.parts.length ? clampHi(c.parts[k]![1]) : minA - 1));
-      if (!los.every((v) => v === minA)) field(los, W + 1);
-      if (!his.every((v) => v === maxA)) field(his, W + 1);
+      if (!los.every((v) => v === minA)) field(los.map(loParam), W + 1);
+      if (!his.every((v) => v === maxA)) field(his.map(hiParam), W + 1);
     }
     if (!opts.split) field(chans.map((c) => c.inv), 1);
   }
-  return { width, varying };
+  return { width, varying, bounds };
 }
 
 export function thresholdUnit(opts: ThresholdOptions): Module {
@@ -193,23 +203,32 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
         sw.Default(() => c.set(constant(values[0]!, width, signed)));
       });
       if (!useReg) return w;
-      // the register holds the complement: the comparators' carry chains take their bound
-      // inverted (a - b = a + ~b + 1), so the read's inversion cancels that one and the case
-      // statement's LUTs absorb the write's (yosys 0.23 synth_ice40 on aami5's conv5 unit at
-      // PE 2, split: 89 LUT4 against 110 holding the bounds as they are, 93 unregistered)
       const r = m.reg(`${name}_q`, width, { signed, reset: null });
-      r.set(c.not());
-      w.set(r.not());
+      r.set(c);
+      w.set(r);
       return w;
     };
+    // A fold-dependent bound is stored as the addend of one W + 1-bit addition whose sign bit
+    // is the comparison: a >= lo is ~sign(a + (-lo)), a <= hi is sign(a + ~hi) (a - hi - 1).
+    // Both sums fit: lo is clamped to [minA, maxA + 1] and hi to [minA - 1, maxA], so a - lo
+    // and a - hi - 1 lie in [-2^W, 2^W - 1]. The carry chain then takes the accumulator and
+    // the parameter bits as they are, and only the sign bit costs a LUT (the carry into it,
+    // XOR both top bits); Yosys's signed comparator against a variable costs about a LUT4 per
+    // bit besides (yosys 0.23 synth_ice40, aami5's conv5 unit at the smallest folding, ROM
+    // parameters: 2 LUT4 against 35; registered case statement, conv4: see estimate.ts).
+    const sumSign = (addend: Expr): Expr => a.add(addend).trunc(P).bit(P - 1);
+    const geLo = (name: string, los: number[]): Expr =>
+      los.every((v) => v === los[0]) ? a.ge(constant(los[0]!, P, true)) : sumSign(param(name, los.map(loParam), P, true)).not();
+    const leHi = (name: string, his: number[]): Expr =>
+      his.every((v) => v === his[0]) ? a.le(constant(his[0]!, P, true)) : sumSign(param(name, his.map(hiParam), P, true));
     let any: Expr | null = null;
     const gs: Expr[] = [];
     const ls: Expr[] = [];
     for (let k = 0; k < slots; k++) {
       const los = lo.map((x) => x[k]!);
       const his = hi.map((x) => x[k]!);
-      const g = los.every((v) => v === minA) ? constant(1, 1) : a.ge(param(`lane${l}_lo${k}`, los, P, true));
-      const le = his.every((v) => v === maxA) ? constant(1, 1) : a.le(param(`lane${l}_hi${k}`, his, P, true));
+      const g = los.every((v) => v === minA) ? constant(1, 1) : geLo(`lane${l}_lo${k}`, los);
+      const le = his.every((v) => v === maxA) ? constant(1, 1) : leHi(`lane${l}_hi${k}`, his);
       gs.push(g);
       ls.push(le);
       const terms = [g, le].filter((t) => !(t.node.op === 'const'));

@@ -54,7 +54,11 @@ export interface StatsWidths {
   nBits: number;
   /** MUL phase steps: max(nBits, u1) */
   mulSteps: number;
-  /** Horner accumulator, signed: holds every partial (N>>k)*U2 - (U1>>k)*U1 */
+  /**
+   * Horner accumulator: 2 sd bits. The Horner steps are additions and doublings, exact modulo
+   * 2^acc, and 0 <= D < 2^d <= 2^acc, so the partials (which can be negative or wider) need no
+   * more bits than D itself.
+   */
   acc: number;
   /** D = N*U2 - U1^2 <= N^2 * (2^B - 1)^2 / 4 (Popoviciu: variance <= range^2 / 4) */
   d: number;
@@ -86,9 +90,9 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number,
   const u2 = unsignedBits(N * uMax * uMax);
   const nBits = unsignedBits(N);
   const mulSteps = Math.max(nBits, u1);
-  const acc = unsignedBits(N * N * uMax * uMax) + 1;
   const d = unsignedBits((N * N * uMax * uMax) / 4n);
   const sd = Math.ceil(d / 2);
+  const acc = 2 * sd;
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
   return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 2 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
@@ -138,15 +142,20 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   // goes into bit 0 of 2*acc, which is always 0 (no negation register, no carry-in)
   const u2PlusNotU1 = m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
   const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
-  const addendOf = (nb: Expr, ub: Expr) =>
-    nb.select(ub.select(u2PlusNotU1.extend(w.acc), u2.zext(w.acc).asSigned()), ub.select(notU1.extend(w.acc), constant(0, w.acc, true)));
+  // operands to acc's width (modular: sign- or zero-extended, or cut, as the sum needs no more)
+  const toAcc = (e: Expr): Expr => (e.width >= w.acc ? e.trunc(w.acc) : e.extend(w.acc)).asSigned();
+  // 0 is not a choice here but the flip-flops' synchronous reset (addendZero below)
+  const addendOf = (nb: Expr, ub: Expr) => nb.select(ub.select(toAcc(u2PlusNotU1), toAcc(u2)), toAcc(notU1));
   // the addend of the step being taken, registered a step ahead (LOAD above); 0 in SQRT
   const addend = m.reg('horner_addend', w.acc, { signed: true, reset: null });
   // after this MUL step, dv's top bit is the bit now below it
   const u1BitNext = w.mulSteps > 1 ? dv.bit(w.mulSteps - 2) : constant(0, 1);
   // one 4:1 choice per bit, its two selects chosen per phase (two choices cost ~100 LUT4 more)
   const inLoad = phase.eq(PHASE.LOAD);
-  const addendNext = addendOf(inLoad.select(nBit, nBitNext), inLoad.select(u1Bit, u1BitNext));
+  const nbSel = inLoad.select(nBit, nBitNext);
+  const ubSel = inLoad.select(u1Bit, u1BitNext);
+  const addendNext = addendOf(nbSel, ubSel);
+  const addendZero = nbSel.or(ubSel).not();
   const accDouble = cat(acc.slice(w.acc - 2, 0), u1Bit).asSigned(); // 2*acc + U1_i, modular (the next value fits)
   const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc));
 
@@ -276,6 +285,9 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const inMul = phase.eq(PHASE.MUL);
   m.If(inMul.or(phase.eq(PHASE.SQRT)).not(), () => acc.set(constant(0, w.acc, true)));
   m.If(inMul.not(), () => dvRem.set(constant(0, nW)));
+  // the step adds nothing (N_i = U1_i = 0). Outside LOAD and MUL this only ever clears the
+  // addend, which SQRT needs at 0 and the other phases do not read.
+  m.If(addendZero, () => addend.set(constant(0, w.acc, true)));
   // RECIP's remainder starts at T: loaded (sync set/reset bits) in every cycle before RECIP
   m.If(phase.eq(PHASE.RECIP).not(), () => rcRem.set(constant(remInit, sdW)));
   m.If(inMul, () => {

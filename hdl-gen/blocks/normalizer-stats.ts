@@ -95,10 +95,10 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number,
   const acc = 2 * sd;
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
-  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 2 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 3 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
 }
 
-const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5, LOAD: 6 } as const;
+const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5, LOAD: 6, NEG: 7 } as const;
 
 export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string, sqrtMove: StatsSqrtMove = 'shift'): Module {
   const w = statsWidths(nz, n, sampleBits, sqrtMove);
@@ -152,8 +152,10 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const u1BitNext = w.mulSteps > 1 ? dv.bit(w.mulSteps - 2) : constant(0, 1);
   // one 4:1 choice per bit, its two selects chosen per phase (two choices cost ~100 LUT4 more)
   const inLoad = phase.eq(PHASE.LOAD);
-  const nbSel = inLoad.select(nBit, nBitNext);
-  const ubSel = inLoad.select(u1Bit, u1BitNext);
+  // NEG loads ~U1 (N_i = 0, U1_i = 1) for PREP's U2 + ~U1
+  const inNeg = phase.eq(PHASE.NEG);
+  const nbSel = inLoad.select(nBit, inNeg.select(constant(0, 1), nBitNext));
+  const ubSel = inLoad.select(u1Bit, inNeg.select(constant(1, 1), u1BitNext));
   const addendNext = addendOf(nbSel, ubSel);
   const addendZero = nbSel.or(ubSel).not();
   const accDouble = cat(acc.slice(w.acc - 2, 0), u1Bit).asSigned(); // 2*acc + U1_i, modular (the next value fits)
@@ -220,11 +222,17 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
         dv.set(u1In.zext(w.mulSteps));
         nBit.set(nBitOf(w.mulSteps - 1));
         cnt.set(constant(w.mulSteps - 1, cnt.width));
-        phase.set(constant(PHASE.PREP, 3));
+        phase.set(constant(PHASE.NEG, 3));
       });
     });
+    sw.Case(PHASE.NEG, () => {
+      addend.set(addendNext);
+      phase.set(constant(PHASE.PREP, 3));
+    });
     sw.Case(PHASE.PREP, () => {
-      u2PlusNotU1.set(u2.zext(w.u2 + 1).asSigned().add(notU1.extend(w.u2 + 1)).trunc(w.u2 + 1));
+      // ~U1 from the addend's flip-flops: computed from u1_hold here, the inversion cost a LUT4
+      // per bit in front of the carry chain (61 -> 37 LUT4 at N = 3600, B = 12)
+      u2PlusNotU1.set(u2.zext(w.u2 + 1).asSigned().add((w.acc >= w.u2 + 1 ? addend.trunc(w.u2 + 1) : addend.extend(w.u2 + 1)).asSigned()).trunc(w.u2 + 1));
       phase.set(constant(PHASE.LOAD, 3));
     });
     sw.Case(PHASE.LOAD, () => {

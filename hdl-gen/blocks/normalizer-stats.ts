@@ -169,6 +169,10 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const dvFits = dvDiff.bit(nW + 1);
   const dvRemNext = m.let('dv_rem_next', dvFits.select(dvDiff.trunc(nW).asUnsigned(), dvTrial.trunc(nW)));
   const dvNext = w.mulSteps > 1 ? cat(dv.slice(w.mulSteps - 2, 0), dvFits) : dvFits;
+  // the mean's bits also inverted (output mean_u_inv): pass 2 adds ~mean_u + 1 = 2^B - mean_u
+  // as a plain addition (normalizer.ts); unused, Yosys removes it
+  const dvInv = m.reg('dv_inv', B, { reset: null });
+  const dvInvNext = B > 1 ? cat(dvInv.slice(B - 2, 0), dvFits.not()) : dvFits.not();
 
   // SQRT: D's bit pairs come out of the top of acc's low 2*sd bits. acc moves up through the
   // Horner adder itself (2 acc + 0: in SQRT, U1's bit (the mean's top quotient bit) and N's
@@ -244,6 +248,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       acc.set(hornerNext);
       dvRem.set(dvRemNext);
       dv.set(dvNext);
+      dvInv.set(dvInvNext);
       nBit.set(nBitNext);
       addend.set(addendNext);
       cnt.set(cntNext);
@@ -309,6 +314,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   m.output('idle', 1).set(phase.eq(PHASE.IDLE));
   m.output('done', 1).set(phase.eq(PHASE.DONE));
   m.output('mean_u', B).set(dv.slice(B - 1, 0));
+  m.output('mean_u_inv', B).set(dvInv);
   m.output('sdn', sdW).set(sqRoot);
   m.output('recip', W).set(rcQ);
   return m;
@@ -316,22 +322,24 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
 
 /**
  * LUT4 and FF of the unit on iCE40 (Yosys 0.23 synth_ice40). FFs register by register; LUT4s
- * fitted, before the registered addend, on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
- * this formula within 2 %): 'shift' 194, 314, 314, 351, 404 LUT4; 'adder' 180, 282, 282,
- * 313, 358. The Horner adder and its 4:1 addend choice, PREP's U2 + ~U1, the two restoring
- * steps (additions with the inverted root) and the mean divider all grow with acc and sd.
+ * fitted on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
+ * this formula within 2 %): 'adder' 170, 266, 268, 293, 338 LUT4; 'shift' 184, 298, 301, 330,
+ * 384 (before the addend's 0 became a reset, ~U1 came from the addend register, saturation a
+ * forced quotient bit and acc 2 sd bits: 'adder' 358 at 3600/12). The Horner adder and its
+ * registered 4:1 addend choice, PREP's U2 + ~U1, the two restoring steps (additions with the
+ * inverted root) and the mean divider all grow with acc and sd; inside the normalizer Yosys
+ * counts a few more (369 for 358 before). meanInv: the mean's inverted copy (output
+ * mean_u_inv) is used (pass 2 with a DSP product); Yosys removes it otherwise.
  * estimateNormalizerResources (normalizer.ts) counts the unit with this function.
  */
-export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): { lut4: number; ff: number } {
+export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift', meanInv = false): { lut4: number; ff: number } {
   const s = statsWidths(nz, n, sampleBits, sqrtMove);
   const cnt = counterBits(Math.max(s.mulSteps, s.sd, s.recip));
   const half = sqrtMove === 'adder' ? 1 : 0;
-  // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, addend, dv_rem, dv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
-  // the addend's bits above U2 + ~U1's sign are copies of it, which Yosys merges
-  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + Math.min(s.acc, s.u2 + 2) + s.nBits + s.mulSteps + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
-  // + 1.27 per acc bit: the registered addend (LOAD) keeps its 4:1 choice out of the adder's
-  // LUTs (Yosys 0.23, N = 3600, B = 12, the whole normalizer: 558 -> 614 LUT4)
-  const lut4 = (sqrtMove === 'adder' ? 2.78 * (s.acc + 2 * s.sd) + 49 : 3.28 * (s.acc + 2 * s.sd) + 40) + 1.27 * s.acc;
+  // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, addend, dv_rem, dv, dv_inv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
+  // the addend's bits above U2 + ~U1's sign are copies of it, which Yosys merges (but for 2)
+  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + Math.min(s.acc, s.u2 + 4) + s.nBits + s.mulSteps + (meanInv ? sampleBits : 0) + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
+  const lut4 = sqrtMove === 'adder' ? 2.625 * (s.acc + 2 * s.sd) + 57 : 3.125 * (s.acc + 2 * s.sd) + 48;
   return { lut4: Math.round(lut4), ff };
 }
 

@@ -202,7 +202,12 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const dNonZero = m.reg('d_nonzero', 1, { reset: null });
   const dNonZeroNext = dNonZero.or(dPair.reduceOr());
   const divisor = m.let('rc_divisor', sdW > 1 ? cat(sqRoot.slice(sdW - 1, 1), sqRoot.bit(0).or(dNonZero.not())) : sqRoot.bit(0).or(dNonZero.not()));
-  const divisorInv = sdW > 1 ? cat(sqRootInv.slice(sdW - 1, 1), sqRootInv.bit(0).and(dNonZero)) : sqRootInv.bit(0).and(dNonZero);
+  // ~max(sdN, 1): its bit 0 is cleared when D = 0 as the last root digit is stored (below), so
+  // the division's carry chain starts at flip-flops (an AND in front of it was the UP5K
+  // normalizer's longest path, 28.8 ns)
+  const divisorInv = sqRootInv;
+  const bit0Inv = sqFits.not().and(dNonZeroNext);
+  const sqRootInvLast = sdW > 1 ? cat(sqRootInv.slice(sdW - 2, 0), bit0Inv) : bit0Inv;
   const saturate = m.let('rc_saturate', ltConst(divisor, w.satT + 1n));
   const remInit = w.satT < 1n << BigInt(sdW) ? w.satT : 0n; // unused when saturating
   const numLow = w.num & ((1n << BigInt(W)) - 1n);
@@ -266,6 +271,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
         dNonZero.set(dNonZeroNext);
         cnt.set(cntNext);
         m.If(cntLast, () => {
+          sqRootInv.set(sqRootInvLast);
           rcQ.set(constant(numLow, W));
           cnt.set(constant(W - 1, cnt.width));
           phase.set(constant(PHASE.RECIP, 3));

@@ -10,9 +10,11 @@
  * exactly as src/model/normalizer.ts (zscoreStats) does in bigints.
  *
  * Phases (a down counter `cnt` steps through each):
- *   PREP  (1 cycle): registers U2 + ~U1 (= U2 - U1 - 1), so that each Horner step below adds
- *         one of 0, U2, ~U1, U2 + ~U1 and U1_i (a 4:1 mux and one adder instead of two adders
- *         in series; ~U1 + 1 = -U1, the + 1 entering at 2*acc's always-zero bit 0).
+ *   NEG   (1 cycle): the addend register (below) takes ~U1 through its own choice.
+ *   PREP  (1 cycle): registers U2 + ~U1 (= U2 - U1 - 1) from u2_hold and the addend register,
+ *         so that each Horner step below adds one of 0, U2, ~U1, U2 + ~U1 and U1_i (a 4:1 mux
+ *         and one adder instead of two adders in series; ~U1 + 1 = -U1, the + 1 entering at
+ *         2*acc's always-zero bit 0). The addend's 0 is its flip-flops' synchronous reset.
  *   LOAD  (1 cycle): registers the first Horner step's addend. Every MUL step registers the
  *         next step's addend (the 4:1 mux of N's and U1's next bits), so the adder's operand
  *         comes straight from flip-flops: mux + 44-bit adder in one cycle was the UP5K's
@@ -34,6 +36,10 @@
  *   restoring choice into it; see blocks/const-compare.ts): with RECIP's own remainder
  *   register and the saturation test as a bit chain, the unit went from 400 to 351 LUT4 at
  *   N = 3600, B = 12 (64 steps, 46 more FFs); 'adder' then gives 313 LUT4 at 86 steps.
+ *   Session 6 (Yosys 0.23, the unit alone at N = 3600, B = 12, 'adder'): the addend's 0 as a
+ *   reset 358 -> 330, saturation as forced quotient bits 330 -> 314, ~U1 for PREP from the
+ *   addend register (NEG, one more step) 314 -> 292 LUT4; 88 steps. In the UP5K smallest
+ *   design the normalizer went 614 -> 513 LUT4 (stats unit 369 -> 292).
  *   DONE  results held until `take`; then IDLE.
  * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
  */

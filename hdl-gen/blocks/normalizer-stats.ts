@@ -10,9 +10,11 @@
  * exactly as src/model/normalizer.ts (zscoreStats) does in bigints.
  *
  * Phases (a down counter `cnt` steps through each):
- *   PREP  (1 cycle): registers U2 + ~U1 (= U2 - U1 - 1), so that each Horner step below adds
- *         one of 0, U2, ~U1, U2 + ~U1 and U1_i (a 4:1 mux and one adder instead of two adders
- *         in series; ~U1 + 1 = -U1, the + 1 entering at 2*acc's always-zero bit 0).
+ *   NEG   (1 cycle): the addend register (below) takes ~U1 through its own choice.
+ *   PREP  (1 cycle): registers U2 + ~U1 (= U2 - U1 - 1) from u2_hold and the addend register,
+ *         so that each Horner step below adds one of 0, U2, ~U1, U2 + ~U1 and U1_i (a 4:1 mux
+ *         and one adder instead of two adders in series; ~U1 + 1 = -U1, the + 1 entering at
+ *         2*acc's always-zero bit 0). The addend's 0 is its flip-flops' synchronous reset.
  *   LOAD  (1 cycle): registers the first Horner step's addend. Every MUL step registers the
  *         next step's addend (the 4:1 mux of N's and U1's next bits), so the adder's operand
  *         comes straight from flip-flops: mux + 44-bit adder in one cycle was the UP5K's
@@ -34,6 +36,10 @@
  *   restoring choice into it; see blocks/const-compare.ts): with RECIP's own remainder
  *   register and the saturation test as a bit chain, the unit went from 400 to 351 LUT4 at
  *   N = 3600, B = 12 (64 steps, 46 more FFs); 'adder' then gives 313 LUT4 at 86 steps.
+ *   Session 6 (Yosys 0.23, the unit alone at N = 3600, B = 12, 'adder'): the addend's 0 as a
+ *   reset 358 -> 330, saturation as forced quotient bits 330 -> 314, ~U1 for PREP from the
+ *   addend register (NEG, one more step) 314 -> 292 LUT4; 88 steps. In the UP5K smallest
+ *   design the normalizer went 614 -> 513 LUT4 (stats unit 369 -> 292).
  *   DONE  results held until `take`; then IDLE.
  * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
  */
@@ -54,7 +60,11 @@ export interface StatsWidths {
   nBits: number;
   /** MUL phase steps: max(nBits, u1) */
   mulSteps: number;
-  /** Horner accumulator, signed: holds every partial (N>>k)*U2 - (U1>>k)*U1 */
+  /**
+   * Horner accumulator: 2 sd bits. The Horner steps are additions and doublings, exact modulo
+   * 2^acc, and 0 <= D < 2^d <= 2^acc, so the partials (which can be negative or wider) need no
+   * more bits than D itself.
+   */
   acc: number;
   /** D = N*U2 - U1^2 <= N^2 * (2^B - 1)^2 / 4 (Popoviciu: variance <= range^2 / 4) */
   d: number;
@@ -86,15 +96,15 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number,
   const u2 = unsignedBits(N * uMax * uMax);
   const nBits = unsignedBits(N);
   const mulSteps = Math.max(nBits, u1);
-  const acc = unsignedBits(N * N * uMax * uMax) + 1;
   const d = unsignedBits((N * N * uMax * uMax) / 4n);
   const sd = Math.ceil(d / 2);
+  const acc = 2 * sd;
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
-  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 2 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 3 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
 }
 
-const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5, LOAD: 6 } as const;
+const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5, LOAD: 6, NEG: 7 } as const;
 
 export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string, sqrtMove: StatsSqrtMove = 'shift'): Module {
   const w = statsWidths(nz, n, sampleBits, sqrtMove);
@@ -138,24 +148,37 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   // goes into bit 0 of 2*acc, which is always 0 (no negation register, no carry-in)
   const u2PlusNotU1 = m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
   const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
-  const addendOf = (nb: Expr, ub: Expr) =>
-    nb.select(ub.select(u2PlusNotU1.extend(w.acc), u2.zext(w.acc).asSigned()), ub.select(notU1.extend(w.acc), constant(0, w.acc, true)));
+  // operands to acc's width (modular: sign- or zero-extended, or cut, as the sum needs no more)
+  const toAcc = (e: Expr): Expr => (e.width >= w.acc ? e.trunc(w.acc) : e.extend(w.acc)).asSigned();
+  // 0 is not a choice here but the flip-flops' synchronous reset (addendZero below)
+  const addendOf = (nb: Expr, ub: Expr) => nb.select(ub.select(toAcc(u2PlusNotU1), toAcc(u2)), toAcc(notU1));
   // the addend of the step being taken, registered a step ahead (LOAD above); 0 in SQRT
   const addend = m.reg('horner_addend', w.acc, { signed: true, reset: null });
   // after this MUL step, dv's top bit is the bit now below it
   const u1BitNext = w.mulSteps > 1 ? dv.bit(w.mulSteps - 2) : constant(0, 1);
   // one 4:1 choice per bit, its two selects chosen per phase (two choices cost ~100 LUT4 more)
   const inLoad = phase.eq(PHASE.LOAD);
-  const addendNext = addendOf(inLoad.select(nBit, nBitNext), inLoad.select(u1Bit, u1BitNext));
+  // NEG loads ~U1 (N_i = 0, U1_i = 1) for PREP's U2 + ~U1
+  const inNeg = phase.eq(PHASE.NEG);
+  const nbSel = inLoad.select(nBit, inNeg.select(constant(0, 1), nBitNext));
+  const ubSel = inLoad.select(u1Bit, inNeg.select(constant(1, 1), u1BitNext));
+  const addendNext = addendOf(nbSel, ubSel);
+  const addendZero = nbSel.or(ubSel).not();
   const accDouble = cat(acc.slice(w.acc - 2, 0), u1Bit).asSigned(); // 2*acc + U1_i, modular (the next value fits)
   const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc));
 
   const dvTrial = cat(dvRem, dv.bit(w.mulSteps - 1)); // nW + 1 bits, < 2N
-  // one subtraction serves as the comparison too: its sign says whether the divisor fits
-  const dvDiff = m.let('dv_diff', dvTrial.sub(constant(BigInt(n), nW + 1)));
-  const dvFits = dvDiff.bit(nW + 1).not();
+  // one addition of the constant 2^(nW+1) - N serves as the comparison too: its carry out says
+  // whether the divisor fits (a subtraction costs Yosys 0.23 two LUT4s a bit, see
+  // const-compare.ts: 32 -> 20 LUT4 at N = 3600)
+  const dvDiff = m.let('dv_diff', dvTrial.zext(nW + 2).add(constant((1n << BigInt(nW + 1)) - BigInt(n), nW + 2)).trunc(nW + 2));
+  const dvFits = dvDiff.bit(nW + 1);
   const dvRemNext = m.let('dv_rem_next', dvFits.select(dvDiff.trunc(nW).asUnsigned(), dvTrial.trunc(nW)));
   const dvNext = w.mulSteps > 1 ? cat(dv.slice(w.mulSteps - 2, 0), dvFits) : dvFits;
+  // the mean's bits also inverted (output mean_u_inv): pass 2 adds ~mean_u + 1 = 2^B - mean_u
+  // as a plain addition (normalizer.ts); unused, Yosys removes it
+  const dvInv = m.reg('dv_inv', B, { reset: null });
+  const dvInvNext = B > 1 ? cat(dvInv.slice(B - 2, 0), dvFits.not()) : dvFits.not();
 
   // SQRT: D's bit pairs come out of the top of acc's low 2*sd bits. acc moves up through the
   // Horner adder itself (2 acc + 0: in SQRT, U1's bit (the mean's top quotient bit) and N's
@@ -185,7 +208,12 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const dNonZero = m.reg('d_nonzero', 1, { reset: null });
   const dNonZeroNext = dNonZero.or(dPair.reduceOr());
   const divisor = m.let('rc_divisor', sdW > 1 ? cat(sqRoot.slice(sdW - 1, 1), sqRoot.bit(0).or(dNonZero.not())) : sqRoot.bit(0).or(dNonZero.not()));
-  const divisorInv = sdW > 1 ? cat(sqRootInv.slice(sdW - 1, 1), sqRootInv.bit(0).and(dNonZero)) : sqRootInv.bit(0).and(dNonZero);
+  // ~max(sdN, 1): its bit 0 is cleared when D = 0 as the last root digit is stored (below), so
+  // the division's carry chain starts at flip-flops (an AND in front of it was the UP5K
+  // normalizer's longest path, 28.8 ns)
+  const divisorInv = sqRootInv;
+  const bit0Inv = sqFits.not().and(dNonZeroNext);
+  const sqRootInvLast = sdW > 1 ? cat(sqRootInv.slice(sdW - 2, 0), bit0Inv) : bit0Inv;
   const saturate = m.let('rc_saturate', ltConst(divisor, w.satT + 1n));
   const remInit = w.satT < 1n << BigInt(sdW) ? w.satT : 0n; // unused when saturating
   const numLow = w.num & ((1n << BigInt(W)) - 1n);
@@ -196,8 +224,10 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const rcSum = m.let('rc_sum', carryAdd(rcTrial, cat(constant(1, 1), divisorInv), 1)); // trial - divisor + 2^(sd+1)
   const rcFits = rcSum.bit(sdW + 1);
   const rcRemNext = m.let('rc_rem_next', rcFits.select(rcSum.trunc(sdW), rcTrial.trunc(sdW)));
-  const rcQNext = W > 1 ? cat(rcQ.slice(W - 2, 0), rcFits) : rcFits;
-  const recipMax = constant((1n << BigInt(W)) - 1n, W);
+  // saturation forces every quotient bit to 1, so after W steps rc_q = 2^W - 1 without a
+  // separate load of that constant (a 3-way choice per bit: 25 -> 9 LUT4 at W = 16)
+  const rcBit = rcFits.or(saturate);
+  const rcQNext = W > 1 ? cat(rcQ.slice(W - 2, 0), rcBit) : rcBit;
 
   m.Switch(phase, (sw) => {
     sw.Case(PHASE.IDLE, () => {
@@ -207,11 +237,17 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
         dv.set(u1In.zext(w.mulSteps));
         nBit.set(nBitOf(w.mulSteps - 1));
         cnt.set(constant(w.mulSteps - 1, cnt.width));
-        phase.set(constant(PHASE.PREP, 3));
+        phase.set(constant(PHASE.NEG, 3));
       });
     });
+    sw.Case(PHASE.NEG, () => {
+      addend.set(addendNext);
+      phase.set(constant(PHASE.PREP, 3));
+    });
     sw.Case(PHASE.PREP, () => {
-      u2PlusNotU1.set(u2.zext(w.u2 + 1).asSigned().add(notU1.extend(w.u2 + 1)).trunc(w.u2 + 1));
+      // ~U1 from the addend's flip-flops: computed from u1_hold here, the inversion cost a LUT4
+      // per bit in front of the carry chain (61 -> 37 LUT4 at N = 3600, B = 12)
+      u2PlusNotU1.set(u2.zext(w.u2 + 1).asSigned().add((w.acc >= w.u2 + 1 ? addend.trunc(w.u2 + 1) : addend.extend(w.u2 + 1)).asSigned()).trunc(w.u2 + 1));
       phase.set(constant(PHASE.LOAD, 3));
     });
     sw.Case(PHASE.LOAD, () => {
@@ -223,6 +259,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       acc.set(hornerNext);
       dvRem.set(dvRemNext);
       dv.set(dvNext);
+      dvInv.set(dvInvNext);
       nBit.set(nBitNext);
       addend.set(addendNext);
       cnt.set(cntNext);
@@ -240,6 +277,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
         dNonZero.set(dNonZeroNext);
         cnt.set(cntNext);
         m.If(cntLast, () => {
+          sqRootInv.set(sqRootInvLast);
           rcQ.set(constant(numLow, W));
           cnt.set(constant(W - 1, cnt.width));
           phase.set(constant(PHASE.RECIP, 3));
@@ -260,10 +298,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
       rcRem.set(rcRemNext);
       rcQ.set(rcQNext);
       cnt.set(cntNext);
-      m.If(cntLast, () => {
-        m.If(saturate, () => rcQ.set(recipMax));
-        phase.set(constant(PHASE.DONE, 3));
-      });
+      m.If(cntLast, () => phase.set(constant(PHASE.DONE, 3)));
     });
     sw.Case(PHASE.DONE, () => {
       m.If(take, () => phase.set(constant(PHASE.IDLE, 3)));
@@ -276,6 +311,9 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   const inMul = phase.eq(PHASE.MUL);
   m.If(inMul.or(phase.eq(PHASE.SQRT)).not(), () => acc.set(constant(0, w.acc, true)));
   m.If(inMul.not(), () => dvRem.set(constant(0, nW)));
+  // the step adds nothing (N_i = U1_i = 0). Outside LOAD and MUL this only ever clears the
+  // addend, which SQRT needs at 0 and the other phases do not read.
+  m.If(addendZero, () => addend.set(constant(0, w.acc, true)));
   // RECIP's remainder starts at T: loaded (sync set/reset bits) in every cycle before RECIP
   m.If(phase.eq(PHASE.RECIP).not(), () => rcRem.set(constant(remInit, sdW)));
   m.If(inMul, () => {
@@ -288,6 +326,7 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   m.output('idle', 1).set(phase.eq(PHASE.IDLE));
   m.output('done', 1).set(phase.eq(PHASE.DONE));
   m.output('mean_u', B).set(dv.slice(B - 1, 0));
+  m.output('mean_u_inv', B).set(dvInv);
   m.output('sdn', sdW).set(sqRoot);
   m.output('recip', W).set(rcQ);
   return m;
@@ -295,22 +334,24 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
 
 /**
  * LUT4 and FF of the unit on iCE40 (Yosys 0.23 synth_ice40). FFs register by register; LUT4s
- * fitted, before the registered addend, on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
- * this formula within 2 %): 'shift' 194, 314, 314, 351, 404 LUT4; 'adder' 180, 282, 282,
- * 313, 358. The Horner adder and its 4:1 addend choice, PREP's U2 + ~U1, the two restoring
- * steps (additions with the inverted root) and the mean divider all grow with acc and sd.
+ * fitted on the unit alone at five geometries (N/B = 16/8, 360/12, 1000/11, 3600/12, 3600/16;
+ * this formula within 2 %): 'adder' 170, 266, 268, 293, 338 LUT4; 'shift' 184, 298, 301, 330,
+ * 384 (before the addend's 0 became a reset, ~U1 came from the addend register, saturation a
+ * forced quotient bit and acc 2 sd bits: 'adder' 358 at 3600/12). The Horner adder and its
+ * registered 4:1 addend choice, PREP's U2 + ~U1, the two restoring steps (additions with the
+ * inverted root) and the mean divider all grow with acc and sd; inside the normalizer Yosys
+ * counts a few more (369 for 358 before). meanInv: the mean's inverted copy (output
+ * mean_u_inv) is used (pass 2 with a DSP product); Yosys removes it otherwise.
  * estimateNormalizerResources (normalizer.ts) counts the unit with this function.
  */
-export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): { lut4: number; ff: number } {
+export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift', meanInv = false): { lut4: number; ff: number } {
   const s = statsWidths(nz, n, sampleBits, sqrtMove);
   const cnt = counterBits(Math.max(s.mulSteps, s.sd, s.recip));
   const half = sqrtMove === 'adder' ? 1 : 0;
-  // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, addend, dv_rem, dv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
-  // the addend's bits above U2 + ~U1's sign are copies of it, which Yosys merges
-  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + Math.min(s.acc, s.u2 + 2) + s.nBits + s.mulSteps + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
-  // + 1.27 per acc bit: the registered addend (LOAD) keeps its 4:1 choice out of the adder's
-  // LUTs (Yosys 0.23, N = 3600, B = 12, the whole normalizer: 558 -> 614 LUT4)
-  const lut4 = (sqrtMove === 'adder' ? 2.78 * (s.acc + 2 * s.sd) + 49 : 3.28 * (s.acc + 2 * s.sd) + 40) + 1.27 * s.acc;
+  // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, addend, dv_rem, dv, dv_inv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
+  // the addend's bits above U2 + ~U1's sign are copies of it, which Yosys merges (but for 2)
+  const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + Math.min(s.acc, s.u2 + 4) + s.nBits + s.mulSteps + (meanInv ? sampleBits : 0) + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
+  const lut4 = sqrtMove === 'adder' ? 2.625 * (s.acc + 2 * s.sd) + 57 : 3.125 * (s.acc + 2 * s.sd) + 48;
   return { lut4: Math.round(lut4), ff };
 }
 

@@ -9,8 +9,8 @@
  *           accumulators restart for the next window.
  *   stats   mean_u, sdN, r one bit per cycle (statsWidths(...).steps cycles).
  *   pass 2  once the unit is done and pass 2 is idle, mean_u and r move into pass 2's
- *           registers (with 3r and -r for the radix-4 product; 2^B - mean_u instead for
- *           multipliers 'dsp', see buildZScore) and the buffer is re-read through a
+ *           registers (with 3r and -r for the radix-4 product; ~mean_u instead of mean_u
+ *           for multipliers 'dsp', see buildZScore) and the buffer is re-read through a
  *           stall-able pipeline
  *             read (registered) -> diff = u - mean_u -> prod = diff * r
  *             -> z = clamp(prod >>> (recipBits - fracBits))   (output register)
@@ -28,6 +28,7 @@
 import { addressWidth, cat, constant, Module, type Expr, type Memory, type Signal } from '../../src/hdl/index.ts';
 import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { signedBits } from '../widths.ts';
+import { carryAdd } from './const-compare.ts';
 import { multiplyRadix4, multiplyRadix4Luts, multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
 import { buildStatsUnit, statsUnitResources, statsWidths, type StatsSqrtMove } from './normalizer-stats.ts';
 
@@ -268,11 +269,13 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const rcnt = lanes > 1 ? m.reg('rcnt', bw, { reset: 0 }) : m.reg('rcnt', aw, { reset: 0 });
   const meanU = dsp.scale ? null : m.reg('mean_u', B, { reset: null });
   const recip = m.reg('recip', W, { reset: null });
-  // logic: 3r and -r for the radix-4 product; dsp: 2^B - mean_u, the offset that makes the
-  // product's operand unsigned. Computed once per window when pass 2 takes the statistics.
+  // logic: 3r and -r for the radix-4 product; dsp: ~mean_u, for the offset 2^B - mean_u that
+  // makes the product's operand unsigned. Loaded once per window when pass 2 takes the statistics.
   const recip3 = dsp.scale ? null : m.reg('recip3', W + 2, { reset: null });
   const recipNeg = dsp.scale ? null : m.reg('recip_neg', W + 1, { signed: true, reset: null });
-  const meanOff = dsp.scale ? m.reg('mean_off', B + 1, { reset: null }) : null;
+  // dsp: ~mean_u, so that u + 2^B - mean_u = u + ~mean_u + 1 is one addition (a subtraction
+  // 2^B - mean_u cost Yosys 0.23 two LUT4s a bit, see const-compare.ts)
+  const meanInv = dsp.scale ? m.reg('mean_inv', B, { reset: null }) : null;
   const aValid = m.reg('a_valid', 1, { reset: 0, enable: adv });
   const bValid = m.reg('b_valid', 1, { reset: 0, enable: adv });
   const cValid = m.reg('c_valid', 1, { reset: 0, enable: adv });
@@ -288,7 +291,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
       recip3.set(r.add(r.shl(1)).trunc(W + 2));
       recipNeg.set(r.neg());
     }
-    if (meanOff) meanOff.set(constant(1n << BigInt(B), B + 1).sub(stats.out('mean_u').zext(B + 1)).trunc(B + 1));
+    if (meanInv) meanInv.set(stats.out('mean_u_inv'));
     if (rsel) rsel.set(statsBuf!);
   });
   const issue = m.let('issue', p2Active.and(adv));
@@ -341,13 +344,13 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   // per lane: offset or difference, product, clamp (lane e is sample lanes * beat + e)
   const zs = laneX.map((aX, e) => {
     const cProd = cProds[e]!;
-    if (meanOff) {
+    if (meanInv) {
       // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
       // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
       // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
       // 2^(B+1+W), and the true product fits that signed width.
       const bOff = m.reg(`b_off${sfx(e)}`, B + 1, { reset: null, enable: adv });
-      bOff.set(bias(aX).zext(B + 1).add(meanOff).trunc(B + 1));
+      bOff.set(carryAdd(bias(aX), meanInv, 1));
       const prod = m.let(`c_mul${sfx(e)}`, bOff.mul(recip));
       cProd.set(cat(prod.slice(B + W, B).sub(recip.zext(W + 1)).trunc(W + 1).asUnsigned(), prod.slice(B - 1, 0)).asSigned());
     } else {
@@ -456,7 +459,7 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const sh = nz.recipBits - nz.fracBits;
   const cnt = Math.ceil(Math.log2(Math.max(s.mulSteps, s.sd, W)));
   // statistics unit: its own structural count (normalizer-stats.ts, fitted to Yosys)
-  const stats = statsUnitResources(nz, n, B, STATS_SQRT_MOVE);
+  const stats = statsUnitResources(nz, n, B, STATS_SQRT_MOVE, normalizerDspProducts(opts).scale);
   const statsFf = stats.ff;
   const statsLut = stats.lut4;
   // lanes > 1: the buffers split into `lanes` memories of R = ceil(N / lanes) words (beat
@@ -474,17 +477,17 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4 + laneCtrlFf;
   const dsp = normalizerDspProducts(opts);
   // a DSP square absorbs its output register (SB_MAC16's own); pass 2's DSP product needs
-  // 2^B - mean_u (B+1) instead of mean_u, 3r and -r
+  // ~mean_u (B, from the statistics unit's inverted quotient) instead of mean_u, 3r and -r
   const p1Ff = B + B + (dsp.square ? 0 : 2 * B) + s.u1 + s.u2;
   const laneFf = (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits;
-  const p2Ff = W + (dsp.scale ? B + 1 : B + (W + 2) + (W + 1)) + nb * B + lanes * laneFf + 1;
-  // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or 2^B - mean_u and the
-  // -r * 2^B correction (dsp), buffer mux, diff, product, clamp
+  const p2Ff = W + (dsp.scale ? B : B + (W + 2) + (W + 1)) + nb * B + lanes * laneFf + 1;
+  // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or the -r * 2^B
+  // correction (dsp), buffer mux, diff, product, clamp
   // A DSP product takes no LUTs (SB_MAC16 holds the square's register and b_off); pass 2's
-  // dsp product needs 2^B - mean_u, u + (2^B - mean_u) and the r * 2^B correction.
+  // dsp product needs u + ~mean_u + 1 (one addition) and the r * 2^B correction.
   const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
-  // shared per window: 2^B - mean_u (dsp) or 3r and -r (logic); per lane: the rest
-  const scaleShared = dsp.scale ? B + 1 : (W + 2) + (W + 1);
+  // shared per window: 3r and -r (logic; none with dsp); per lane: the rest
+  const scaleShared = dsp.scale ? 0 : (W + 2) + (W + 1);
   const scaleLane = dsp.scale ? B + 1 + (W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
   const laneLut = scaleLane + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
   const p2Lut = scaleShared + laneLut * (1 + LANE_LUT_SHARE * (lanes - 1));

@@ -97,7 +97,11 @@ export function ramWindow(o: RamWindowOptions): Module {
   // u (= i + padLeft) values compared here stay below uMax
   const uMax = Math.max(PL + L, lastNeeded + 1, P * S) + 1;
   const uw = unsignedBits(uMax);
-  const ram = m.ram('ring', { width: gw, depth: N, style: 'block' });
+  // disjointReadWrite: a read the engine uses (issue, window p avail) is of window p's
+  // positions, all written before (ahead >= K, or the writer done), while the writer writes
+  // positions pS+K .. pS+D-1 of other slots; no Yosys read-during-write bypass (about 21 FF
+  // and a few LUT4 on the aami5 layers)
+  const ram = m.ram('ring', { width: gw, depth: N, style: 'block', disjointReadWrite: true });
   const aw = ram.addrWidth;
   const wordAddr = (u: number) => constant(((u % D) * W) % N, aw);
 
@@ -105,17 +109,23 @@ export function ramWindow(o: RamWindowOptions): Module {
   const wu = m.reg('wu', uw, { reset: u0 }); // next position the writer handles
   const wdone = m.let('wdone', wu.eq(uEnd)); // the writer has consumed (and padded) the image
   const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
-  const wstart = m.reg('wstart', uw, { reset: 0 }); // u of window p's first position (p*S)
-  // window p is the image's last when p*S = (P-1)*S: wstart tells, no window counter needed
-  const lastWindow = m.let('last_window', wstart.eq((P - 1) * S));
-  // ahead = wu - p*S (positions the writer is ahead of window p's start), kept biased so it
-  // is unsigned: the writer may write while ahead < D, window p is complete once ahead >= K.
-  const aheadLo = Math.min(0, K - S, PL + L - P * S);
+  // ahead = (positions the writer has taken, up to the last one a window reads) - p*S, kept
+  // biased so it is unsigned: the writer may write while ahead < D, window p is complete once
+  // ahead >= K. It stops counting past the last needed position (uStop: the tail a pool
+  // leaves unread is dropped without counting), so once the writer is there (wfin), ahead is
+  // uStop - p*S: the last window is the one where it equals uStop - (P-1)*S. That replaces a
+  // window counter of uw bits and its comparator (about 12 LUT4 and 10 FF on the aami5 layers).
+  const uStop = Math.min(uEnd, lastNeeded + 1);
+  const aheadLo = Math.min(0, K - S, uStop - P * S);
   const bias = -aheadLo;
   const ab = unsignedBits(Math.max(D, PL, K) + S + bias + 1);
   const ahead = m.reg('ahead', ab, { reset: u0 + bias });
   const rbase = m.reg('rbase', aw, { reset: 0 }); // word of window p's first group
   const newImage = m.let('new_image', wdone.and(winsDone));
+  // the writer is past every position a window reads (the last window needs all of them)
+  const tail = uStop < uEnd ? m.let('tail', geConst(wu, uStop)) : null;
+  const wfin: Expr = tail ?? wdone;
+  const lastWindow = m.let('last_window', wfin.and(ahead.eq(uStop - (P - 1) * S + bias)));
 
   // ---- writer -----------------------------------------------------------------------------
   const wj = W > 1 ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
@@ -141,6 +151,7 @@ export function ramWindow(o: RamWindowOptions): Module {
   // ---- reader -----------------------------------------------------------------------------
   const raddr = m.reg('raddr', aw, { reset: 0 });
   const ru = writePads ? null : m.reg('ru', uw, { reset: 0 }); // u of the position being read (zero padding)
+  const ruStart = writePads ? null : m.reg('ru_start', uw, { reset: 0 }); // u of window p's first position (p*S)
   const rj = W > 1 ? m.reg('rj', counterBits(W), { reset: 0 }) : null;
   const rbaseNext = m.let('rbase_next', wrapAdd(rbase, (S * W) % N, N));
   m.output('avail', 1).set(winsDone.not().and(geConst(ahead, K + bias).or(wdone)));
@@ -160,7 +171,7 @@ export function ramWindow(o: RamWindowOptions): Module {
     if (wmod) wmod.set(u0 % S);
     waddr.set(wordAddr(u0));
     winsDone.set(0);
-    wstart.set(0);
+    if (ruStart) ruStart.set(0);
     ahead.set(u0 + bias);
     rbase.set(0);
     raddr.set(0);
@@ -171,11 +182,15 @@ export function ramWindow(o: RamWindowOptions): Module {
       if (wj) wj.set(lastChunk.select(constant(0, wj.width), wj.add(1).trunc(wj.width)));
       waddr.set(wrapAdd(waddr, 1, N));
     }).Elif(drop, () => waddr.set(wrapAdd(waddr, W % N, N)));
-    // one position in, S out when the window moves on (not past the image's last window)
+    // one position in (not in the tail), S out when the window moves on (not past the
+    // image's last window): one adder whose constant operand the two events choose
     const moves = m.let('moves_on', step.and(release).and(lastWindow.not()));
-    const up = ahead.add(1).trunc(ab);
-    const down = (e: Expr) => e.sub(constant(S, ab)).trunc(ab).asUnsigned();
-    m.If(take.or(moves), () => ahead.set(take.select(moves.select(down(up), up), down(ahead))));
+    const inc = m.let('ahead_inc', tail ? take.and(tail.not()) : take);
+    const mod = 2 ** ab;
+    const delta = (d: number) => constant(((d % mod) + mod) % mod, ab);
+    // (S = 1: in and out together leave ahead as it is)
+    const d = S === 1 ? inc.select(delta(1), delta(-1)) : moves.select(inc.select(delta(1 - S), delta(-S)), delta(1));
+    m.If(S === 1 ? inc.xor(moves) : inc.or(moves), () => ahead.set(ahead.add(d).trunc(ab)));
     m.If(take, () => {
       wu.set(wu.add(1).trunc(uw));
       if (wmod) wmod.set(wmod.eq(S - 1).select(constant(0, wmod.width), wmod.add(1).trunc(wmod.width)));
@@ -183,15 +198,15 @@ export function ramWindow(o: RamWindowOptions): Module {
     m.If(step, () => {
       m.If(release, () => {
         raddr.set(rbaseNext);
-        if (ru) ru.set(wstart.add(S).trunc(uw));
+        if (ru) ru.set(ruStart!.add(S).trunc(uw));
         if (rj) rj.set(0);
         m.If(lastWindow, () => winsDone.set(1)).Else(() => {
-          wstart.set(wstart.add(S).trunc(uw));
+          if (ruStart) ruStart.set(ruStart.add(S).trunc(uw));
           rbase.set(rbaseNext);
         });
       }).Elif(restart, () => {
         raddr.set(rbase);
-        if (ru) ru.set(wstart);
+        if (ru) ru.set(ruStart!);
         if (rj) rj.set(0);
       }).Else(() => {
         raddr.set(wrapAdd(raddr, 1, N));

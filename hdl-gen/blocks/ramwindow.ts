@@ -33,6 +33,15 @@
  *
  * D = K + stride when there are several windows (the next window's positions are written
  * while the current one is read), K for one window.
+ *
+ * LUT4 budget (Yosys 0.23 synth_ice40 of the block alone, ecgbnn-s-aami5 UP5K smallest
+ * design, conv1..conv6): 91/60/60/81/77/100 LUT4 and 29/24/26/28/27/35 FF, from
+ * 111/81/92/103/97/136 and 55..62 by: no read-during-write bypass (disjointReadWrite; the
+ * read register is the block RAM's own), no window counter (the last window from `ahead`),
+ * `ahead` as one adder, a one-hot write select for W >= 8. What is left is mostly the
+ * writer's position register and its constant compares (about 4 LUT4 a bit), the three ring
+ * addresses (about 6 a bit), and the write data: the W:1 sub-block choice or, at W = 1, the
+ * padding choice (a LUT4 per RAM bit).
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits, unsignedBits } from '../widths.ts';

@@ -560,9 +560,15 @@ export function estimateEngine(
 
 /**
  * Register line buffer (blocks/linebuffer.ts) plus the engine's group-select mux. Window and
- * staging registers: (K + min(stride, K)) positions x C_in x tap bits of FFs (+ mask bits)
- * and about 0.35 LUT4 each, plus about 80 LUT4s of loader and window control; the
- * (taps/SIMD):1 group mux costs n-1 LUTs per SIMD tap bit.
+ * staging registers: (K + min(stride, K)) positions x C_in x tap bits of FFs (+ mask bits).
+ * The window moves only from the stage, so a window bit is a flip-flop with enable and no
+ * LUT; the top slot's choice (this cycle's entry or the stage) and the stage slots' loads
+ * cost about a LUT4 per stage bit; the loader and window counters (u, pidx) about 2 LUT4 per
+ * bit with their compares, plus about 26 LUT4 of control. Yosys 0.23 synth_ice40 of the block
+ * alone, ecgbnn-s-aami5 UP5K layers conv1..conv6 (8/8/16/32/32/64 bits a position):
+ * 92/72/76/89/86/117 LUT4 (estimate 88/74/78/90/86/116), 103/91/153/279/277/532 FF (before
+ * the single-source window: 164/99/118/161/159/253 LUT4). The (taps/SIMD):1 group mux costs
+ * n-1 LUTs per SIMD tap bit.
  */
 function registerWindowResources(model: QModel, shape: LayerShape, simd: number, padZero: boolean): Resources {
   const layer = model.layers[shape.index]!;
@@ -572,8 +578,9 @@ function registerWindowResources(model: QModel, shape: LayerShape, simd: number,
   const positions = layer.kind === 'conv' ? contributingConvPositions(shape.convLength, layer.pool) : 1;
   const adv = layer.kind === 'conv' && positions > 1 ? Math.min(layer.stride, kernel) : 0;
   const posBits = shape.inChannels * tapBits + (padZero ? 1 : 0);
-  const ctrl = counterBits(shape.inLength + kernel) + counterBits(positions) + counterBits(kernel + 1) + 4;
-  const luts = REGS_WINDOW_LUT_PER_BIT * (kernel + adv) * posBits + 80 + muxLuts(groups, simd * tapBits);
+  const counters = counterBits(shape.inLength + kernel) + counterBits(positions);
+  const ctrl = counters + counterBits(kernel + 1) + 4;
+  const luts = Math.max(1, adv) * posBits + 2 * counters + REGS_WINDOW_CONTROL_LUTS + muxLuts(groups, simd * tapBits);
   return res(luts, (kernel + adv) * posBits + ctrl);
 }
 
@@ -601,25 +608,24 @@ export function withInputLanes(model: QModel, shape: LayerShape, e: EngineEstima
 }
 const LANE_QUEUE_LUT_PER_SOURCE = 0.5;
 
-/**
- * LUT4s per window or staging bit of the register line buffer: iCE40 flip-flops have a clock
- * enable, so a bit costs only its share of the shift / advance selection. Fitted with the
- * 80-LUT constant to Yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 windows (99..253 LUT4 for
- * 64..512 bits).
- */
-const REGS_WINDOW_LUT_PER_BIT = 0.35;
+/** LUT4s of the register line buffer's control besides its two counters (fit above). */
+const REGS_WINDOW_CONTROL_LUTS = 26;
 
 /**
  * RAM line buffer (blocks/ramwindow.ts), or null when the layer and SIMD cannot use it: the
- * ring in block RAM (N = D*W words of SIMD bits), its pointers and counters (u-coordinate
- * registers of uw bits, address registers of aw bits, each with its adder or modular
- * increment and compare), the W:1 write-data mux and the padding gate. Calibrated on Yosys
- * 0.23 synth_ice40 of the block alone at five ecgbnn-s-aami5 geometries (124..164 LUT4,
- * 74..89 FF; the estimates are within -3..+9 LUT4 and +1..+7 FF; refitted after the constant
- * comparisons became bit chains, 126..170 LUT4 before). With constant padding written into the
- * ring (no read-position register): the six windows of the smallest UP5K aami5 design, in the
- * design, 112/81/92/103/97/136 LUT4 (was 145/107/115/127/118/157) and 55..62 FF; estimate
- * 101/85/98/117/113/144 LUT4, 63..72 FF.
+ * ring in block RAM (N = D*W words of SIMD bits, its registered read in the block RAM: no
+ * read-during-write bypass), the writer's position register (uw bits, its increment and
+ * constant compares, about 4 LUT4 per bit), the ahead count (ab bits, which also tells the
+ * last window), three ring addresses of aw bits (about 6 LUT4 per address bit with their
+ * modular increments and loads, plus about 15 when N is not a power of two and the wraps
+ * need compares), the write data (the W:1 chunk mux, or the padding choice when W = 1).
+ * Yosys 0.23 synth_ice40 of the block alone, ecgbnn-s-aami5 UP5K: smallest design (SIMD
+ * 1/8/8/8/8/8) 91/60/60/81/77/111 LUT4, 29/24/26/28/27/30 FF (estimate 91/62/64/82/78/112,
+ * 30/25/28/31/30/33); 1-ms design conv3..conv5 (SIMD 16/32/32, W = 1) 63/80/75 LUT4
+ * (estimate 66/78/74). Before (a window counter, ahead with two adders, the bypass):
+ * 111/81/92/103/97/136 LUT4, 55..62 FF. Zero padding (the mask) adds the read-position
+ * registers ru and ru_start (2 uw FFs, about 4 LUT4 per bit, not recalibrated) and the
+ * registered padding test.
  */
 export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target): { resources: Resources; wordsPerPosition: number } | null {
   const g = windowGeometry(model, shape, simd);
@@ -631,14 +637,12 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const aw = unsignedBits(N - 1);
   const wb = W > 1 ? counterBits(W) : 0;
   const gw = simd * g.bits; // a RAM word: one group of SIMD taps
-  // zero padding (the mask) keeps the read-position register `ru` (uw FFs, about 2 LUT4 per
-  // bit: its three sources and increment) and the registered padding test; constant padding
-  // is written into the ring instead (the write-data choice costs what the read gate did)
   const layer = model.layers[shape.index]!;
   const masked = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
-  // Yosys 0.23 builds the enabled read register next to the EBR in FFs (2 x SIMD FFs in all)
-  const ff = (masked ? 4 * uw + 1 : 3 * uw) + ab + 3 * aw + 2 * wb + 2 * gw + 3;
-  const luts = (masked ? 6 : 4) * uw + 2 * ab + 8 * aw + 3 * wb + Math.round(0.75 * muxLuts(W, gw)) + gw + 3;
+  const pow2 = (N & (N - 1)) === 0;
+  const ff = uw + ab + 3 * aw + wb + 1 + (masked ? 2 * uw + wb + 1 : 0);
+  const writeData = W > 1 ? muxLuts(W, gw) : gw;
+  const luts = 4 * uw + 6 * aw + writeData + (pow2 ? 0 : 15) - 4 + (masked ? 4 * uw + 2 : 0);
   return { resources: res(luts, ff, { bram: bramBlocks(N, gw, target.family) }), wordsPerPosition: W };
 }
 

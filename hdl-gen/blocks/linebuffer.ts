@@ -24,6 +24,7 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
+import { ltConst } from './const-compare.ts';
 
 export interface LineBufferOptions {
   /** input positions per image */
@@ -95,25 +96,36 @@ export function lineBuffer(o: LineBufferOptions): Module {
   let needed: Expr = lastNeeded + PL >= U - 1 ? constant(1, 1) : u.le(lastNeeded + PL);
   if (uMod) needed = needed.and(uMod.lt(K));
   const isNeeded = m.let('is_needed', needed);
-  const entryData = m.let('entry_data', isPad.select(constant(padWord, posW), inp.payload));
-  const entryReal = isPad.not();
 
   // ---- window assembly --------------------------------------------------------------------
+  // Every entry goes into the staging register (adv positions) and the window only ever
+  // moves by adv: window <- window[adv..K-1] ++ stage, so each window bit has one source and
+  // costs no LUT (a flip-flop with enable), and the stage slots take the entry by their own
+  // enable, a padding position through the flip-flops' synchronous set/reset. Only the top
+  // window slot has a second source: the entry that completes the stage moves the window in
+  // the same cycle (no bubble when the input keeps up). The image's first window takes
+  // M = ceil(K/adv) moves; the first stage starts at slot pre = M*adv - K, so the slots that
+  // fall off the window's low end are the never-written ones and the fill still takes K
+  // entries, one per cycle. (Before: the fill shifted single positions into the window, a
+  // second source for every window bit: the aami5 1-ms conv1 window was 164 LUT4.)
+  const M = Math.ceil(K / adv);
+  const pre = M * adv - K;
   const slots: Signal[] = Array.from({ length: K }, (_, k) => m.reg(`w${k}`, posW, { reset: null }));
   const slotReal: Signal[] = masked ? Array.from({ length: K }, (_, k) => m.reg(`w${k}_real`, 1, { reset: null })) : [];
-  const useStage = P > 1;
+  // one window (a dense layer: stride 1, so adv = 1): the entry moves straight into the
+  // window, nothing arrives while it is offered, and no stage is needed
+  const useStage = P > 1 || adv > 1;
   const stage: Signal[] = useStage ? Array.from({ length: adv }, (_, k) => m.reg(`st${k}`, posW, { reset: null })) : [];
   const stageReal: Signal[] = useStage && masked ? Array.from({ length: adv }, (_, k) => m.reg(`st${k}_real`, 1, { reset: null })) : [];
-  const count = m.reg('count', counterBits(K + 1));
-  const nstage = useStage ? m.reg('nstage', counterBits(adv + 1)) : null;
+  const nstage = useStage ? m.reg('nstage', counterBits(adv + 1), { reset: pre }) : null;
+  // moves the window still owes before it is complete (0 while it is offered)
+  const owed = M > 1 ? m.reg('owed', counterBits(M + 1), { reset: M }) : null;
   const full = m.reg('full', 1); // window complete and offered
-  const waiting = useStage ? m.reg('waiting', 1) : null; // advanced, waiting for the stage to fill
   const pidx = m.reg('pidx', counterBits(P));
 
   const advance = m.let('advance', win.fire);
   const lastPos = pidx.eq(P - 1);
-  const busy = waiting ? full.or(waiting) : full;
-  const room = m.let('room', busy.not().and(count.lt(K)).or(nstage ? busy.and(nstage.lt(adv)) : constant(0, 1)));
+  const room = m.let('room', nstage ? ltConst(nstage, adv) : full.not());
   // an entry moves when the loader has one and (for a real position) the input offers it
   const haveEntry = m.let('have_entry', loaderDone.not().and(isPad.or(inp.valid)));
   const take = m.let('take', haveEntry.and(isNeeded.not().or(room)));
@@ -127,63 +139,60 @@ export function lineBuffer(o: LineBufferOptions): Module {
     }).Else(() => u.set(u.add(1).trunc(u.width)));
     if (uMod) uMod.set(u.eq(U - 1).or(uMod.eq(S - 1)).select(constant(0, uMod.width), uMod.add(1).trunc(uMod.width)));
   });
-
-  const shiftInto = (regs: Signal[], reals: Signal[], data: Expr, real: Expr) => {
-    for (let k = 0; k + 1 < regs.length; k++) regs[k]!.set(regs[k + 1]!);
-    regs[regs.length - 1]!.set(data);
-    if (reals.length) {
-      for (let k = 0; k + 1 < reals.length; k++) reals[k]!.set(reals[k + 1]!);
-      reals[reals.length - 1]!.set(real);
-    }
-  };
   m.If(loaderDone.and(windowsDone), () => {
     loaderDone.set(0);
     windowsDone.set(0);
   });
 
-  // initial fill of an image: shift into the window
-  m.If(load.and(busy.not()), () => {
-    shiftInto(slots, slotReal, entryData, entryReal);
-    count.set(count.add(1).trunc(count.width));
-    m.If(count.eq(K - 1), () => full.set(1));
-  });
-
-  m.If(advance.and(lastPos), () => {
-    full.set(0);
-    count.set(0);
-    pidx.set(0);
-    windowsDone.set(1);
-  });
-  if (nstage && waiting) {
-    // The stage as it is after this cycle's load (the entry lands at index nstage), so the
-    // entry that completes it can move the window in the same cycle.
-    const toStage = m.let('to_stage', load.and(busy));
-    const effStage = stage.map((st, k) => m.let(`st${k}_next`, toStage.and(nstage.eq(k)).select(entryData, st)));
-    const effReal = stageReal.map((st, k) => m.let(`st${k}_real_next`, toStage.and(nstage.eq(k)).select(entryReal, st)));
-    const nEff = m.let('nstage_next', toStage.select(nstage.add(1).trunc(nstage.width), nstage));
-    const moving = m.let('moving', advance.and(lastPos.not()).or(waiting));
-    m.If(advance.and(lastPos.not()), () => pidx.set(pidx.add(1).trunc(pidx.width)));
-    m.If(moving.and(nEff.eq(adv)), () => {
-      // window <- window[adv..K-1] ++ stage[0..adv-1]
-      for (let k = 0; k < K; k++) {
-        slots[k]!.set(k + adv < K ? slots[k + adv]! : effStage[k + adv - K]!);
-        if (masked) slotReal[k]!.set(k + adv < K ? slotReal[k + adv]! : effReal[k + adv - K]!);
-      }
-      nstage.set(0);
-      waiting.set(0);
-      full.set(1);
-    }).Elif(moving, () => {
-      full.set(0);
-      waiting.set(1);
-      stage.forEach((st, k) => st.set(effStage[k]!));
-      stageReal.forEach((st, k) => st.set(effReal[k]!));
-      nstage.set(nEff);
-    }).Elif(toStage, () => {
-      stage.forEach((st, k) => st.set(effStage[k]!));
-      stageReal.forEach((st, k) => st.set(effReal[k]!));
-      nstage.set(nEff);
+  // the stage slot the entry lands in takes it (a padding position: the pad word, by set/reset)
+  stage.forEach((st, k) => {
+    m.If(load.and(nstage!.eq(k)), () => {
+      st.set(isPad.select(constant(padWord, posW), inp.payload));
+      if (masked) stageReal[k]!.set(isPad.not());
     });
+  });
+  // the stage is complete after this cycle's entry: nstage = adv already, or the entry fills it
+  const lastIn = m.let('last_in', nstage ? load.and(nstage.eq(adv - 1)) : load);
+  const stageFull = nstage ? m.let('stage_full', nstage.eq(adv).or(lastIn)) : lastIn;
+  const moveOn = m.let('move_on', advance.and(lastPos.not()));
+  // a move is owed: the window was just accepted (not the image's last), or it is not complete
+  // (no entry is loaded while the last window is offered or after it: the stage cannot be
+  // complete then, so 'not full' needs no further qualification)
+  const wants = moveOn.or(full.not());
+  const move = m.let('move', wants.and(stageFull));
+  m.If(move, () => {
+    for (let k = 0; k + 1 < K; k++) {
+      slots[k]!.set(k + adv < K ? slots[k + adv]! : stage[k + adv - K]!);
+      if (masked) slotReal[k]!.set(k + adv < K ? slotReal[k + adv]! : stageReal[k + adv - K]!);
+    }
+    // the top slot: this cycle's entry when it completes the stage, else the stage's last
+    if (nstage) {
+      slots[K - 1]!.set(lastIn.and(isPad).select(constant(padWord, posW), lastIn.select(inp.payload, stage[adv - 1]!)));
+      if (masked) slotReal[K - 1]!.set(lastIn.select(isPad.not(), stageReal[adv - 1]!));
+      nstage.set(0);
+    } else {
+      slots[K - 1]!.set(isPad.select(constant(padWord, posW), inp.payload));
+      if (masked) slotReal[K - 1]!.set(isPad.not());
+    }
+  });
+  if (nstage) m.If(load.and(move.not()), () => nstage.set(nstage.add(1).trunc(nstage.width)));
+
+  if (owed) {
+    // owed counts down the first window's moves; a later window owes one from its acceptance
+    const owedNow = m.let('owed_now', moveOn.select(constant(1, owed.width), owed));
+    m.If(advance.and(lastPos), () => owed.set(M)).Elif(move, () => owed.set(owedNow.sub(constant(1, owed.width)).trunc(owed.width).asUnsigned()))
+      .Elif(moveOn, () => owed.set(1));
+    m.If(advance.and(lastPos), () => full.set(0)).Elif(move, () => full.set(owedNow.eq(1))).Elif(moveOn, () => full.set(0));
+  } else {
+    m.If(advance.and(lastPos), () => full.set(0)).Elif(move, () => full.set(1)).Elif(moveOn, () => full.set(0));
   }
+  m.If(advance, () => {
+    m.If(lastPos, () => {
+      pidx.set(0);
+      windowsDone.set(1);
+      if (nstage) nstage.set(pre);
+    }).Else(() => pidx.set(pidx.add(1).trunc(pidx.width)));
+  });
 
   win.valid.set(full);
   const data = cat(...slots.slice().reverse());

@@ -33,8 +33,17 @@
  *
  * D = K + stride when there are several windows (the next window's positions are written
  * while the current one is read), K for one window.
+ *
+ * LUT4 budget (Yosys 0.23 synth_ice40 of the block alone, ecgbnn-s-aami5 UP5K smallest
+ * design, conv1..conv6): 91/60/60/81/77/100 LUT4 and 29/24/26/28/27/35 FF, from
+ * 111/81/92/103/97/136 and 55..62 by: no read-during-write bypass (disjointReadWrite; the
+ * read register is the block RAM's own), no window counter (the last window from `ahead`),
+ * `ahead` as one adder, a one-hot write select for W >= 8. What is left is mostly the
+ * writer's position register and its constant compares (about 4 LUT4 a bit), the three ring
+ * addresses (about 6 a bit), and the write data: the W:1 sub-block choice or, at W = 1, the
+ * padding choice (a LUT4 per RAM bit).
  */
-import { constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
+import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
 import { geConst, ltConst } from './const-compare.ts';
 import type { LineBufferOptions } from './linebuffer.ts';
@@ -97,7 +106,11 @@ export function ramWindow(o: RamWindowOptions): Module {
   // u (= i + padLeft) values compared here stay below uMax
   const uMax = Math.max(PL + L, lastNeeded + 1, P * S) + 1;
   const uw = unsignedBits(uMax);
-  const ram = m.ram('ring', { width: gw, depth: N, style: 'block' });
+  // disjointReadWrite: a read the engine uses (issue, window p avail) is of window p's
+  // positions, all written before (ahead >= K, or the writer done), while the writer writes
+  // positions pS+K .. pS+D-1 of other slots; no Yosys read-during-write bypass (about 21 FF
+  // and a few LUT4 on the aami5 layers)
+  const ram = m.ram('ring', { width: gw, depth: N, style: 'block', disjointReadWrite: true });
   const aw = ram.addrWidth;
   const wordAddr = (u: number) => constant(((u % D) * W) % N, aw);
 
@@ -105,27 +118,39 @@ export function ramWindow(o: RamWindowOptions): Module {
   const wu = m.reg('wu', uw, { reset: u0 }); // next position the writer handles
   const wdone = m.let('wdone', wu.eq(uEnd)); // the writer has consumed (and padded) the image
   const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
-  const wstart = m.reg('wstart', uw, { reset: 0 }); // u of window p's first position (p*S)
-  // window p is the image's last when p*S = (P-1)*S: wstart tells, no window counter needed
-  const lastWindow = m.let('last_window', wstart.eq((P - 1) * S));
-  // ahead = wu - p*S (positions the writer is ahead of window p's start), kept biased so it
-  // is unsigned: the writer may write while ahead < D, window p is complete once ahead >= K.
-  const aheadLo = Math.min(0, K - S, PL + L - P * S);
+  // ahead = (positions the writer has taken, up to the last one a window reads) - p*S, kept
+  // biased so it is unsigned: the writer may write while ahead < D, window p is complete once
+  // ahead >= K. It stops counting past the last needed position (uStop: the tail a pool
+  // leaves unread is dropped without counting), so once the writer is there (wfin), ahead is
+  // uStop - p*S: the last window is the one where it equals uStop - (P-1)*S. That replaces a
+  // window counter of uw bits and its comparator (about 12 LUT4 and 10 FF on the aami5 layers).
+  const uStop = Math.min(uEnd, lastNeeded + 1);
+  const aheadLo = Math.min(0, K - S, uStop - P * S);
   const bias = -aheadLo;
   const ab = unsignedBits(Math.max(D, PL, K) + S + bias + 1);
   const ahead = m.reg('ahead', ab, { reset: u0 + bias });
   const rbase = m.reg('rbase', aw, { reset: 0 }); // word of window p's first group
   const newImage = m.let('new_image', wdone.and(winsDone));
+  // the writer is past every position a window reads (the last window needs all of them)
+  const tail = uStop < uEnd ? m.let('tail', geConst(wu, uStop)) : null;
+  const wfin: Expr = tail ?? wdone;
+  const lastWindow = m.let('last_window', wfin.and(ahead.eq(uStop - (P - 1) * S + bias)));
 
   // ---- writer -----------------------------------------------------------------------------
-  const wj = W > 1 ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
+  // W >= 8 sub-blocks with a padding word of equal bits (binary layers): the sub-block is
+  // chosen by a one-hot register and an AND-OR (pad bit 0) or OR-AND (pad bit 1) per bit, in
+  // which selecting no sub-block gives the pad bit, so the padding choice costs nothing:
+  // about 5 LUT4 per bit at W = 8 instead of 7 (binary 8:1 mux and the padding choice)
+  const oneHot = W >= 8 && B === 1;
+  const wj = W > 1 && !oneHot ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
+  const wsel = oneHot ? m.reg('wsel', W, { reset: 1 }) : null;
   const wmod = S > K ? m.reg('wmod', counterBits(S), { reset: u0 % S }) : null; // u mod S
   const waddr = m.reg('waddr', aw, { reset: ((u0 % D) * W) % N });
   let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : ltConst(wu, lastNeeded + 1);
   if (wmod) needed = needed.and(ltConst(wmod, K));
   const isNeeded = m.let('is_needed', needed);
   const room = m.let('room', ltConst(ahead, D + bias));
-  const lastChunk: Expr = wj ? wj.eq(W - 1) : constant(1, 1);
+  const lastChunk: Expr = wj ? wj.eq(W - 1) : wsel ? wsel.bit(W - 1) : constant(1, 1);
   // a padding position (writePads) is there to write without input
   const padW: Expr = writePads ? m.let('pad_w', (PL > 0 ? ltConst(wu, PL) : constant(0, 1)).or(geConst(wu, PL + L))) : constant(0, 1);
   const active = m.let('writer_active', wdone.not().and(padW.or(inp.valid)));
@@ -134,13 +159,25 @@ export function ramWindow(o: RamWindowOptions): Module {
   const finish = isNeeded.not().or(room.and(lastChunk)); // the position's last write or its drop
   inp.ready.set(wdone.not().and(padW.not()).and(finish));
   const take = m.let('take', active.and(finish)); // the writer moves to the next position
-  const fresh = wj && W > 1 ? selectChunk(m, inp.payload, wj, W, gw) : inp.payload;
-  const chunk = writePads ? padW.select(constant(padWord, gw), fresh) : fresh;
+  let chunk: Expr;
+  if (wsel) {
+    const ones = constant((1n << BigInt(gw)) - 1n, gw);
+    const zeros = constant(0, gw);
+    const en = Array.from({ length: W }, (_, k) => m.let(`wsel_en${k}`, writePads ? wsel.bit(k).and(padW.not()) : wsel.bit(k)));
+    const part = (k: number) => inp.payload.slice(k * gw + gw - 1, k * gw);
+    let acc: Expr = padBit ? ones : zeros;
+    for (let k = 0; k < W; k++) acc = padBit ? acc.and(en[k]!.select(part(k), ones)) : acc.or(en[k]!.select(part(k), zeros));
+    chunk = m.let('chunk', acc);
+  } else {
+    const fresh = wj && W > 1 ? selectChunk(m, inp.payload, wj, W, gw) : inp.payload;
+    chunk = writePads ? padW.select(constant(padWord, gw), fresh) : fresh;
+  }
   ram.write(waddr, chunk, write);
 
   // ---- reader -----------------------------------------------------------------------------
   const raddr = m.reg('raddr', aw, { reset: 0 });
   const ru = writePads ? null : m.reg('ru', uw, { reset: 0 }); // u of the position being read (zero padding)
+  const ruStart = writePads ? null : m.reg('ru_start', uw, { reset: 0 }); // u of window p's first position (p*S)
   const rj = W > 1 ? m.reg('rj', counterBits(W), { reset: 0 }) : null;
   const rbaseNext = m.let('rbase_next', wrapAdd(rbase, (S * W) % N, N));
   m.output('avail', 1).set(winsDone.not().and(geConst(ahead, K + bias).or(wdone)));
@@ -157,10 +194,11 @@ export function ramWindow(o: RamWindowOptions): Module {
   m.If(newImage, () => {
     wu.set(u0);
     if (wj) wj.set(0);
+    if (wsel) wsel.set(1);
     if (wmod) wmod.set(u0 % S);
     waddr.set(wordAddr(u0));
     winsDone.set(0);
-    wstart.set(0);
+    if (ruStart) ruStart.set(0);
     ahead.set(u0 + bias);
     rbase.set(0);
     raddr.set(0);
@@ -169,13 +207,18 @@ export function ramWindow(o: RamWindowOptions): Module {
   }).Else(() => {
     m.If(write, () => {
       if (wj) wj.set(lastChunk.select(constant(0, wj.width), wj.add(1).trunc(wj.width)));
+      if (wsel) wsel.set(cat(wsel.slice(W - 2, 0), wsel.bit(W - 1)));
       waddr.set(wrapAdd(waddr, 1, N));
     }).Elif(drop, () => waddr.set(wrapAdd(waddr, W % N, N)));
-    // one position in, S out when the window moves on (not past the image's last window)
+    // one position in (not in the tail), S out when the window moves on (not past the
+    // image's last window): one adder whose constant operand the two events choose
     const moves = m.let('moves_on', step.and(release).and(lastWindow.not()));
-    const up = ahead.add(1).trunc(ab);
-    const down = (e: Expr) => e.sub(constant(S, ab)).trunc(ab).asUnsigned();
-    m.If(take.or(moves), () => ahead.set(take.select(moves.select(down(up), up), down(ahead))));
+    const inc = m.let('ahead_inc', tail ? take.and(tail.not()) : take);
+    const mod = 2 ** ab;
+    const delta = (d: number) => constant(((d % mod) + mod) % mod, ab);
+    // (S = 1: in and out together leave ahead as it is)
+    const d = S === 1 ? inc.select(delta(1), delta(-1)) : moves.select(inc.select(delta(1 - S), delta(-S)), delta(1));
+    m.If(S === 1 ? inc.xor(moves) : inc.or(moves), () => ahead.set(ahead.add(d).trunc(ab)));
     m.If(take, () => {
       wu.set(wu.add(1).trunc(uw));
       if (wmod) wmod.set(wmod.eq(S - 1).select(constant(0, wmod.width), wmod.add(1).trunc(wmod.width)));
@@ -183,15 +226,15 @@ export function ramWindow(o: RamWindowOptions): Module {
     m.If(step, () => {
       m.If(release, () => {
         raddr.set(rbaseNext);
-        if (ru) ru.set(wstart.add(S).trunc(uw));
+        if (ru) ru.set(ruStart!.add(S).trunc(uw));
         if (rj) rj.set(0);
         m.If(lastWindow, () => winsDone.set(1)).Else(() => {
-          wstart.set(wstart.add(S).trunc(uw));
+          if (ruStart) ruStart.set(ruStart.add(S).trunc(uw));
           rbase.set(rbaseNext);
         });
       }).Elif(restart, () => {
         raddr.set(rbase);
-        if (ru) ru.set(wstart);
+        if (ru) ru.set(ruStart!);
         if (rj) rj.set(0);
       }).Else(() => {
         raddr.set(wrapAdd(raddr, 1, N));

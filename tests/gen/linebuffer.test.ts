@@ -22,6 +22,10 @@ const CASES: LineBufferOptions[] = [
   opts({ length: 13, channels: 2, bits: 1, kernel: 1, stride: 3, padLeft: 0, padRight: 0, pad: { kind: 'zero' } }),
   // integer pad value -3, kernel larger than the input
   opts({ length: 3, channels: 1, bits: 5, kernel: 6, stride: 1, padLeft: 3, padRight: 2, pad: { kind: 'const', value: -3 } }),
+  // kernel not a multiple of the stride: the first window's fill starts part-way into the
+  // stage (aami5 conv1: k7 s2, integer pad 0; and a masked one, k3 s2)
+  opts({ length: 23, channels: 1, bits: 8, kernel: 7, stride: 2, padLeft: 5, padRight: 5, pad: { kind: 'const', value: 0 } }),
+  opts({ length: 14, channels: 3, bits: 1, kernel: 3, stride: 2, padLeft: 1, padRight: 1, pad: { kind: 'zero' } }),
   // a dense layer's view: the whole input as one window
   { length: 6, channels: 5, bits: 1, kernel: 6, stride: 1, padLeft: 0, padRight: 0, pad: { kind: 'const', value: 0 }, positions: 1 },
 ];

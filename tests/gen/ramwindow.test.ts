@@ -61,6 +61,11 @@ const CASES: { o: RamWindowOptions; folds: number }[] = [
   // sides of every window; and stride > kernel with a right pad the gaps skip
   { o: opts({ length: 3, channels: 2, simd: 1, kernel: 6, stride: 1, padLeft: 3, padRight: 2, pad: { kind: 'const', value: 1 }, name: 'e2' }), folds: 2 },
   { o: opts({ length: 13, channels: 4, simd: 2, kernel: 2, stride: 3, padLeft: 1, padRight: 3, pad: { kind: 'const', value: 1 }, name: 'c2' }), folds: 1 },
+  // eight sub-blocks per position (one-hot write select, the padding by selecting none):
+  // pad +1 and pad -1 (bit 0), and zero padding
+  { o: opts({ length: 9, channels: 16, simd: 2, kernel: 3, stride: 1, padLeft: 2, padRight: 2, pad: { kind: 'const', value: 1 }, name: 'w8a' }), folds: 2 },
+  { o: opts({ length: 8, channels: 8, simd: 1, kernel: 3, stride: 2, padLeft: 1, padRight: 2, pad: { kind: 'const', value: -1 }, name: 'w8b' }), folds: 1 },
+  { o: opts({ length: 8, channels: 8, simd: 1, kernel: 3, stride: 1, padLeft: 1, padRight: 1, pad: { kind: 'zero' }, name: 'w8c' }), folds: 1 },
   // layer 1 (aami5 conv1-like): one 8-bit channel, k7 s2, pad -3 (an integer pad value)
   { o: { ...opts({ length: 21, channels: 1, simd: 1, kernel: 7, stride: 2, padLeft: 3, padRight: 3, pad: { kind: 'const', value: -3 }, name: 'f' }), bits: 8 }, folds: 3 },
   // integer taps, two channels of 5 bits, SIMD 2 (one word per position), pad 6

@@ -19,7 +19,7 @@ import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes } from '../src/model/shapes.ts';
 import { divisors, inputLanesUnsupported, type LayerFold, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
-import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, withInputLanes, type DesignEstimate, type Resources } from './estimate.ts';
+import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, withInputLanes, type DesignEstimate, type EngineEstimate, type Resources } from './estimate.ts';
 import { MAX_NORMALIZER_LANES } from './blocks/normalizer.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 
@@ -59,20 +59,64 @@ function costOf(r: Resources, budget: Target): number {
   return logic + (r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp)) / 3;
 }
 
-/** Every (PE, SIMD) choice of every layer with its engine cycles and cost, cheapest first. */
-function layerChoices(model: QModel, shapes: LayerShape[], target: Target, budget: Target): Choice[][] {
-  return shapes.map((shape) => {
-    const choices: Choice[] = [];
+/**
+ * One engine choice of one layer: PE, SIMD, line buffer and weight storage, with its engine
+ * cycles and resources (estimateEngine, adjusted by the enumerator's layer-1 hook).
+ */
+interface EngineOption {
+  fold: LayerFold & { window: WindowStorage; weights: WeightStorage };
+  /** the weights are where the size rule puts them (the per-layer search's choice) */
+  defaultWeights: boolean;
+  cycles: number;
+  resources: Resources;
+}
+
+/**
+ * How the lanes search (fasterWithInputLanes) changes layer 1's choices: `admits` drops the
+ * folds the input lanes cannot feed, `adjust` replaces the engine estimate by the lane line
+ * buffer's.
+ */
+interface Layer1Hook {
+  admits(shape: LayerShape, fold: LayerFold): boolean;
+  adjust(shape: LayerShape, e: EngineEstimate): EngineEstimate;
+}
+
+/**
+ * Every choice of every layer (PE and SIMD from the divisors, both line buffers where the RAM
+ * one applies (blocks/ramwindow.ts), weights in LUTs and in block RAM), in that loop order:
+ * the one enumeration the per-layer search, spendSpareBram and the lanes search share.
+ */
+function engineOptions(model: QModel, shapes: LayerShape[], target: Target, layer1?: Layer1Hook): EngineOption[][] {
+  return shapes.map((shape, i) => {
+    const out: EngineOption[] = [];
     for (const pe of divisors(shape.outChannels)) {
       for (const simd of divisors(shape.taps)) {
-        // both line buffers where the RAM one applies (blocks/ramwindow.ts)
         const windows: WindowStorage[] = ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
+        const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
         for (const window of windows) {
-          const e = estimateEngine(model, shape, pe, simd, undefined, target, 0, window);
-          choices.push({ pe, simd, window, cycles: e.cycles, cost: costOf(e.resources, budget) });
+          for (const weights of ['lut', 'bram'] as const) {
+            const fold = { layer: shape.name, pe, simd, window, weights };
+            if (i === 0 && layer1 && !layer1.admits(shape, fold)) continue;
+            let e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
+            if (i === 0 && layer1) e = layer1.adjust(shape, e);
+            out.push({ fold, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources });
+          }
         }
       }
     }
+    return out;
+  });
+}
+
+/**
+ * The per-layer search's choices: every (PE, SIMD, window) of every layer with the weights
+ * where the size rule puts them, with its engine cycles and cost, cheapest first.
+ */
+function layerChoices(options: EngineOption[][], budget: Target): Choice[][] {
+  return options.map((opts) => {
+    const choices: Choice[] = opts
+      .filter((o) => o.defaultWeights)
+      .map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, cycles: o.cycles, cost: costOf(o.resources, budget) }));
     choices.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles || a.pe - b.pe || a.simd - b.simd || (a.window === b.window ? 0 : a.window === 'regs' ? -1 : 1));
     return choices;
   });
@@ -116,10 +160,10 @@ export const SPARE_BRAM_MIN_CELLS = 16;
  * Returns `layers` itself when nothing changes. The caller keeps the result only when the
  * design still meets the bound (layer 1's pace sets the normalizer's) and its block RAM fits.
  */
-function spendSpareBram(options: SpareOption[][], target: Target, spare: number, layers: LayerFold[], bound: number): LayerFold[] {
+function spendSpareBram(options: EngineOption[][], target: Target, spare: number, layers: LayerFold[], bound: number): LayerFold[] {
   let out = layers;
   let left = spare;
-  const same = (a: LayerFold, o: SpareOption) => a.pe === o.fold.pe && a.simd === o.fold.simd && (a.window ?? 'regs') === o.fold.window && a.weights === o.fold.weights;
+  const same = (a: LayerFold, o: EngineOption) => a.pe === o.fold.pe && a.simd === o.fold.simd && (a.window ?? 'regs') === o.fold.window && a.weights === o.fold.weights;
   // the current choice's resources: its own entry (weights as the size rule puts them when unset)
   const current = (i: number, f: LayerFold): Resources => {
     const o = options[i]!.find((x) => x.fold.pe === f.pe && x.fold.simd === f.simd && x.fold.window === (f.window ?? 'regs') && (f.weights === undefined ? x.defaultWeights : x.fold.weights === f.weights));
@@ -161,34 +205,6 @@ function spendSpareBram(options: SpareOption[][], target: Target, spare: number,
   }
 }
 
-interface SpareOption {
-  fold: LayerFold & { window: WindowStorage; weights: WeightStorage };
-  /** the weights are where the size rule puts them (the per-layer search's choice) */
-  defaultWeights: boolean;
-  cycles: number;
-  resources: Resources;
-}
-
-/** Every choice of every layer, with weights both ways, for spendSpareBram. */
-function spareOptions(model: QModel, shapes: LayerShape[], target: Target): SpareOption[][] {
-  return shapes.map((shape) => {
-    const out: SpareOption[] = [];
-    for (const pe of divisors(shape.outChannels)) {
-      for (const simd of divisors(shape.taps)) {
-        const windows: WindowStorage[] = ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
-        const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
-        for (const window of windows) {
-          for (const weights of ['lut', 'bram'] as const) {
-            const e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
-            out.push({ fold: { layer: shape.name, pe, simd, window, weights }, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources });
-          }
-        }
-      }
-    }
-    return out;
-  });
-}
-
 function describe(r: Resources): string {
   return `${r.lut4} LUT4, ${r.ff} FF, ${r.bram} BRAM, ${r.spram} SPRAM, ${r.dsp} DSP`;
 }
@@ -223,11 +239,11 @@ export interface AutoResult {
 export function autoFolding(model: QModel, target: Target, goal: AutoGoal): AutoResult {
   const budget = goal.kind === 'fit' ? goal.device : target;
   const shapes = layerShapes(model);
-  const choices = layerChoices(model, shapes, target, budget);
+  const options = engineOptions(model, shapes, target);
+  const choices = layerChoices(options, budget);
   const zscore = model.normalizer.kind === 'zscore';
   const bufferOptions: (1 | 2)[] = zscore ? (defaultNormalizerBuffers(model, target) === 2 ? [2, 1] : [1, 2]) : [1];
   const memo = new Map<string, AutoResult | null>();
-  let spare: SpareOption[][] | null = null; // built on first use (spendSpareBram)
   // The normalizer's interval grows when layer 1 is slower than a sample per cycle (pass 2
   // runs at its pace), so when the cheapest layer-1 choice makes the normalizer miss the
   // bound, faster layer-1 choices are tried in cost order.
@@ -244,8 +260,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
         const estimate = estimateDesign(model, withFolds(tryLayers), target, shapes);
         if (estimate.cyclesPerWindow <= bound) {
           result = { folding: withFolds(tryLayers), estimate };
-          spare ??= spareOptions(model, shapes, target);
-          const spent = spendSpareBram(spare, target, budget.resources.bram - estimate.total.bram, tryLayers, bound);
+          const spent = spendSpareBram(options, target, budget.resources.bram - estimate.total.bram, tryLayers, bound);
           if (spent !== tryLayers) {
             const e2 = estimateDesign(model, withFolds(spent), target, shapes);
             if (e2.cyclesPerWindow <= bound && e2.total.bram <= budget.resources.bram) result = { folding: withFolds(spent), estimate: e2 };
@@ -353,21 +368,12 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
   let best = base;
   for (let lanes = 2; lanes <= Math.min(stride, MAX_NORMALIZER_LANES); lanes++) {
     // every choice of every layer (layer 1 with the lane line buffer), with weights both ways
-    const choices: (Choice & { weights: WeightStorage })[][] = shapes.map((shape, i) => {
-      const out: (Choice & { weights: WeightStorage })[] = [];
-      for (const pe of divisors(shape.outChannels)) {
-        for (const simd of divisors(shape.taps)) {
-          const windows: WindowStorage[] = i > 0 && ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
-          for (const window of windows) {
-            if (i === 0 && inputLanesUnsupported(model, shape, { layer: shape.name, pe, simd, window }, lanes)) continue;
-            for (const weights of ['lut', 'bram'] as const) {
-              let e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
-              if (i === 0) e = withInputLanes(model, shape, e, lanes);
-              out.push({ pe, simd, window, weights, cycles: e.cycles, cost: costOf(e.resources, device) });
-            }
-          }
-        }
-      }
+    const lanesHook: Layer1Hook = {
+      admits: (shape, fold) => !inputLanesUnsupported(model, shape, fold, lanes),
+      adjust: (shape, e) => withInputLanes(model, shape, e, lanes),
+    };
+    const choices = engineOptions(model, shapes, target, lanesHook).map((opts) => {
+      const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, weights: o.fold.weights, cycles: o.cycles, cost: costOf(o.resources, device) }));
       out.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles);
       return out;
     });

@@ -13,6 +13,10 @@
  *   (cheapest cost only falls as T grows); among it and the next few fitting bounds the one
  *   with the lowest latency wins (ties: fewer cycles per window). Then fasterWithInputLanes
  *   below may trade more logic for latency with a multi-lane normalizer.
+ * Every choice carries the register stages treeStages gives its popcount (layer 1: add/subtract)
+ * tree on the target, counted in its FFs, cycles and latency, so the bounds, the fit check and
+ * the latency comparison all see them: on the iCE40 the wide trees set the clock.
+ * One enumerator (engineOptions) lists every choice for the three searches.
  */
 import { UserError } from '../src/cli/errors.ts';
 import type { Target } from '../src/design/targets.ts';
@@ -41,6 +45,8 @@ interface Choice {
   pe: number;
   simd: number;
   window: WindowStorage;
+  /** the tree's register stages (treeStages), 0 for none */
+  pipeline: number;
   cycles: number;
   cost: number;
 }
@@ -58,6 +64,35 @@ function costOf(r: Resources, budget: Target): number {
   const logic = budget.family === 'ice40' ? logicCells(r, budget) / b.lut4 : r.lut4 / b.lut4 + r.ff / b.ff;
   return logic + (r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp)) / 3;
 }
+
+/**
+ * Register stages auto puts in a layer's XNOR + popcount tree (layer 1: the add/subtract tree),
+ * folding `pipeline`: one stage, on the iCE40 only, for a tree of ICE40_STAGE_DEPTH levels or
+ * more (SIMD > 8). Each stage costs FFs (about half the tree's leaves) and a cycle of latency, which the
+ * choice's estimate counts, so the fit check and the latency comparison see them.
+ * Measured (nextpnr 0.4 via `bitbeat synth --seeds 3`, ice40-up5k, Fmax min/median/max): the
+ * UP5K auto and --fit designs of ecgbnn-s-aami5 and -rhythm17 (SIMD 16 and 32 trees) placed at
+ * 25.8-27.1 MHz, every critical path from a RAM window's or weight ROM's read port through a
+ * SIMD 32 popcount into the accumulator. With a stage in every tree wider than 8 the aami5
+ * --fit design (1x7 1x28 2x16 2x32 2x32 1x8) went from 25.8/26.0/26.5 to 33.3 and 32.7 MHz
+ * (seeds 1, 2) for +62 LUT4 and +115 FF, and the default design (2x1 2x8 2x16 1x32 1x32
+ * 1x8) from 26.1/26.4/27.1 to 33.5/34.9/35.5 MHz for +23 LUT4 and +65 FF, and -rhythm17's
+ * --fit design from 26.1/26.7/26.8 to 30.7/34.8/36.8 MHz, their critical paths now in
+ * line-buffer control. Trees of SIMD 8 get none: the smallest design, all SIMD 8, places
+ * at 34.2 MHz with its critical path through conv6's 8-bit popcount (bench/hardware.md), the
+ * clock the staged designs' line-buffer control allows (median 34.0-34.9 MHz above), so a
+ * stage there would cost FFs and latency for little (not placed with stages). Layer 1's
+ * add/subtract tree at SIMD 7 needs none either: the aami5 --fit design without conv1's stage
+ * placed at 33.3 and 32.7 MHz (seeds 1, 2; with it 32.1/34.0/34.8), critical path in conv1's
+ * line-buffer control; wider layer-1 sums (SIMD > 8) take the popcounts' rule, unmeasured.
+ * ECP5: none (not measured here; its auto design places at 49 MHz with full-adder popcounts).
+ */
+export function treeStages(shape: LayerShape, simd: number, target: Target): number {
+  if (target.family !== 'ice40') return 0;
+  return Math.ceil(Math.log2(Math.max(1, simd))) >= ICE40_STAGE_DEPTH ? 1 : 0;
+}
+/** iCE40: a tree of this many levels (SIMD > 8) or more gets a register stage. */
+const ICE40_STAGE_DEPTH = 4;
 
 /**
  * One engine choice of one layer: PE, SIMD, line buffer and weight storage, with its engine
@@ -86,7 +121,7 @@ interface Layer1Hook {
  * one applies (blocks/ramwindow.ts), weights in LUTs and in block RAM), in that loop order:
  * the one enumeration the per-layer search, spendSpareBram and the lanes search share.
  */
-function engineOptions(model: QModel, shapes: LayerShape[], target: Target, layer1?: Layer1Hook): EngineOption[][] {
+function engineOptions(model: QModel, shapes: LayerShape[], target: Target, layer1?: Layer1Hook, staged = true): EngineOption[][] {
   return shapes.map((shape, i) => {
     const out: EngineOption[] = [];
     for (const pe of divisors(shape.outChannels)) {
@@ -95,9 +130,10 @@ function engineOptions(model: QModel, shapes: LayerShape[], target: Target, laye
         const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
         for (const window of windows) {
           for (const weights of ['lut', 'bram'] as const) {
-            const fold = { layer: shape.name, pe, simd, window, weights };
+            const pipeline = staged ? treeStages(shape, simd, target) : 0;
+            const fold = { layer: shape.name, pe, simd, window, weights, ...(pipeline > 0 ? { pipeline } : {}) };
             if (i === 0 && layer1 && !layer1.admits(shape, fold)) continue;
-            let e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
+            let e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window);
             if (i === 0 && layer1) e = layer1.adjust(shape, e);
             out.push({ fold, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources });
           }
@@ -116,10 +152,15 @@ function layerChoices(options: EngineOption[][], budget: Target): Choice[][] {
   return options.map((opts) => {
     const choices: Choice[] = opts
       .filter((o) => o.defaultWeights)
-      .map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, cycles: o.cycles, cost: costOf(o.resources, budget) }));
+      .map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, cycles: o.cycles, cost: costOf(o.resources, budget) }));
     choices.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles || a.pe - b.pe || a.simd - b.simd || (a.window === b.window ? 0 : a.window === 'regs' ? -1 : 1));
     return choices;
   });
+}
+
+/** A choice as a folding entry (no `pipeline` field when it has no stages). */
+function foldOf(shape: LayerShape, c: Choice): LayerFold {
+  return { layer: shape.name, pe: c.pe, simd: c.simd, window: c.window, ...(c.pipeline > 0 ? { pipeline: c.pipeline } : {}) };
 }
 
 /** The cheapest choice per layer within `bound` cycles, or null when some layer cannot make it. */
@@ -128,7 +169,7 @@ function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number
   for (let i = 0; i < choices.length; i++) {
     const c = choices[i]!.find((x) => x.cycles <= bound);
     if (!c) return null;
-    out.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd, window: c.window });
+    out.push(foldOf(shapes[i]!, c));
   }
   return out;
 }
@@ -237,9 +278,18 @@ export interface AutoResult {
 }
 
 export function autoFolding(model: QModel, target: Target, goal: AutoGoal): AutoResult {
+  return autoSearch(model, target, goal, true);
+}
+
+/**
+ * `staged`: choices carry treeStages' register stages. A stage adds a cycle to its engine's
+ * interval, so a --target-cycles bound at the fully parallel floor is met only without them:
+ * when the staged search cannot meet the bound, it is searched again without stages.
+ */
+function autoSearch(model: QModel, target: Target, goal: AutoGoal, staged: boolean): AutoResult {
   const budget = goal.kind === 'fit' ? goal.device : target;
   const shapes = layerShapes(model);
-  const options = engineOptions(model, shapes, target);
+  const options = engineOptions(model, shapes, target, undefined, staged);
   const choices = layerChoices(options, budget);
   const zscore = model.normalizer.kind === 'zscore';
   const bufferOptions: (1 | 2)[] = zscore ? (defaultNormalizerBuffers(model, target) === 2 ? [2, 1] : [1, 2]) : [1];
@@ -255,7 +305,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
     if (layers) {
       for (const c of choices[0]!) {
         if (c.cycles > bound) continue;
-        const tryLayers = [{ layer: shapes[0]!.name, pe: c.pe, simd: c.simd, window: c.window }, ...layers.slice(1)];
+        const tryLayers = [foldOf(shapes[0]!, c), ...layers.slice(1)];
         const withFolds = (ls: LayerFold[]): ResolvedFolding => (zscore ? { layers: ls, normalizerBuffers: buffers } : { layers: ls });
         const estimate = estimateDesign(model, withFolds(tryLayers), target, shapes);
         if (estimate.cyclesPerWindow <= bound) {
@@ -279,6 +329,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
       const r = attempt(T, buffers);
       if (r) return r;
     }
+    if (staged) return autoSearch(model, target, goal, false);
     const fastest = estimateDesign(
       model,
       { layers: shapes.map((s) => ({ layer: s.name, pe: s.outChannels, simd: s.taps })), normalizerBuffers: zscore ? 2 : undefined },
@@ -373,7 +424,7 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
       adjust: (shape, e) => withInputLanes(model, shape, e, lanes),
     };
     const choices = engineOptions(model, shapes, target, lanesHook).map((opts) => {
-      const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, weights: o.fold.weights, cycles: o.cycles, cost: costOf(o.resources, device) }));
+      const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, weights: o.fold.weights, cycles: o.cycles, cost: costOf(o.resources, device) }));
       out.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles);
       return out;
     });
@@ -385,7 +436,7 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
       for (let i = 0; i < shapes.length; i++) {
         const c = (i === 0 ? layer1 : choices[i]!).find((x) => x.cycles <= bound);
         if (!c) return null;
-        layers.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd, window: c.window, weights: c.weights });
+        layers.push({ ...foldOf(shapes[i]!, c), weights: c.weights });
       }
       const folding: ResolvedFolding = { layers, normalizerBuffers: base.folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target), inputLanes: lanes };
       const estimate = estimateDesign(model, folding, target, shapes);

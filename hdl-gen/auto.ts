@@ -13,13 +13,17 @@
  *   (cheapest cost only falls as T grows); among it and the next few fitting bounds the one
  *   with the lowest latency wins (ties: fewer cycles per window). Then fasterWithInputLanes
  *   below may trade more logic for latency with a multi-lane normalizer.
+ * Every choice carries the register stages treeStages gives its popcount (layer 1: add/subtract)
+ * tree on the target, counted in its FFs, cycles and latency, so the bounds, the fit check and
+ * the latency comparison all see them: on the iCE40 the wide trees set the clock.
+ * One enumerator (engineOptions) lists every choice for the three searches.
  */
 import { UserError } from '../src/cli/errors.ts';
 import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes } from '../src/model/shapes.ts';
 import { divisors, inputLanesUnsupported, type LayerFold, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
-import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, withInputLanes, type DesignEstimate, type Resources } from './estimate.ts';
+import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, withInputLanes, type DesignEstimate, type EngineEstimate, type Resources } from './estimate.ts';
 import { MAX_NORMALIZER_LANES } from './blocks/normalizer.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 
@@ -41,6 +45,8 @@ interface Choice {
   pe: number;
   simd: number;
   window: WindowStorage;
+  /** the tree's register stages (treeStages), 0 for none */
+  pipeline: number;
   cycles: number;
   cost: number;
 }
@@ -59,23 +65,102 @@ function costOf(r: Resources, budget: Target): number {
   return logic + (r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp)) / 3;
 }
 
-/** Every (PE, SIMD) choice of every layer with its engine cycles and cost, cheapest first. */
-function layerChoices(model: QModel, shapes: LayerShape[], target: Target, budget: Target): Choice[][] {
-  return shapes.map((shape) => {
-    const choices: Choice[] = [];
+/**
+ * Register stages auto puts in a layer's XNOR + popcount tree (layer 1: the add/subtract tree),
+ * folding `pipeline`: one stage, on the iCE40 only, for a tree of ICE40_STAGE_DEPTH levels or
+ * more (SIMD > 8). Each stage costs FFs (about half the tree's leaves) and a cycle of latency, which the
+ * choice's estimate counts, so the fit check and the latency comparison see them.
+ * Measured (nextpnr 0.4 via `bitbeat synth --seeds 3`, ice40-up5k, Fmax min/median/max): the
+ * UP5K auto and --fit designs of ecgbnn-s-aami5 and -rhythm17 (SIMD 16 and 32 trees) placed at
+ * 25.8-27.1 MHz, every critical path from a RAM window's or weight ROM's read port through a
+ * SIMD 32 popcount into the accumulator. With a stage in every tree wider than 8 the aami5
+ * --fit design (1x7 1x28 2x16 2x32 2x32 1x8) went from 25.8/26.0/26.5 to 33.3 and 32.7 MHz
+ * (seeds 1, 2) for +62 LUT4 and +115 FF, and the default design (2x1 2x8 2x16 1x32 1x32
+ * 1x8) from 26.1/26.4/27.1 to 33.5/34.9/35.5 MHz for +23 LUT4 and +65 FF, and -rhythm17's
+ * --fit design from 26.1/26.7/26.8 to 30.7/34.8/36.8 MHz, their critical paths now in
+ * line-buffer control. Trees of SIMD 8 get none: the smallest design, all SIMD 8, places
+ * at 34.2 MHz with its critical path through conv6's 8-bit popcount (bench/hardware.md), the
+ * clock the staged designs' line-buffer control allows (median 34.0-34.9 MHz above), so a
+ * stage there would cost FFs and latency for little (not placed with stages). Layer 1's
+ * add/subtract tree at SIMD 7 needs none either: the aami5 --fit design without conv1's stage
+ * placed at 33.3 and 32.7 MHz (seeds 1, 2; with it 32.1/34.0/34.8), critical path in conv1's
+ * line-buffer control; wider layer-1 sums (SIMD > 8) take the popcounts' rule, unmeasured.
+ * ECP5: none (not measured here; its auto design places at 49 MHz with full-adder popcounts).
+ */
+export function treeStages(shape: LayerShape, simd: number, target: Target): number {
+  if (target.family !== 'ice40') return 0;
+  return Math.ceil(Math.log2(Math.max(1, simd))) >= ICE40_STAGE_DEPTH ? 1 : 0;
+}
+/** iCE40: a tree of this many levels (SIMD > 8) or more gets a register stage. */
+const ICE40_STAGE_DEPTH = 4;
+
+/**
+ * One engine choice of one layer: PE, SIMD, line buffer and weight storage, with its engine
+ * cycles and resources (estimateEngine, adjusted by the enumerator's layer-1 hook).
+ */
+interface EngineOption {
+  fold: LayerFold & { window: WindowStorage; weights: WeightStorage };
+  /** the weights are where the size rule puts them (the per-layer search's choice) */
+  defaultWeights: boolean;
+  cycles: number;
+  resources: Resources;
+}
+
+/**
+ * How the lanes search (fasterWithInputLanes) changes layer 1's choices: `admits` drops the
+ * folds the input lanes cannot feed, `adjust` replaces the engine estimate by the lane line
+ * buffer's.
+ */
+interface Layer1Hook {
+  admits(shape: LayerShape, fold: LayerFold): boolean;
+  adjust(shape: LayerShape, e: EngineEstimate): EngineEstimate;
+}
+
+/**
+ * Every choice of every layer (PE and SIMD from the divisors, both line buffers where the RAM
+ * one applies (blocks/ramwindow.ts), weights in LUTs and in block RAM), in that loop order:
+ * the one enumeration the per-layer search, spendSpareBram and the lanes search share.
+ */
+function engineOptions(model: QModel, shapes: LayerShape[], target: Target, layer1?: Layer1Hook, staged = true): EngineOption[][] {
+  return shapes.map((shape, i) => {
+    const out: EngineOption[] = [];
     for (const pe of divisors(shape.outChannels)) {
       for (const simd of divisors(shape.taps)) {
-        // both line buffers where the RAM one applies (blocks/ramwindow.ts)
         const windows: WindowStorage[] = ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
+        const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
         for (const window of windows) {
-          const e = estimateEngine(model, shape, pe, simd, undefined, target, 0, window);
-          choices.push({ pe, simd, window, cycles: e.cycles, cost: costOf(e.resources, budget) });
+          for (const weights of ['lut', 'bram'] as const) {
+            const pipeline = staged ? treeStages(shape, simd, target) : 0;
+            const fold = { layer: shape.name, pe, simd, window, weights, ...(pipeline > 0 ? { pipeline } : {}) };
+            if (i === 0 && layer1 && !layer1.admits(shape, fold)) continue;
+            let e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window);
+            if (i === 0 && layer1) e = layer1.adjust(shape, e);
+            out.push({ fold, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources });
+          }
         }
       }
     }
+    return out;
+  });
+}
+
+/**
+ * The per-layer search's choices: every (PE, SIMD, window) of every layer with the weights
+ * where the size rule puts them, with its engine cycles and cost, cheapest first.
+ */
+function layerChoices(options: EngineOption[][], budget: Target): Choice[][] {
+  return options.map((opts) => {
+    const choices: Choice[] = opts
+      .filter((o) => o.defaultWeights)
+      .map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, cycles: o.cycles, cost: costOf(o.resources, budget) }));
     choices.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles || a.pe - b.pe || a.simd - b.simd || (a.window === b.window ? 0 : a.window === 'regs' ? -1 : 1));
     return choices;
   });
+}
+
+/** A choice as a folding entry (no `pipeline` field when it has no stages). */
+function foldOf(shape: LayerShape, c: Choice): LayerFold {
+  return { layer: shape.name, pe: c.pe, simd: c.simd, window: c.window, ...(c.pipeline > 0 ? { pipeline: c.pipeline } : {}) };
 }
 
 /** The cheapest choice per layer within `bound` cycles, or null when some layer cannot make it. */
@@ -84,7 +169,7 @@ function cheapestWithin(shapes: LayerShape[], choices: Choice[][], bound: number
   for (let i = 0; i < choices.length; i++) {
     const c = choices[i]!.find((x) => x.cycles <= bound);
     if (!c) return null;
-    out.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd, window: c.window });
+    out.push(foldOf(shapes[i]!, c));
   }
   return out;
 }
@@ -116,10 +201,10 @@ export const SPARE_BRAM_MIN_CELLS = 16;
  * Returns `layers` itself when nothing changes. The caller keeps the result only when the
  * design still meets the bound (layer 1's pace sets the normalizer's) and its block RAM fits.
  */
-function spendSpareBram(options: SpareOption[][], target: Target, spare: number, layers: LayerFold[], bound: number): LayerFold[] {
+function spendSpareBram(options: EngineOption[][], target: Target, spare: number, layers: LayerFold[], bound: number): LayerFold[] {
   let out = layers;
   let left = spare;
-  const same = (a: LayerFold, o: SpareOption) => a.pe === o.fold.pe && a.simd === o.fold.simd && (a.window ?? 'regs') === o.fold.window && a.weights === o.fold.weights;
+  const same = (a: LayerFold, o: EngineOption) => a.pe === o.fold.pe && a.simd === o.fold.simd && (a.window ?? 'regs') === o.fold.window && a.weights === o.fold.weights;
   // the current choice's resources: its own entry (weights as the size rule puts them when unset)
   const current = (i: number, f: LayerFold): Resources => {
     const o = options[i]!.find((x) => x.fold.pe === f.pe && x.fold.simd === f.simd && x.fold.window === (f.window ?? 'regs') && (f.weights === undefined ? x.defaultWeights : x.fold.weights === f.weights));
@@ -161,34 +246,6 @@ function spendSpareBram(options: SpareOption[][], target: Target, spare: number,
   }
 }
 
-interface SpareOption {
-  fold: LayerFold & { window: WindowStorage; weights: WeightStorage };
-  /** the weights are where the size rule puts them (the per-layer search's choice) */
-  defaultWeights: boolean;
-  cycles: number;
-  resources: Resources;
-}
-
-/** Every choice of every layer, with weights both ways, for spendSpareBram. */
-function spareOptions(model: QModel, shapes: LayerShape[], target: Target): SpareOption[][] {
-  return shapes.map((shape) => {
-    const out: SpareOption[] = [];
-    for (const pe of divisors(shape.outChannels)) {
-      for (const simd of divisors(shape.taps)) {
-        const windows: WindowStorage[] = ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
-        const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
-        for (const window of windows) {
-          for (const weights of ['lut', 'bram'] as const) {
-            const e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
-            out.push({ fold: { layer: shape.name, pe, simd, window, weights }, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources });
-          }
-        }
-      }
-    }
-    return out;
-  });
-}
-
 function describe(r: Resources): string {
   return `${r.lut4} LUT4, ${r.ff} FF, ${r.bram} BRAM, ${r.spram} SPRAM, ${r.dsp} DSP`;
 }
@@ -221,13 +278,22 @@ export interface AutoResult {
 }
 
 export function autoFolding(model: QModel, target: Target, goal: AutoGoal): AutoResult {
+  return autoSearch(model, target, goal, true);
+}
+
+/**
+ * `staged`: choices carry treeStages' register stages. A stage adds a cycle to its engine's
+ * interval, so a --target-cycles bound at the fully parallel floor is met only without them:
+ * when the staged search cannot meet the bound, it is searched again without stages.
+ */
+function autoSearch(model: QModel, target: Target, goal: AutoGoal, staged: boolean): AutoResult {
   const budget = goal.kind === 'fit' ? goal.device : target;
   const shapes = layerShapes(model);
-  const choices = layerChoices(model, shapes, target, budget);
+  const options = engineOptions(model, shapes, target, undefined, staged);
+  const choices = layerChoices(options, budget);
   const zscore = model.normalizer.kind === 'zscore';
   const bufferOptions: (1 | 2)[] = zscore ? (defaultNormalizerBuffers(model, target) === 2 ? [2, 1] : [1, 2]) : [1];
   const memo = new Map<string, AutoResult | null>();
-  let spare: SpareOption[][] | null = null; // built on first use (spendSpareBram)
   // The normalizer's interval grows when layer 1 is slower than a sample per cycle (pass 2
   // runs at its pace), so when the cheapest layer-1 choice makes the normalizer miss the
   // bound, faster layer-1 choices are tried in cost order.
@@ -239,13 +305,12 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
     if (layers) {
       for (const c of choices[0]!) {
         if (c.cycles > bound) continue;
-        const tryLayers = [{ layer: shapes[0]!.name, pe: c.pe, simd: c.simd, window: c.window }, ...layers.slice(1)];
+        const tryLayers = [foldOf(shapes[0]!, c), ...layers.slice(1)];
         const withFolds = (ls: LayerFold[]): ResolvedFolding => (zscore ? { layers: ls, normalizerBuffers: buffers } : { layers: ls });
         const estimate = estimateDesign(model, withFolds(tryLayers), target, shapes);
         if (estimate.cyclesPerWindow <= bound) {
           result = { folding: withFolds(tryLayers), estimate };
-          spare ??= spareOptions(model, shapes, target);
-          const spent = spendSpareBram(spare, target, budget.resources.bram - estimate.total.bram, tryLayers, bound);
+          const spent = spendSpareBram(options, target, budget.resources.bram - estimate.total.bram, tryLayers, bound);
           if (spent !== tryLayers) {
             const e2 = estimateDesign(model, withFolds(spent), target, shapes);
             if (e2.cyclesPerWindow <= bound && e2.total.bram <= budget.resources.bram) result = { folding: withFolds(spent), estimate: e2 };
@@ -264,6 +329,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
       const r = attempt(T, buffers);
       if (r) return r;
     }
+    if (staged) return autoSearch(model, target, goal, false);
     const fastest = estimateDesign(
       model,
       { layers: shapes.map((s) => ({ layer: s.name, pe: s.outChannels, simd: s.taps })), normalizerBuffers: zscore ? 2 : undefined },
@@ -353,21 +419,12 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
   let best = base;
   for (let lanes = 2; lanes <= Math.min(stride, MAX_NORMALIZER_LANES); lanes++) {
     // every choice of every layer (layer 1 with the lane line buffer), with weights both ways
-    const choices: (Choice & { weights: WeightStorage })[][] = shapes.map((shape, i) => {
-      const out: (Choice & { weights: WeightStorage })[] = [];
-      for (const pe of divisors(shape.outChannels)) {
-        for (const simd of divisors(shape.taps)) {
-          const windows: WindowStorage[] = i > 0 && ramWindowResources(model, shape, simd, target) ? ['regs', 'ram'] : ['regs'];
-          for (const window of windows) {
-            if (i === 0 && inputLanesUnsupported(model, shape, { layer: shape.name, pe, simd, window }, lanes)) continue;
-            for (const weights of ['lut', 'bram'] as const) {
-              let e = estimateEngine(model, shape, pe, simd, weights, target, 0, window);
-              if (i === 0) e = withInputLanes(model, shape, e, lanes);
-              out.push({ pe, simd, window, weights, cycles: e.cycles, cost: costOf(e.resources, device) });
-            }
-          }
-        }
-      }
+    const lanesHook: Layer1Hook = {
+      admits: (shape, fold) => !inputLanesUnsupported(model, shape, fold, lanes),
+      adjust: (shape, e) => withInputLanes(model, shape, e, lanes),
+    };
+    const choices = engineOptions(model, shapes, target, lanesHook).map((opts) => {
+      const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, weights: o.fold.weights, cycles: o.cycles, cost: costOf(o.resources, device) }));
       out.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles);
       return out;
     });
@@ -379,7 +436,7 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
       for (let i = 0; i < shapes.length; i++) {
         const c = (i === 0 ? layer1 : choices[i]!).find((x) => x.cycles <= bound);
         if (!c) return null;
-        layers.push({ layer: shapes[i]!.name, pe: c.pe, simd: c.simd, window: c.window, weights: c.weights });
+        layers.push({ ...foldOf(shapes[i]!, c), weights: c.weights });
       }
       const folding: ResolvedFolding = { layers, normalizerBuffers: base.folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target), inputLanes: lanes };
       const estimate = estimateDesign(model, folding, target, shapes);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { getTarget } from '../../src/design/targets.ts';
+import { loadModel } from '../../src/model/load.ts';
+import { layerShapes } from '../../src/model/shapes.ts';
+import { autoFolding, DEFAULT_FIT_MARGIN, treeStages } from '../../hdl-gen/auto.ts';
+import { estimateDesign, fitsDevice } from '../../hdl-gen/estimate.ts';
+
+// auto's register stages in the popcount / add-subtract trees (treeStages): on the iCE40 the
+// wide trees set the clock, so auto stages them; narrow trees and ECP5 designs get none.
+describe('auto pipeline stages', () => {
+  const model = loadModel('models/ecgbnn-s-aami5.json');
+  const shapes = layerShapes(model);
+  const up5k = getTarget('ice40-up5k');
+  const ecp5 = getTarget('ecp5-25f');
+
+  it('the rule: iCE40 trees wider than SIMD 8 (popcounts and layer 1 sums); never on ECP5', () => {
+    const binary = shapes.find((s) => s.inputKind === 'binary')!;
+    const first = shapes[0]!;
+    expect([1, 2, 4, 8].map((simd) => treeStages(binary, simd, up5k))).toEqual([0, 0, 0, 0]);
+    expect([14, 16, 28, 32, 56].map((simd) => treeStages(binary, simd, up5k))).toEqual([1, 1, 1, 1, 1]);
+    expect([1, 7, 16].map((simd) => treeStages(first, simd, up5k))).toEqual([0, 0, 1]);
+    expect([8, 32].map((simd) => treeStages(binary, simd, ecp5))).toEqual([0, 0]);
+    expect(treeStages(first, 7, ecp5)).toBe(0);
+  });
+
+  it('--fit ice40-up5k stages exactly the wide trees, and the design still fits with its stages counted', () => {
+    const { folding, estimate } = autoFolding(model, up5k, { kind: 'fit', device: up5k });
+    for (const [i, f] of folding.layers.entries()) expect(f.pipeline ?? 0).toBe(treeStages(shapes[i]!, f.simd, up5k));
+    expect(folding.layers.some((f) => (f.pipeline ?? 0) > 0)).toBe(true);
+    expect(estimate).toEqual(estimateDesign(model, folding, up5k, shapes));
+    expect(fitsDevice(estimate.total, up5k, DEFAULT_FIT_MARGIN)).toBe(true);
+  });
+
+  it('the default UP5K design stages its SIMD 16 and 32 layers and still meets the cycle bound', () => {
+    const { folding, estimate } = autoFolding(model, up5k, { kind: 'cycles', targetCycles: 100000 });
+    const wide = folding.layers.filter((f, i) => shapes[i]!.inputKind === 'binary' && f.simd > 8);
+    expect(wide.length).toBeGreaterThan(0);
+    for (const f of wide) expect(f.pipeline).toBe(1);
+    for (const f of folding.layers.filter((f, i) => shapes[i]!.inputKind === 'binary' && f.simd <= 8)) expect(f.pipeline).toBeUndefined();
+    expect(estimate.cyclesPerWindow).toBeLessThanOrEqual(100000);
+  });
+
+  it('the smallest design (narrow trees) and ECP5 designs get no stages', () => {
+    const smallest = autoFolding(model, up5k, { kind: 'cycles', targetCycles: 10_000_000 }).folding;
+    expect(smallest.layers.map((f) => `${f.pe}x${f.simd}`)).toEqual(['1x1', '1x8', '1x8', '1x8', '1x8', '1x8']);
+    expect(smallest.layers.every((f) => f.pipeline === undefined)).toBe(true);
+    const onEcp5 = autoFolding(model, ecp5, { kind: 'cycles', targetCycles: 100000 }).folding;
+    expect(onEcp5.layers.every((f) => f.pipeline === undefined)).toBe(true);
+  });
+});

@@ -506,7 +506,7 @@ export function estimateEngine(
     // 0.23 synth_ice40, aami5 (28-bit logits, 5 classes): 42 LUT4 / 38 FF, estimate 42 / 38
     const cb = counterBits(shape.outChannels);
     const argmax = res(logitW + 4 * cb + 2, logitW + 3 * cb + 1);
-    out = addResources(poolR, res(lu.lut4, lu.ff), argmax);
+    out = addResources(poolR, res(lu.lut4, lu.ff, { bram: lu.bram }), argmax);
     // the unit's multiply tail, then the argmax's output register
     tail = logitTailCycles(fns) + 1;
   }

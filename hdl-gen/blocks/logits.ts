@@ -118,7 +118,17 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  * pipelined: 1,221 / 259 / 413 / 193 / 239 LUT4, the case ROM then merged into fewer LUTs
  * at C = 17; before the Horner step became one adder: 1,239 / 268 / 433 / 219 / 250.)
  */
-export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number } {
+/**
+ * Whether Yosys 0.23 puts the constants' case-statement ROM (address {channel, step}) into a
+ * block RAM: it did at 1,024 entries (17 channels, 18 steps: one SB_RAM40_4K on the iCE40, one
+ * DP16KD on ECP5, in every placed ecgbnn-s-rhythm17 design) and kept it in LUTs at 256 (5
+ * channels). 512 entries were not observed; they are counted as LUTs.
+ */
+export function logitRomInBram(o: Pick<LogitOptions, 'fns'>): boolean {
+  return counterBits(o.fns.length) + counterBits(logitSteps(o.fns) + 1) >= 10;
+}
+
+export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number; bram: number } {
   const C = o.fns.length;
   const L = o.lanes ?? C;
   const SW = sumWidth(o);
@@ -127,8 +137,9 @@ export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'p
   const K = logitSteps(o.fns);
   const ff = 2 * C * SW + LW + (LW + 1) + Math.min(XW, LW) + 3 + counterBits(o.positions * (C / L)) + counterBits(C) + counterBits(K + 1) + 2;
   const sums = L === C ? 4 * C * SW : L === 1 ? 4 * SW : 3 * L * SW + 2 * C * SW;
-  const lut4 = sums + Math.round(1.25 * (SW + XW) + 1.75 * LW) + Math.ceil((3 * C * K) / 6);
-  return { lut4, ff };
+  const inBram = logitRomInBram(o);
+  const lut4 = sums + Math.round(1.25 * (SW + XW) + 1.75 * LW) + (inBram ? 0 : Math.ceil((3 * C * K) / 6));
+  return { lut4, ff, bram: inBram ? 1 : 0 };
 }
 
 export function logitUnit(o: LogitOptions): Module {

@@ -199,12 +199,10 @@ describe('autoFolding', () => {
     const small = autoFolding(model, smallDevice, { kind: 'fit', device: smallDevice });
     expect(fitsDevice(small.estimate.total, smallDevice, DEFAULT_FIT_MARGIN)).toBe(true);
     expect(small.estimate.cyclesPerWindow).toBeGreaterThan(estimate.cyclesPerWindow);
-    // the UP5K (logic cells counted as LUT4 + FF/2): within the default margin, no faster than
-    // with none, and slower than the ECP5's
-    const tight = autoFolding(model, up5k, { kind: 'fit', device: up5k });
-    expect(logicCells(tight.estimate.total, up5k)).toBeLessThanOrEqual(Math.floor(up5k.resources.lut4 * DEFAULT_FIT_MARGIN));
+    // the UP5K (logic cells counted as LUT4 + FF/2): only with a thin margin (its logits'
+    // constants take a block RAM, so the weights compete for the rest), and slower than the ECP5's
+    expect(() => autoFolding(model, up5k, { kind: 'fit', device: up5k })).toThrow(new RegExp(`logic cells \\(LUT4 \\+ FF/2\\) \\d+ > ${Math.floor(up5k.resources.lut4 * DEFAULT_FIT_MARGIN)}`));
     const up = autoFolding(model, up5k, { kind: 'fit', device: up5k, margin: 1 });
-    expect(up.estimate.cyclesPerWindow).toBeLessThanOrEqual(tight.estimate.cyclesPerWindow);
     expect(fitsDevice(up.estimate.total, up5k, 1)).toBe(true);
     expect(logicCells(up.estimate.total, up5k)).toBeLessThanOrEqual(up5k.resources.lut4);
     expect(up.estimate.cyclesPerWindow).toBeGreaterThan(estimate.cyclesPerWindow);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { logitModel, logitTailCycles, logitUnit, logitUnitResources, logitWidth, type LogitOptions } from '../../hdl-gen/blocks/logits.ts';
+import { logitModel, logitRomInBram, logitTailCycles, logitUnit, logitUnitResources, logitWidth, type LogitOptions } from '../../hdl-gen/blocks/logits.ts';
+import { loadModel } from '../../src/model/load.ts';
 import { driveStream, packLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
 
@@ -158,3 +159,21 @@ describe('logit unit (global sum / dense logits)', () => {
     }
   });
 });
+
+describe('logit unit resources', () => {
+  it('counts the constants ROM as a block RAM where Yosys puts it there (rhythm17: 17 channels x 18 steps), as LUTs for aami5', () => {
+    const fnsOf = (name: string) => {
+      const last = loadModel(`models/${name}.json`).layers.at(-1)!;
+      if (last.out.kind !== 'logits') throw new Error(`${name}: last layer has no logits`);
+      return last.out.fns;
+    };
+    const rhythm = fnsOf('ecgbnn-s-rhythm17');
+    const aami = fnsOf('ecgbnn-s-aami5');
+    expect(logitRomInBram({ fns: rhythm })).toBe(true);
+    expect(logitRomInBram({ fns: aami })).toBe(false);
+    const o = { accWidth: 10, positions: 27, lanes: 1 };
+    expect(logitUnitResources({ ...o, fns: rhythm }).bram).toBe(1);
+    expect(logitUnitResources({ ...o, fns: aami }).bram).toBe(0);
+  });
+});
+

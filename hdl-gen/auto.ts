@@ -87,7 +87,7 @@ function costOf(r: Resources, budget: Target): number {
  * line-buffer control; wider layer-1 sums (SIMD > 8) take the popcounts' rule, unmeasured.
  * ECP5: none (not measured here; its auto design places at 49 MHz with full-adder popcounts).
  */
-export function treeStages(shape: LayerShape, simd: number, target: Target): number {
+export function treeStages(simd: number, target: Target): number {
   if (target.family !== 'ice40') return 0;
   return Math.ceil(Math.log2(Math.max(1, simd))) >= ICE40_STAGE_DEPTH ? 1 : 0;
 }
@@ -130,7 +130,7 @@ function engineOptions(model: QModel, shapes: LayerShape[], target: Target, laye
         const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
         for (const window of windows) {
           for (const weights of ['lut', 'bram'] as const) {
-            const pipeline = staged ? treeStages(shape, simd, target) : 0;
+            const pipeline = staged ? treeStages(simd, target) : 0;
             const fold = { layer: shape.name, pe, simd, window, weights, ...(pipeline > 0 ? { pipeline } : {}) };
             if (i === 0 && layer1 && !layer1.admits(shape, fold)) continue;
             let e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window);
@@ -288,7 +288,10 @@ const FIT_STAGE_CYCLES_SHARE = 0.01;
 
 export function autoFolding(model: QModel, target: Target, goal: AutoGoal): AutoResult {
   const staged = autoSearch(model, target, goal, true);
-  if (goal.kind !== 'fit') return staged;
+  // the unstaged search sees the same choices when no tree of this model gets a stage here
+  // (every ECP5 target): it would only repeat the staged one
+  const stagesPossible = layerShapes(model).some((s) => divisors(s.taps).some((simd) => treeStages(simd, target) > 0));
+  if (goal.kind !== 'fit' || !stagesPossible) return staged;
   const plain = autoSearch(model, target, goal, false);
   return plain.estimate.cyclesPerWindow < staged.estimate.cyclesPerWindow * (1 - FIT_STAGE_CYCLES_SHARE) ? plain : staged;
 }
@@ -381,7 +384,7 @@ function autoSearch(model: QModel, target: Target, goal: AutoGoal, staged: boole
       }
     }
   }
-  if (best) return fasterWithInputLanes(model, target, device, margin, shapes, best);
+  if (best) return fasterWithInputLanes(model, target, device, margin, shapes, best, staged);
   // the cheapest design the search knows: the loosest bound
   let cheapest: DesignEstimate | null = null;
   for (const buffers of bufferOptions) {
@@ -423,7 +426,7 @@ export const ECP5_WIDE_LUT_FACTOR = 1.3;
  * and the next few replaces the one-lane design when it cuts the latency by LANES_MIN_GAIN;
  * small or slow designs (layer 1 slower than N / L cycles) keep one lane.
  */
-export function fasterWithInputLanes(model: QModel, target: Target, device: Target, margin: number, shapes: LayerShape[], base: AutoResult): AutoResult {
+export function fasterWithInputLanes(model: QModel, target: Target, device: Target, margin: number, shapes: LayerShape[], base: AutoResult, staged = true): AutoResult {
   if (model.normalizer.kind !== 'zscore') return base;
   const first = model.layers[0]!;
   const stride = first.kind === 'conv' ? first.stride : 1;
@@ -435,7 +438,7 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
       admits: (shape, fold) => !inputLanesUnsupported(model, shape, fold, lanes),
       adjust: (shape, e) => withInputLanes(model, shape, e, lanes),
     };
-    const choices = engineOptions(model, shapes, target, lanesHook).map((opts) => {
+    const choices = engineOptions(model, shapes, target, lanesHook, staged).map((opts) => {
       const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, weights: o.fold.weights, cycles: o.cycles, cost: costOf(o.resources, device) }));
       out.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles);
       return out;

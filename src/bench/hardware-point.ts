@@ -196,13 +196,6 @@ function baseOf(spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'meas
 }
 
 /**
- * Whether an earlier result still describes what the point would be today: the same design,
- * or for a point that stopped before a design, the same estimate and message. The key is
- * rebuilt with the seeds the result was measured with, not this run's: a run limited to some
- * points with other options (e.g. `--seeds 1` for slow ECP5 places) must not hide the rest.
- * Designs are generated into `scratchDir`, never over the bench's.
- */
-/**
  * The design directory of a point: `<model>-<target>-<folding>`, where a folding given as a
  * file contributes its name without directories or `.json` (a path would nest directories).
  */
@@ -211,6 +204,13 @@ export function pointDirName(spec: Pick<HardwarePointSpec, 'model' | 'target' | 
   return `${spec.model}-${spec.target}-${folding}`;
 }
 
+/**
+ * Whether an earlier result still describes what the point would be today: the same design,
+ * or for a point that stopped before a design, the same estimate and message. The key is
+ * rebuilt with the seeds the result was measured with, not this run's: a run limited to some
+ * points with other options (e.g. `--seeds 1` for slow ECP5 places) must not hide the rest.
+ * Designs are generated into `scratchDir`, never over the bench's.
+ */
 export function isCurrent(previous: HardwareResult, spec: HardwarePointSpec, ctx: Pick<PointContext, 'model' | 'target' | 'measuredAccuracy'>, opts: HardwareOptions, scratchDir: string): boolean {
   const plan = planPoint(spec, ctx, opts, baseOf(spec, ctx, {}));
   if (plan.kind === 'no-fit') {

@@ -36,11 +36,12 @@ export function intDot(o: IntDotOptions): Module {
   const x = m.input('x', simd * bits);
   const w = o.weights === undefined ? m.input('w', simd) : null;
   const ce = stages > 0 ? m.input('ce', 1) : null;
-  const terms: Expr[] = [];
+  let sum: Expr;
   if (w) {
     // -x = ~x + 1: each term is x or ~x (a LUT per bit, no carry chain), and the +1s are one
     // more leaf, the count of minus weights. On the iCE40 a negation was an adder of its own
-    // and the w-select a LUT per bit on top: 224 -> 115 LUT4 for 7 taps of 8 bits.
+    // and the w-select a LUT per bit on top: 224 -> 131 LUT4 for 7 taps of 8 bits.
+    const terms: Expr[] = [];
     for (let i = 0; i < simd; i++) {
       const xi = x.slice(i * bits + bits - 1, i * bits).asSigned();
       terms.push(m.let(`t${i}`, xi.xnor(w.bit(i).replicate(bits).asSigned())));
@@ -49,6 +50,8 @@ export function intDot(o: IntDotOptions): Module {
     const countBits = unsignedBits(simd);
     const count = minus.length === 1 ? minus[0]! : pipelinedAdderTree(m, minus.map((b) => b.zext(countBits)), 0, null, false).trunc(countBits);
     terms.push(m.let('minus_count', count.zext(Math.max(bits, countBits + 1)).asSigned()));
+    // the leaves count as level 0, so a single stage on a small tree may sit right after the terms
+    sum = pipelinedAdderTree(m, terms, stages, ce, true);
   } else {
     // Constant weights: the plus taps' sum minus the minus taps' sum, two pairing trees and one
     // subtraction at the end, instead of a negation (an adder of its own) per minus tap.
@@ -60,16 +63,10 @@ export function intDot(o: IntDotOptions): Module {
     }
     const p = plus.length ? m.let('plus_sum', pipelinedAdderTree(m, plus, stages, ce, true, 'p')) : null;
     const q = minus.length ? m.let('minus_sum', pipelinedAdderTree(m, minus, stages, ce, true, 'q')) : null;
-    const sum = p && q ? p.sub(q) : p ?? q!.neg();
-    const W = intDotWidth(simd, bits);
-    m.output('sum', W, { signed: true }).set(sum.width >= W ? sum.trunc(W) : sum.sext(W));
-    return m;
+    sum = p && q ? p.sub(q) : p ?? q!.neg();
   }
-  // the leaves count as level 0, so a single stage on a small tree may sit right after the negations
-  const sum = pipelinedAdderTree(m, terms, stages, ce, true);
   const W = intDotWidth(simd, bits);
-  const out = m.output('sum', W, { signed: true });
-  out.set(sum.width >= W ? sum.trunc(W) : sum.sext(W));
+  m.output('sum', W, { signed: true }).set(sum.width >= W ? sum.trunc(W) : sum.sext(W));
   return m;
 }
 

@@ -96,6 +96,16 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
 }
 
 /**
+ * Whether Yosys 0.23 puts the constants' case-statement ROM (address {channel, step}) into a
+ * block RAM: it did at 1,024 entries (17 channels, 18 steps: one SB_RAM40_4K on the iCE40, one
+ * DP16KD on ECP5, in every placed ecgbnn-s-rhythm17 design) and kept it in LUTs at 256 (5
+ * channels). 512 entries were not observed; they are counted as LUTs.
+ */
+export function logitRomInBram(o: Pick<LogitOptions, 'fns'>): boolean {
+  return counterBits(o.fns.length) + counterBits(logitSteps(o.fns) + 1) >= 10;
+}
+
+/**
  * LUT4 and FF estimate of this unit (iCE40 cells; on ECP5 the adders go to CCU2C, so LUT4 is
  * about half). Structure, C channels, L lanes per word, SW sum bits, XW addend bits, LW logit
  * bits, K steps:
@@ -108,7 +118,7 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  *   bit (2 C SW); with L = 1 only the top entries choose (sum or zero; fitted: 4 SW in all);
  * - the Horner datapath, gated S + N, + P, xor and the logit-wide adder
  *   (1.25 (SW + XW) + 1.75 LW, fitted); the case ROM of 3 C K constant bits (one LUT4 per 6
- *   bits, fitted).
+ *   bits, fitted), or none when Yosys puts it in a block RAM (logitRomInBram).
  * Calibrated with yosys 0.23 synth_ice40 on the unit alone: C = 17 (rhythm17: accWidth 10,
  * 27 positions, K = 14) 1,124 LUT4 / 591 FF, estimate 1,220 / 594; C = 5 (accWidth 9,
  * 1 position, K = 4) 266 / 149, estimate 259 / 150; C = 5 (rhythm17's first five channels)
@@ -118,16 +128,6 @@ function addendWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  * pipelined: 1,221 / 259 / 413 / 193 / 239 LUT4, the case ROM then merged into fewer LUTs
  * at C = 17; before the Horner step became one adder: 1,239 / 268 / 433 / 219 / 250.)
  */
-/**
- * Whether Yosys 0.23 puts the constants' case-statement ROM (address {channel, step}) into a
- * block RAM: it did at 1,024 entries (17 channels, 18 steps: one SB_RAM40_4K on the iCE40, one
- * DP16KD on ECP5, in every placed ecgbnn-s-rhythm17 design) and kept it in LUTs at 256 (5
- * channels). 512 entries were not observed; they are counted as LUTs.
- */
-export function logitRomInBram(o: Pick<LogitOptions, 'fns'>): boolean {
-  return counterBits(o.fns.length) + counterBits(logitSteps(o.fns) + 1) >= 10;
-}
-
 export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number; bram: number } {
   const C = o.fns.length;
   const L = o.lanes ?? C;

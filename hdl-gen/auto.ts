@@ -85,14 +85,23 @@ function costOf(r: Resources, budget: Target): number {
  * add/subtract tree at SIMD 7 needs none either: the aami5 --fit design without conv1's stage
  * placed at 33.3 and 32.7 MHz (seeds 1, 2; with it 32.1/34.0/34.8), critical path in conv1's
  * line-buffer control; wider layer-1 sums (SIMD > 8) take the popcounts' rule, unmeasured.
- * ECP5: none (not measured here; its auto design places at 49 MHz with full-adder popcounts).
+ * ECP5: one stage in every tree of ECP5_STAGE_DEPTH levels or more (SIMD > 4). There the
+ * critical paths started at a block RAM's read port (DP16KD clock-to-out 5.6-5.8 ns, the read
+ * register inside the RAM) and ran through the popcount into the accumulator. Measured
+ * (nextpnr-ecp5 0.11.1, ecp5-25f, seed 1), ecgbnn-s-aami5: the smallest design (1x1 1x4 1x8
+ * 1x8 1x16 1x16) went from 53.9 MHz (bench/hardware.md) to 65.4 with stages in the SIMD 16
+ * trees only and to 75.3 with stages in every tree wider than 4 (2,196 LUT4 both, +36 FF;
+ * critical path then from conv2's SIMD 4 weight ROM); the default design from 47.6 to 76.5 MHz
+ * (2,484 to 2,505 LUT4, 1,758 to 1,830 FF), critical path then conv1's RAM window into its sum.
  */
 export function treeStages(simd: number, target: Target): number {
-  if (target.family !== 'ice40') return 0;
-  return Math.ceil(Math.log2(Math.max(1, simd))) >= ICE40_STAGE_DEPTH ? 1 : 0;
+  const depth = Math.ceil(Math.log2(Math.max(1, simd)));
+  return depth >= (target.family === 'ice40' ? ICE40_STAGE_DEPTH : ECP5_STAGE_DEPTH) ? 1 : 0;
 }
 /** iCE40: a tree of this many levels (SIMD > 8) or more gets a register stage. */
 const ICE40_STAGE_DEPTH = 4;
+/** ECP5: a tree of this many levels (SIMD > 4) or more gets a register stage. */
+const ECP5_STAGE_DEPTH = 3;
 
 /**
  * One engine choice of one layer: PE, SIMD, line buffer and weight storage, with its engine
@@ -288,8 +297,9 @@ const FIT_STAGE_CYCLES_SHARE = 0.01;
 
 export function autoFolding(model: QModel, target: Target, goal: AutoGoal): AutoResult {
   const staged = autoSearch(model, target, goal, true);
-  // the unstaged search sees the same choices when no tree of this model gets a stage here
-  // (every ECP5 target): it would only repeat the staged one
+  // the unstaged search sees the same choices when no tree of this model can take a stage
+  // here (all its SIMD choices too narrow for the family's rule): it would only repeat the
+  // staged one
   const stagesPossible = layerShapes(model).some((s) => divisors(s.taps).some((simd) => treeStages(simd, target) > 0));
   if (goal.kind !== 'fit' || !stagesPossible) return staged;
   const plain = autoSearch(model, target, goal, false);

@@ -6,20 +6,21 @@ import { autoFolding, DEFAULT_FIT_MARGIN, treeStages } from '../../hdl-gen/auto.
 import { estimateDesign, fitsDevice } from '../../hdl-gen/estimate.ts';
 
 // auto's register stages in the popcount / add-subtract trees (treeStages): on the iCE40 the
-// wide trees set the clock, so auto stages them; narrow trees and ECP5 designs get none.
+// wide trees set the clock, so auto stages them (SIMD > 8); on the ECP5 every tree wider than 4
+// (the block RAM's read port starts its critical paths); narrower trees get none.
 describe('auto pipeline stages', () => {
   const model = loadModel('models/ecgbnn-s-aami5.json');
   const shapes = layerShapes(model);
   const up5k = getTarget('ice40-up5k');
   const ecp5 = getTarget('ecp5-25f');
 
-  it('the rule: iCE40 trees wider than SIMD 8 (popcounts and layer 1 sums); never on ECP5', () => {
+  it('the rule: iCE40 trees wider than SIMD 8, ECP5 trees wider than 4 (popcounts and layer 1 sums)', () => {
     // the same rule for popcounts (SIMD 1-56 below) and layer 1's add/subtract sums (SIMD 1, 7, 16)
     expect([1, 2, 4, 8].map((simd) => treeStages(simd, up5k))).toEqual([0, 0, 0, 0]);
     expect([14, 16, 28, 32, 56].map((simd) => treeStages(simd, up5k))).toEqual([1, 1, 1, 1, 1]);
     expect([1, 7, 16].map((simd) => treeStages(simd, up5k))).toEqual([0, 0, 1]);
-    expect([8, 32].map((simd) => treeStages(simd, ecp5))).toEqual([0, 0]);
-    expect(treeStages(7, ecp5)).toBe(0);
+    expect([1, 2, 4].map((simd) => treeStages(simd, ecp5))).toEqual([0, 0, 0]);
+    expect([7, 8, 16, 32, 224].map((simd) => treeStages(simd, ecp5))).toEqual([1, 1, 1, 1, 1]);
   });
 
   it('--fit ice40-up5k stages exactly the wide trees, and the design still fits with its stages counted', () => {
@@ -39,12 +40,13 @@ describe('auto pipeline stages', () => {
     expect(estimate.cyclesPerWindow).toBeLessThanOrEqual(100000);
   });
 
-  it('the smallest design (narrow trees) and ECP5 designs get no stages', () => {
+  it('the smallest UP5K design (narrow trees) gets no stages; the default ECP5 design stages exactly its trees wider than 4', () => {
     const smallest = autoFolding(model, up5k, { kind: 'cycles', targetCycles: 10_000_000 }).folding;
     // one lane per layer, no tree wider than 8 (conv2 takes SIMD 4 or 8, the two estimates are within 0.3 %)
     expect(smallest.layers.every((f) => f.pe === 1 && f.simd <= 8)).toBe(true);
     expect(smallest.layers.every((f) => f.pipeline === undefined)).toBe(true);
     const onEcp5 = autoFolding(model, ecp5, { kind: 'cycles', targetCycles: 100000 }).folding;
-    expect(onEcp5.layers.every((f) => f.pipeline === undefined)).toBe(true);
+    for (const f of onEcp5.layers) expect(f.pipeline ?? 0).toBe(f.simd > 4 ? 1 : 0);
+    expect(onEcp5.layers.some((f) => f.pipeline === 1)).toBe(true);
   });
 });

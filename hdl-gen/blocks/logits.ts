@@ -34,6 +34,11 @@
  * into the output register (held there while the output register is full); with the output
  * always ready the C logits leave K + 1 cycles apart (logitTailCycles: C (K + 1) + 1).
  * Logits are integers in units of 2^-fracBits, exactly the reference's values.
+ *
+ * DSP form (logitUnitDsp, on the iCE40 UP5K: multipliers 'dsp', one lane, see logitUsesDsp):
+ * with one value per cycle one multiplier keeps up with the input, so the slope is applied to
+ * each value as it arrives and the ring holds the logits themselves; the Horner loop, its
+ * constants' ROM and the S/N sums go (aami5's last layer: 206 -> 35 LUT4 alone, 1 SB_MAC16).
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import type { LogitOutput } from '../../src/model/qmodel.ts';

@@ -105,7 +105,10 @@ function slopeBits(fns: LogitOutput['fns']): number {
  * The multipliers the logit unit uses on a target: 'dsp' only on iCE40 devices with SB_MAC16
  * cells (the UP5K; the HX8K has none). Measured there (yosys 0.23 synth_ice40 -dsp, aami5's
  * last layer, one lane): 35 LUT4 / 179 FF / 1 SB_MAC16 instead of 206 LUT4 / 243 FF. ECP5 keeps
- * the Horner unit, so that its designs stay as they were (its place-and-route runs are cached).
+ * the Horner unit, so that its designs stay as they were (its place-and-route runs are cached);
+ * there the same unit alone (synth_ecp5) took 146 LUT4 + 17 CCU2C / 179 FF / 1 MULT18X18D
+ * instead of 183 + 45 / 243 (Yosys folds no adder into MULT18X18D: the 28-bit accumulation
+ * stays in CCU2C).
  */
 export function logitMultipliersFor(target: { family: string; resources: { dsp: number } }): 'dsp' | 'logic' {
   return target.family === 'ice40' && target.resources.dsp > 0 ? 'dsp' : 'logic';

@@ -504,9 +504,10 @@ export function estimateEngine(
     const lu = logitUnitResources({ fns, ...luOpts });
     // streaming argmax (blocks/argmax.ts): the best value kept inverted (a LUT4 per bit on the
     // way in, the comparison then an addition's carry), three class-index registers; yosys
-    // 0.23 synth_ice40, aami5 (28-bit logits, 5 classes): 42 LUT4 / 38 FF, estimate 42 / 38
+    // 0.23 synth_ice40, aami5 (28-bit logits, 5 classes): 42 LUT4 / 38 FF, estimate 42 / 38;
+    // on iCE40 best_idx is the output payload (bestAsOutput): 37 / 35, estimate 37 / 35
     const cb = counterBits(shape.outChannels);
-    const argmax = res(logitW + 4 * cb + 2, logitW + 3 * cb + 1);
+    const argmax = target.family === 'ice40' ? res(logitW + 3 * cb, logitW + 2 * cb + 1) : res(logitW + 4 * cb + 2, logitW + 3 * cb + 1);
     out = addResources(poolR, res(lu.lut4, lu.ff, { bram: lu.bram, dsp: lu.dsp }), argmax);
     // the unit's multiply tail (Horner, or the DSP form's read-out), then the argmax's output register
     tail = logitTailCycles(fns, luOpts) + 1;

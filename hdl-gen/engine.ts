@@ -64,6 +64,8 @@ export interface EngineOptions {
   prefix: string;
   /** input positions per beat (layer 1 behind a multi-lane normalizer; default 1) */
   inputLanes?: number;
+  /** the logit unit's multipliers (blocks/logits.ts's logitMultipliersFor; default 'logic') */
+  logitMultipliers?: 'dsp' | 'logic';
 }
 
 export interface Engine {
@@ -492,10 +494,12 @@ export function buildEngine(o: EngineOptions): Engine {
 
   if (mode === 'logits') {
     const fns = layer.out.kind === 'logits' ? layer.out.fns : [];
-    const lu = m.instance('logits', logitUnit({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length, name: `${tag}_logits` }));
+    const lu = m.instance('logits', logitUnit({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length, multipliers: o.logitMultipliers ?? 'logic', name: `${tag}_logits` }));
     m.connect(pooled, lu.stream('in'));
     const lw = logitWidth({ fns, accWidth: accW, positions: shape.outLength });
-    const am = m.instance('argmax', argmaxUnit({ classes: fns.length, width: lw, name: `${tag}_argmax` }));
+    // bestAsOutput (5 LUT4 fewer, same cycles) on iCE40 only: ECP5 designs stay byte-identical
+    // this session (its place-and-route runs are cached); it would serve ECP5 as well
+    const am = m.instance('argmax', argmaxUnit({ classes: fns.length, width: lw, bestAsOutput: o.family === 'ice40', name: `${tag}_argmax` }));
     const logits = lu.stream('out');
     m.connect(logits, am.stream('in'));
     const cb = counterBits(fns.length);

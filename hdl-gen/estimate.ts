@@ -76,7 +76,7 @@ import { intDotWidth } from './blocks/intdot.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
-import { logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
+import { logitMultipliersFor, logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 import { poolSlots, poolTrackerBits } from './blocks/pool.ts';
 import { compressorPlan } from './blocks/adder-tree.ts';
@@ -500,15 +500,17 @@ export function estimateEngine(
       poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2 + shape.outChannels * accW, 2 * (shape.outChannels * accW + 1) + (folds - 1) * pe * accW));
     } else poolR = res(shape.outChannels * accW, shape.outChannels * accW + 1); // the position register's skid
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
-    const lu = logitUnitResources({ fns, accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length });
+    const luOpts = { accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length, multipliers: logitMultipliersFor(target) };
+    const lu = logitUnitResources({ fns, ...luOpts });
     // streaming argmax (blocks/argmax.ts): the best value kept inverted (a LUT4 per bit on the
     // way in, the comparison then an addition's carry), three class-index registers; yosys
-    // 0.23 synth_ice40, aami5 (28-bit logits, 5 classes): 42 LUT4 / 38 FF, estimate 42 / 38
+    // 0.23 synth_ice40, aami5 (28-bit logits, 5 classes): 42 LUT4 / 38 FF, estimate 42 / 38;
+    // on iCE40 best_idx is the output payload (bestAsOutput): 37 / 35, estimate 37 / 35
     const cb = counterBits(shape.outChannels);
-    const argmax = res(logitW + 4 * cb + 2, logitW + 3 * cb + 1);
-    out = addResources(poolR, res(lu.lut4, lu.ff, { bram: lu.bram }), argmax);
-    // the unit's multiply tail, then the argmax's output register
-    tail = logitTailCycles(fns) + 1;
+    const argmax = target.family === 'ice40' ? res(logitW + 3 * cb, logitW + 2 * cb + 1) : res(logitW + 4 * cb + 2, logitW + 3 * cb + 1);
+    out = addResources(poolR, res(lu.lut4, lu.ff, { bram: lu.bram, dsp: lu.dsp }), argmax);
+    // the unit's multiply tail (Horner, or the DSP form's read-out), then the argmax's output register
+    tail = logitTailCycles(fns, luOpts) + 1;
   }
 
   // the RAM window writes a position in W cycles (one SIMD sub-block each)

@@ -21,6 +21,7 @@ import type { LayerShape } from '../src/model/shapes.ts';
 import type { ResolvedFolding, WeightStorage } from './folding.ts';
 import { buildEngine } from './engine.ts';
 import { buildNormalizer } from './blocks/normalizer.ts';
+import { logitMultipliersFor } from './blocks/logits.ts';
 import { counterBits } from './widths.ts';
 
 export interface TopOptions {
@@ -132,7 +133,7 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
   if (model.input.length % lanes === 0) tap(prev, 'normalizer', 'z', model.normalizer.outBits, lanes, model.input.length / lanes);
 
   o.shapes.forEach((shape, i) => {
-    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, family: o.target.family, trace: o.trace, prefix: o.name, ...(i === 0 && lanes > 1 ? { inputLanes: lanes } : {}) });
+    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, family: o.target.family, logitMultipliers: logitMultipliersFor(o.target), trace: o.trace, prefix: o.name, ...(i === 0 && lanes > 1 ? { inputLanes: lanes } : {}) });
     const inst = top.instance(`l${i}_${identifier(shape.name)}`, engine.module);
     const sink = inst.stream('in');
     // layer 1's taps may be wider than z (an out-of-range padding value): sign-extend (each lane)

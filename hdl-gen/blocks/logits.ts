@@ -34,6 +34,11 @@
  * into the output register (held there while the output register is full); with the output
  * always ready the C logits leave K + 1 cycles apart (logitTailCycles: C (K + 1) + 1).
  * Logits are integers in units of 2^-fracBits, exactly the reference's values.
+ *
+ * DSP form (logitUnitDsp, on the iCE40 UP5K: multipliers 'dsp', one lane, see logitUsesDsp):
+ * with one value per cycle one multiplier keeps up with the input, so the slope is applied to
+ * each value as it arrives and the ring holds the logits themselves; the Horner loop, its
+ * constants' ROM and the S/N sums go (aami5's last layer: 206 -> 35 LUT4 alone, 1 SB_MAC16).
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import type { LogitOutput } from '../../src/model/qmodel.ts';
@@ -50,6 +55,12 @@ export interface LogitOptions {
   lanes?: number;
   /** positions per image */
   positions: number;
+  /**
+   * 'dsp': with one lane, multiply each value by its slope in a DSP cell (SB_MAC16) and
+   * accumulate the logits there (see logitUnitDsp); 'logic' (default) or any case the DSP
+   * form does not cover (logitUsesDsp): the sums and the serial Horner multiply
+   */
+  multipliers?: 'dsp' | 'logic';
   name?: string;
 }
 
@@ -73,6 +84,47 @@ export function logitSteps(fns: LogitOutput['fns']): number {
   return k;
 }
 
+/** Operand width of the iCE40's SB_MAC16 multiplier (16 x 16, signed) and its 32-bit adder. */
+const MAC_SIDE = 16;
+const MAC_OUT = 32;
+/**
+ * synth_ice40 -dsp maps a product to SB_MAC16 only from 11 bits on (DSP_Y_MINWIDTH); a smaller
+ * one became a LUT multiplier (3 channels, 6-bit values, 4-bit slopes: 104 LUT4), so those keep
+ * the Horner unit.
+ */
+const MAC_MIN_PRODUCT = 11;
+
+/** Bits of the per-value multiplier: the widest of the pos and neg constants (two's complement). */
+function slopeBits(fns: LogitOutput['fns']): number {
+  let k = 2;
+  for (const f of fns) k = Math.max(k, signedBits(f.pos, f.pos), signedBits(f.neg, f.neg));
+  return k;
+}
+
+/**
+ * The multipliers the logit unit uses on a target: 'dsp' only on iCE40 devices with SB_MAC16
+ * cells (the UP5K; the HX8K has none). Measured there (yosys 0.23 synth_ice40 -dsp, aami5's
+ * last layer, one lane): 35 LUT4 / 179 FF / 1 SB_MAC16 instead of 206 LUT4 / 243 FF. ECP5 keeps
+ * the Horner unit, so that its designs stay as they were (its place-and-route runs are cached);
+ * there the same unit alone (synth_ecp5) took 146 LUT4 + 17 CCU2C / 179 FF / 1 MULT18X18D
+ * instead of 183 + 45 / 243 (Yosys folds no adder into MULT18X18D: the 28-bit accumulation
+ * stays in CCU2C).
+ */
+export function logitMultipliersFor(target: { family: string; resources: { dsp: number } }): 'dsp' | 'logic' {
+  return target.family === 'ice40' && target.resources.dsp > 0 ? 'dsp' : 'logic';
+}
+
+/**
+ * Whether the unit multiplies in a DSP (logitUnit's 'dsp' form, see there): asked for
+ * (multipliers 'dsp'), fold-serial with one lane (one value, so one product, per cycle), the
+ * value and the slopes within the SB_MAC16's 16 x 16 signed operands and the logit within its
+ * 32-bit adder, so that Yosys folds the accumulation into the cell.
+ */
+export function logitUsesDsp(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes' | 'multipliers'>): boolean {
+  const product = Math.min(o.accWidth + slopeBits(o.fns), logitWidth(o));
+  return o.multipliers === 'dsp' && (o.lanes ?? o.fns.length) === 1 && o.accWidth <= MAC_SIDE && slopeBits(o.fns) <= MAC_SIDE && logitWidth(o) <= MAC_OUT && product >= MAC_MIN_PRODUCT;
+}
+
 /** Width of the S and N sums. */
 function sumWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
   return signedBits(-o.positions * 2 ** (o.accWidth - 1), o.positions * 2 ** (o.accWidth - 1));
@@ -85,7 +137,9 @@ function sumWidth(o: Pick<LogitOptions, 'accWidth' | 'positions'>): number {
  * K-th Horner step loads the output register, which the consumer takes in the next cycle):
  * C (K + 1) + 1. Before the Horner loop was pipelined C K + 1; the old parallel unit took C + 1.
  */
-export function logitTailCycles(fns: LogitOutput['fns']): number {
+export function logitTailCycles(fns: LogitOutput['fns'], form?: Omit<Parameters<typeof logitUsesDsp>[0], 'fns'>): number {
+  // the DSP form (logitUnitDsp): one logit per cycle out of the ring, then the output register
+  if (form && logitUsesDsp({ ...form, fns })) return fns.length + 1;
   return fns.length * (logitSteps(fns) + 1) + 1;
 }
 
@@ -128,7 +182,8 @@ export function logitRomInBram(o: Pick<LogitOptions, 'fns'>): boolean {
  * pipelined: 1,221 / 259 / 413 / 193 / 239 LUT4, the case ROM then merged into fewer LUTs
  * at C = 17; before the Horner step became one adder: 1,239 / 268 / 433 / 219 / 250.)
  */
-export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes'>): { lut4: number; ff: number; bram: number } {
+export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions' | 'lanes' | 'multipliers'>): { lut4: number; ff: number; bram: number; dsp: number } {
+  if (logitUsesDsp(o)) return logitDspResources(o);
   const C = o.fns.length;
   const L = o.lanes ?? C;
   const SW = sumWidth(o);
@@ -139,10 +194,34 @@ export function logitUnitResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'p
   const sums = L === C ? 4 * C * SW : L === 1 ? 4 * SW : 3 * L * SW + 2 * C * SW;
   const inBram = logitRomInBram(o);
   const lut4 = sums + Math.round(1.25 * (SW + XW) + 1.75 * LW) + (inBram ? 0 : Math.ceil((3 * C * K) / 6));
-  return { lut4, ff, bram: inBram ? 1 : 0 };
+  return { lut4, ff, bram: inBram ? 1 : 0, dsp: 0 };
+}
+
+/**
+ * LUT4 and FF estimate of the DSP form (logitUnitDsp), C channels, P positions, LW logit bits,
+ * KW slope bits:
+ * - FF: the ring of C logits and the output register (C LW + LW + 1), the counters of positions
+ *   and channels, `emitting` and `init`;
+ * - LUT4: the slope ROM, KW bits of a function of the channel and the sign (one LUT4 per bit
+ *   up to 4 address bits, about 2^(a - 4) beyond), the two counters (a LUT per bit) and ~12 of
+ *   control; the product and the accumulation are in the SB_MAC16, the constants' load in the
+ *   flip-flops' set/reset.
+ * Calibrated with yosys 0.23 synth_ice40 -dsp on the unit alone: aami5's last layer (C = 5,
+ * accWidth 10, 27 positions, KW 14) 35 LUT4 / 179 FF, estimate 34 / 179; rhythm17's (C = 17,
+ * KW 13) 76 / 481, estimate 74 / 481; C = 6 (accWidth 9, 1 position, KW 4) 19 / 98, estimate
+ * 20 / 98.
+ */
+function logitDspResources(o: Pick<LogitOptions, 'fns' | 'accWidth' | 'positions'>): { lut4: number; ff: number; bram: number; dsp: number } {
+  const C = o.fns.length;
+  const LW = logitWidth(o);
+  const addrBits = counterBits(C) + 1;
+  const rom = slopeBits(o.fns) * 2 ** Math.max(0, addrBits - 4);
+  const counters = counterBits(o.positions) + counterBits(C);
+  return { lut4: rom + counters + 12, ff: C * LW + LW + 1 + counters + 2, bram: 0, dsp: 1 };
 }
 
 export function logitUnit(o: LogitOptions): Module {
+  if (logitUsesDsp(o)) return logitUnitDsp(o);
   const C = o.fns.length;
   const L = o.lanes ?? C;
   if (!Number.isInteger(L) || L < 1 || C % L !== 0) throw new RangeError(`logitUnit: lanes ${L} must divide the ${C} channels`);
@@ -294,6 +373,97 @@ export function logitUnit(o: LogitOptions): Module {
   });
   // one clear condition, assigned last, so Yosys uses the flip-flops' synchronous reset
   m.If(emitting.not().or(step.eq(0)).or(lastStep.and(canLoad)), () => acc.set(constant(0, LW)));
+  return m;
+}
+
+/**
+ * The DSP form (fold-serial, one lane): one value a of channel c per cycle, and the logit
+ * ring holds the logits themselves, L_c <- L_c + (a < 0 ? neg_c : pos_c) * a, initialized to
+ * bias_c * P. The product and the accumulation are one SB_MAC16 (Yosys 0.23 folds the adder
+ * whose other operand is the ring's bottom into the cell's 32-bit adder), the slope comes from
+ * a case ROM addressed by (channel, sign of a), and the ring's constants are loaded through
+ * the flip-flops' synchronous set/reset (free on iCE40) by one `init` condition for all
+ * entries: after reset and with the last logit's read-out. Read-out turns the ring by one
+ * per logit (the bottom goes to the output register, the top takes a don't-care sum), so the
+ * C logits leave one per cycle: logitTailCycles C + 1, no Horner loop and no S/N sums.
+ */
+function logitUnitDsp(o: LogitOptions): Module {
+  const C = o.fns.length;
+  const W = o.accWidth;
+  const LW = logitWidth(o);
+  const P = o.positions;
+  const KW = slopeBits(o.fns);
+  const m = new Module(o.name ?? `logits_${C}ch_l1_a${W}_n${P}_dsp`, {
+    description: 'logits: fold-serial ring of the logits, each value times its slope accumulated in a DSP, channel-order stream',
+    params: { channels: C, lanes: 1, accWidth: W, positions: P, logitWidth: LW, slopeBits: KW },
+  });
+  const inp = m.streamIn('in', W);
+  const out = m.streamOut('out', LW, { signed: true, reg: true });
+  const pos = m.reg('pos', counterBits(P));
+  // the channel at the ring's bottom (the input's channel while accumulating)
+  const ch = m.reg('ch', counterBits(C));
+  const emitting = m.reg('emitting', 1);
+  // one cycle after reset: loads the ring's constants (no power-on values needed)
+  const init = m.reg('init', 1, { reset: 1 });
+  init.set(0);
+  const busy = m.let('busy', emitting.or(init));
+  inp.ready.set(busy.not());
+  const fire = m.let('fire', inp.valid.and(busy.not()));
+  const canLoad = out.valid.not().or(out.ready);
+  const shift = m.let('shift', emitting.and(canLoad));
+  const lastCh = m.let('last_ch', ch.eq(C - 1));
+  const a = inp.payload.asSigned();
+
+  // ---- slope ROM, address {channel, sign} ----------------------------------------------------
+  const slope = m.wire('slope', KW, { signed: true });
+  const byValue = new Map<number, number[]>();
+  for (let c = 0; c < C; c++) {
+    for (const neg of [0, 1]) {
+      const f = o.fns[c]!;
+      const v = Number(BigInt.asUintN(KW, BigInt(neg ? f.neg : f.pos)));
+      if (v === 0) continue;
+      const list = byValue.get(v) ?? [];
+      list.push(2 * c + neg);
+      byValue.set(v, list);
+    }
+  }
+  m.Switch(cat(ch, a.bit(W - 1)), (sw) => {
+    for (const [v, addrs] of [...byValue.entries()].sort((x, y) => x[0] - y[0])) sw.Case(addrs, () => slope.set(constant(v, KW).asSigned()));
+  });
+
+  // ---- the ring of logits: the top takes bottom + slope * a -----------------------------------
+  const en = m.let('ring_en', fire.or(shift).or(init));
+  const ring: Signal[] = [];
+  // The top entry takes its clock enable from an If, not from the register's enable: then its
+  // load of the constant has priority over the enable (Yosys $sdffe), which ice40_dsp does not
+  // try to pack as the cell's output register. With the enable outside the load ($sdffce), as
+  // for the others, it matches it, then rejects the whole adder (an output register with a
+  // synchronous reset is only taken for an accumulator), and the adder stays in LUTs.
+  for (let c = 0; c < C; c++) ring.push(m.reg(`l${c}`, LW, { signed: true, reset: null, ...(c + 1 < C ? { enable: en } : {}) }));
+  // the product as wide as the logit (a sign-extended): Yosys folds an adder into the cell
+  // only when its operand is the $mul's whole output, not a sign extension of it
+  const product = a.sext(Math.max(W, LW - KW)).mul(slope).trunc(LW);
+  const mac = m.let('mac', ring[0]!.add(product).trunc(LW));
+  for (let c = 0; c + 1 < C; c++) ring[c]!.set(ring[c + 1]!);
+  m.If(en, () => ring[C - 1]!.set(mac));
+
+  m.If(en.and(init.not()), () => ch.set(lastCh.select(constant(0, ch.width), ch.add(1).trunc(ch.width))));
+  m.If(fire.and(lastCh), () => {
+    m.If(pos.eq(P - 1), () => {
+      pos.set(0);
+      emitting.set(1);
+    }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
+  });
+  m.If(out.valid.and(out.ready), () => out.valid.set(0));
+  m.If(shift, () => {
+    out.valid.set(1);
+    out.payload.set(ring[0]!);
+    m.If(lastCh, () => emitting.set(0));
+  });
+  // one load condition, assigned last, so Yosys uses the flip-flops' synchronous set/reset
+  m.If(init.or(shift.and(lastCh)), () => {
+    for (let c = 0; c < C; c++) ring[c]!.set(constant(BigInt.asUintN(LW, BigInt(o.fns[c]!.bias * P)), LW).asSigned());
+  });
   return m;
 }
 

@@ -5,6 +5,8 @@ import { randomModel, randomWindows } from '../../src/model/random.ts';
 import { fullyFolded, fullyParallel, validateFolding } from '../../hdl-gen/folding.ts';
 import { smallModel } from './fixtures.ts';
 import { runAccelerator } from './accelerator-sim.ts';
+import { buildDesign } from '../../hdl-gen/generate.ts';
+import { emitDesignFiles } from '../../src/hdl/index.ts';
 
 const up5k = getTarget('ice40-up5k');
 
@@ -75,3 +77,18 @@ describe('random models, random foldings (Verilator vs reference)', () => {
     });
   }
 });
+
+describe('the logit unit\'s DSP form in a whole design (UP5K, fold-serial head with one lane)', () => {
+  // random models (seeds found to have a pooled global-sum head whose products reach the
+  // SB_MAC16's 11-bit minimum), fully folded: their last layer leaves one value per word
+  for (const seed of [21, 109]) {
+    it(`random model seed ${seed}, fully folded, under back-pressure`, async () => {
+      const model = randomModel(makeRng(seed), { inputLength: [24, 48], maxChannels: 6, binaryConvLayers: [0, 2] });
+      const folding = fullyFolded(model);
+      const { top } = buildDesign(model, folding, up5k, `dsp${seed}`, { trace: true, allowOverBudget: true });
+      expect(emitDesignFiles(top).some((f) => f.text.includes('accumulated in a DSP'))).toBe(true);
+      await runAccelerator(model, folding, up5k, randomWindows(makeRng(400 + seed), model, 3), makeRng(500 + seed), { name: `dsp${seed}`, pReady: 0.5 });
+    });
+  }
+});
+

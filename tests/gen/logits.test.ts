@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { logitModel, logitRomInBram, logitTailCycles, logitUnit, logitUnitResources, logitWidth, type LogitOptions } from '../../hdl-gen/blocks/logits.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { logitModel, logitMultipliersFor, logitRomInBram, logitTailCycles, logitUnit, logitUnitResources, logitUsesDsp, logitWidth, type LogitOptions } from '../../hdl-gen/blocks/logits.ts';
+import { emitDesign } from '../../src/hdl/index.ts';
+import { TARGETS } from '../../src/design/targets.ts';
+import { resolveTool, runTool } from '../../src/tools/index.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { driveStream, packLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -177,3 +183,77 @@ describe('logit unit resources', () => {
   });
 });
 
+
+/** The DSP form (one lane, multipliers 'dsp'): aami5's and rhythm17's last layers, and 6 small channels. */
+const DSP_CASES: LogitOptions[] = [SERIAL_CASES[1]!, SERIAL_CASES[3]!, { ...SERIAL_CASES[2]!, lanes: 1 }].map((o) => ({ ...o, multipliers: 'dsp' as const }));
+
+/** yosys synth_ice40 -dsp of the unit alone: LUT4, FF and SB_MAC16 counts. */
+async function synthDsp(o: LogitOptions): Promise<{ lut4: number; ff: number; dsp: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bitbeat-logits-'));
+  try {
+    const m = logitUnit(o);
+    const vfiles = emitDesign(m, dir).filter((f) => f.endsWith('.v')).map((f) => basename(f));
+    const yosys = await resolveTool('yosys', 'synthesizing the logit unit');
+    const r = await runTool(yosys, ['-p', `read_verilog ${vfiles.join(' ')}; synth_ice40 -dsp -top ${m.name}; stat`], { cwd: dir });
+    const stat = r.stdout.slice(r.stdout.lastIndexOf('Number of cells'));
+    const count = (re: RegExp) => [...stat.matchAll(re)].reduce((t, x) => t + Number(x[1]), 0);
+    return { lut4: count(/SB_LUT4\s+(\d+)/g), ff: count(/SB_DFF\w*\s+(\d+)/g), dsp: count(/SB_MAC16\s+(\d+)/g) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('logit unit, DSP form (one lane, slope products accumulated in an SB_MAC16)', () => {
+  it('is chosen only on iCE40 devices with DSPs, for one lane and products the DSP takes', () => {
+    expect(logitMultipliersFor(TARGETS['ice40-up5k'])).toBe('dsp');
+    expect(logitMultipliersFor(TARGETS['ice40-hx8k'])).toBe('logic');
+    expect(logitMultipliersFor(TARGETS['ecp5-25f'])).toBe('logic');
+    for (const o of DSP_CASES) expect(logitUsesDsp(o)).toBe(true);
+    // two lanes, or a product under synth_ice40's 11-bit DSP minimum: the Horner unit
+    expect(logitUsesDsp({ ...SERIAL_CASES[2]!, multipliers: 'dsp' })).toBe(false);
+    expect(logitUsesDsp({ ...SERIAL_CASES[0]!, multipliers: 'dsp' })).toBe(false);
+    expect(logitUnit({ ...SERIAL_CASES[0]!, multipliers: 'dsp' }).name).toBe(logitUnit(SERIAL_CASES[0]!).name);
+  });
+
+  DSP_CASES.forEach((o, i) => {
+    it(`${o.fns.length} channels, ${o.positions} positions: random images and extremes, random valid/ready`, async () => {
+      const sim = await Simulator.build(logitUnit(o));
+      const rng = makeRng(290 + i);
+      const ims = images(o, rng, 30);
+      const want = ims.flatMap((im) => logitModel(o.fns, im));
+      const r = await driveStream(sim, inputWords(o, ims), { rng, expectOutputs: want.length });
+      expect(r.outputs.map((w) => Number(BigInt.asIntN(logitWidth(o), w)))).toEqual(want);
+    });
+  });
+
+  it('takes logitTailCycles (C + 1) and needs no power-on values', async () => {
+    for (const o of DSP_CASES) {
+      const sim = await Simulator.build(logitUnit(o), { randomInit: true });
+      const ims = images(o, makeRng(18), 3);
+      const words = inputWords(o, ims);
+      const want = ims.flatMap((im) => logitModel(o.fns, im));
+      for (const initSeed of [1, 2]) {
+        const r = sim.runStreams({ inputs: { in: words }, expect: { out: want.length }, seed: initSeed, initSeed });
+        expect(r.outputs.out!.map((w) => Number(BigInt.asIntN(logitWidth(o), w)))).toEqual(want);
+      }
+      const r = await driveStream(sim, words, { rng: makeRng(4), expectOutputs: want.length, pValid: 1, pReady: 1 });
+      const C = o.fns.length;
+      expect(logitTailCycles(o.fns, o)).toBe(C + 1);
+      for (let img = 0; img < 3; img++) expect(r.outFires[(img + 1) * C - 1]! - r.inFires[(img + 1) * o.positions * C - 1]!).toBe(logitTailCycles(o.fns, o));
+    }
+  });
+
+  it('is lint-clean, passes yosys check -assert, maps to one SB_MAC16 with the adder inside, and logitUnitResources is within 10 % of synth_ice40 -dsp', async () => {
+    for (const o of DSP_CASES) {
+      await lintAndCheck(logitUnit(o));
+      const got = await synthDsp(o);
+      const est = logitUnitResources(o);
+      expect(got.dsp).toBe(1);
+      expect(est.dsp).toBe(1);
+      expect(Math.abs(est.lut4 - got.lut4) / got.lut4).toBeLessThan(0.1);
+      expect(Math.abs(est.ff - got.ff) / got.ff).toBeLessThan(0.1);
+    }
+    // the accumulation's adder is in the cell: aami5's unit, 35 LUT4 (the Horner unit: 206)
+    expect((await synthDsp(DSP_CASES[0]!)).lut4).toBeLessThan(40);
+  });
+});

@@ -127,16 +127,18 @@ describe('layer-1 add/subtract tree, pipelined', () => {
 });
 
 describe('argmax', () => {
-  it('5 classes: ties to the lowest index, random valid/ready', async () => {
-    const sim = await Simulator.build(argmaxUnit({ classes: 5, width: 7 }));
-    const rng = makeRng(82);
-    const sets = Array.from({ length: 300 }, (_, i) => Array.from({ length: 5 }, () => (i % 3 === 0 ? -2 + rng.int(4) : -64 + rng.int(128))));
-    sets.push([-64, -64, -64, -64, -64], [63, 63, 0, 63, 63], [-1, -1, -1, -1, 0]);
-    const words = sets.flat().map((v) => BigInt.asUintN(7, BigInt(v)));
-    const r = await driveStream(sim, words, { rng, expectOutputs: sets.length });
-    expect(r.outputs.map(Number)).toEqual(sets.map((s) => referenceArgmax(s)));
-    expect(sets.filter((s) => new Set(s).size < 5).length).toBeGreaterThan(50); // ties exercised
-  });
+  for (const bestAsOutput of [false, true]) {
+    it(`5 classes: ties to the lowest index, random valid/ready${bestAsOutput ? ' (best_idx as the output payload)' : ''}`, async () => {
+      const sim = await Simulator.build(argmaxUnit({ classes: 5, width: 7, bestAsOutput }));
+      const rng = makeRng(82);
+      const sets = Array.from({ length: 300 }, (_, i) => Array.from({ length: 5 }, () => (i % 3 === 0 ? -2 + rng.int(4) : -64 + rng.int(128))));
+      sets.push([-64, -64, -64, -64, -64], [63, 63, 0, 63, 63], [-1, -1, -1, -1, 0]);
+      const words = sets.flat().map((v) => BigInt.asUintN(7, BigInt(v)));
+      const r = await driveStream(sim, words, { rng, expectOutputs: sets.length });
+      expect(r.outputs.map(Number)).toEqual(sets.map((s) => referenceArgmax(s)));
+      expect(sets.filter((s) => new Set(s).size < 5).length).toBeGreaterThan(50); // ties exercised
+    });
+  }
 });
 
 describe('small blocks pass the tools', () => {
@@ -147,5 +149,6 @@ describe('small blocks pass the tools', () => {
     await lintAndCheck(intDot({ simd: 4, bits: 6, weights: 0b1010n }));
     await lintAndCheck(intDot({ simd: 7, bits: 9, stages: 2 }));
     await lintAndCheck(argmaxUnit({ classes: 17, width: 20 }));
+    await lintAndCheck(argmaxUnit({ classes: 17, width: 20, bestAsOutput: true }));
   });
 });

@@ -32,7 +32,8 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
-import { agedPartials, poolSlots, poolTrackerBits, poolWindowTracker } from './pool.ts';
+import { agedPartials, poolSlots, poolTrackerBits, poolTrackerLuts, poolWindowTracker, positionLfsr } from './pool.ts';
+import type { Family } from '../../src/design/targets.ts';
 import { bramBlocks } from '../estimate.ts';
 import { carryAdd } from './const-compare.ts';
 
@@ -63,6 +64,8 @@ export interface FoldPoolOptions {
   storage: FoldPoolStorage;
   /** emit each fold's pooled lanes as its own output word (see the file comment; no `invert`) */
   serialOut?: boolean;
+  /** the target family: 'ice40' counts positions with an LFSR (blocks/pool.ts's positionLfsr) */
+  family?: Family;
   name?: string;
 }
 
@@ -93,7 +96,7 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
   const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
     description: 'fold-serial max-pool: per-fold partial windows in a state memory, pooled word assembled fold by fold',
-    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut },
+    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}) },
   });
   const inp = m.streamIn('in', B);
   const out = m.streamOut('out', o.serialOut ? OB : F * OB, { reg: true });
@@ -274,9 +277,10 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  *   TRELLIS_DPR16X4, read register m B, a 16-word-bank multiplexer beyond 16 folds);
  * - counters: fold and the window tracker's (blocks/pool.ts: position, phase, warm-up flag):
  *   their bits in FFs and 2.2 LUT4 per bit (fitted: at aami5's UP5K fit and auto foldings,
- *   37..85 LUT4, the estimate is within -3..+1 LUT4 and exact in FFs).
+ *   37..85 LUT4, the estimate is within -3..+1 LUT4 and exact in FFs); on iCE40 the position
+ *   counter is an LFSR, poolTrackerLuts (the 1 ms folding's pools: within -6..+2 LUT4).
  */
-export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice40' | 'ecp5'): { lut4: number; ff: number; bram: number; lutram: number } {
+export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Family): { lut4: number; ff: number; bram: number; lutram: number } {
   const F = o.folds;
   const w = o.mode.width;
   const B = o.pe * w;
@@ -306,9 +310,8 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice
   for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
   lut4 += inverted;
   ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
-  const counters = counterBits(F) + poolTrackerBits(o);
-  ff += counters;
-  lut4 += Math.round(2.2 * counters);
+  ff += counterBits(F) + poolTrackerBits(o);
+  lut4 += Math.round(2.2 * counterBits(F) + poolTrackerLuts(o));
   return { lut4, ff, bram, lutram };
 }
 

@@ -15,7 +15,8 @@
  * end and how the partials move: `poolWindowTracker` (below), shared with blocks/fold-pool.ts.
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
-import { counterBits } from '../widths.ts';
+import { counterBits, unsignedBits } from '../widths.ts';
+import type { Family } from '../../src/design/targets.ts';
 
 export interface PoolOptions {
   channels: number;
@@ -24,6 +25,8 @@ export interface PoolOptions {
   /** pooled outputs per image */
   outputs: number;
   mode: { kind: 'bits'; ops: ('or' | 'and')[] } | { kind: 'max'; width: number };
+  /** the target family: 'ice40' counts positions with an LFSR (see poolWindowTracker) */
+  family?: Family;
   name?: string;
 }
 
@@ -64,11 +67,17 @@ export interface PoolWindowTracker {
   slots: number;
 }
 
-export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>, advance: Expr): PoolWindowTracker {
+export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>, advance: Expr): PoolWindowTracker {
   const K = o.size;
   const S = o.stride;
   const nIn = poolInputs(o);
-  const pos = m.reg('pos', counterBits(nIn));
+  const lfsr = positionLfsr(o);
+  // LFSR: no reset of its own, the reset and the wrap are one synchronous clear under the
+  // enable (see below), so the flip-flops' SR input does the clearing and each bit's D is the
+  // bit below it (with a separate reset, Yosys kept a LUT4 per bit for the wrap's clear)
+  const pos = m.reg('pos', lfsr ? lfsr.bits : counterBits(nIn), lfsr ? { reset: null } : {});
+  // the position counter's state at position p (binary: p; LFSR: p steps from 0)
+  const posAt = (p: number): number => (lfsr ? lfsr.states[p]! : p);
   const phase = S > 1 ? m.reg('phase', counterBits(S)) : null;
   const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
   const warm = K > 1 ? m.reg('warm', 1, { reset: 0 }) : null;
@@ -76,19 +85,86 @@ export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stri
   const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
   m.If(advance, () => {
     if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
-    if (warm) m.If(pos.eq(K - 2), () => warm.set(1));
-    m.If(pos.eq(nIn - 1), () => {
-      pos.set(0);
+    if (warm) m.If(pos.eq(posAt(K - 2)), () => warm.set(1));
+    m.If(pos.eq(posAt(nIn - 1)), () => {
+      if (!lfsr) pos.set(0);
       if (phase) phase.set(0);
       if (warm) warm.set(0);
-    }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
+    }).Else(() => {
+      if (!lfsr) pos.set(pos.add(1).trunc(pos.width));
+    });
   });
+  if (lfsr) {
+    m.If(advance.or(m.rst), () => {
+      m.If(m.rst.or(pos.eq(posAt(nIn - 1))), () => pos.set(0)).Else(() => pos.set(lfsrStep(pos, lfsr.taps)));
+    });
+  }
   return { shift, ends, slots: poolSlots(o) };
 }
 
+/**
+ * Maximal-length XNOR LFSR taps (1-based bit numbers, Xilinx XAPP052's table): shifting up by
+ * one, bit 1 takes the XNOR of the taps, so the all-zero reset state is in the 2^n - 1 cycle
+ * (the all-ones state is the one left out). tests/gen/pool.test.ts checks every period.
+ */
+export const LFSR_TAPS: Record<number, number[]> = {
+  2: [2, 1], 3: [3, 2], 4: [4, 3], 5: [5, 3], 6: [6, 5], 7: [7, 6], 8: [8, 6, 5, 4], 9: [9, 5],
+  10: [10, 7], 11: [11, 9], 12: [12, 6, 4, 1], 13: [13, 4, 3, 1], 14: [14, 5, 3, 1], 15: [15, 14],
+  16: [16, 15, 13, 4], 17: [17, 14], 18: [18, 11], 19: [19, 6, 2, 1], 20: [20, 17],
+};
+
+/** The LFSR's next state as a number (see LFSR_TAPS). */
+export function lfsrNext(state: number, bits: number, taps: number[]): number {
+  let fb = 1;
+  for (const t of taps) fb ^= (state >> (t - 1)) & 1;
+  return ((state << 1) | fb) & ((1 << bits) - 1);
+}
+
+function lfsrStep(r: Expr, taps: number[]): Expr {
+  let fb: Expr = r.bit(taps[0]! - 1);
+  for (const t of taps.slice(1)) fb = fb.xor(r.bit(t - 1));
+  fb = fb.not();
+  return r.width > 1 ? cat(r.slice(r.width - 2, 0), fb) : fb;
+}
+
+/**
+ * iCE40: the position counter is an LFSR (its states listed from position 0), ECP5 and no
+ * family: a binary counter (null). A binary increment costs a LUT4 per bit beside the carry
+ * chain; the LFSR's step is one XNOR LUT4, and the counter is only ever compared with two
+ * constants (the warm-up end and the image end), which cost the same either way (yosys 0.23
+ * synth_ice40, ecgbnn-s-aami5's UP5K 1 ms folding, 7..11-bit counters: see foldPoolResources).
+ * Not on ECP5: its designs stay byte-identical to the bench's place-and-route cache.
+ */
+export function positionLfsr(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): { bits: number; taps: number[]; states: number[] } | null {
+  if (o.family !== 'ice40') return null;
+  const nIn = poolInputs(o);
+  // the sequence has 2^n - 1 states; a position counter needs nIn of them
+  const bits = Math.max(2, unsignedBits(nIn));
+  const taps = LFSR_TAPS[bits];
+  if (!taps) return null;
+  const states = [0];
+  for (let p = 1; p < nIn; p++) states.push(lfsrNext(states[p - 1]!, bits, taps));
+  return { bits, taps, states };
+}
+
+/**
+ * LUT4s of poolWindowTracker: 2.2 per register bit for the binary counter (fitted with the
+ * fold-serial pool's fold counter, see blocks/fold-pool.ts's foldPoolResources); the LFSR
+ * position counter costs its two constant compares, its XNOR and the clear and enable ORs,
+ * about 2 ceil(n / 3) + 6 (yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 UP5K 1 ms folding's six
+ * pools, 6..11-bit LFSRs: 34/41/54/44/53/81 LUT4 against 46/47/62/49/58/85 with the binary
+ * counter; this model with foldPoolResources gives 36/35/53/43/51/81).
+ */
+export function poolTrackerLuts(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): number {
+  const lfsr = positionLfsr(o);
+  if (!lfsr) return 2.2 * poolTrackerBits(o);
+  return 2.2 * (poolTrackerBits(o) - lfsr.bits) + 2 * Math.ceil(lfsr.bits / 3) + 6;
+}
+
 /** Register bits of poolWindowTracker (for the resource models). */
-export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>): number {
-  return counterBits(poolInputs(o)) + counterBits(o.stride) + (o.size > 1 ? 1 : 0);
+export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): number {
+  const lfsr = positionLfsr(o);
+  return (lfsr ? lfsr.bits : counterBits(poolInputs(o))) + counterBits(o.stride) + (o.size > 1 ? 1 : 0);
 }
 
 /**
@@ -111,7 +187,7 @@ export function poolUnit(o: PoolOptions): Module {
   const slots = poolSlots(o);
   const m = new Module(o.name ?? `pool_${C}ch_${o.mode.kind}_s${o.size}_${o.stride}_n${o.outputs}`, {
     description: 'max-pool over a stream of positions (OR/AND of bits, or signed max)',
-    params: { channels: C, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots },
+    params: { channels: C, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, ...(positionLfsr(o) ? { position: 'lfsr' } : {}) },
   });
   const inp = m.streamIn('in', C * w);
   const out = m.streamOut('out', C * w, { reg: true });

@@ -72,12 +72,8 @@ export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stri
   const S = o.stride;
   const nIn = poolInputs(o);
   const lfsr = positionLfsr(o);
-  // LFSR: no reset of its own, the reset and the wrap are one synchronous clear under the
-  // enable (see below), so the flip-flops' SR input does the clearing and each bit's D is the
-  // bit below it (with a separate reset, Yosys kept a LUT4 per bit for the wrap's clear)
-  const pos = m.reg('pos', lfsr ? lfsr.bits : counterBits(nIn), lfsr ? { reset: null } : {});
-  // the position counter's state at position p (binary: p; LFSR: p steps from 0)
-  const posAt = (p: number): number => (lfsr ? lfsr.states[p]! : p);
+  if (lfsr) return lfsrTracker(m, o, advance, lfsr);
+  const pos = m.reg('pos', counterBits(nIn));
   const phase = S > 1 ? m.reg('phase', counterBits(S)) : null;
   const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
   const warm = K > 1 ? m.reg('warm', 1, { reset: 0 }) : null;
@@ -85,22 +81,56 @@ export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stri
   const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
   m.If(advance, () => {
     if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
-    if (warm) m.If(pos.eq(posAt(K - 2)), () => warm.set(1));
-    m.If(pos.eq(posAt(nIn - 1)), () => {
-      if (!lfsr) pos.set(0);
+    if (warm) m.If(pos.eq(K - 2), () => warm.set(1));
+    m.If(pos.eq(nIn - 1), () => {
+      pos.set(0);
       if (phase) phase.set(0);
       if (warm) warm.set(0);
-    }).Else(() => {
-      if (!lfsr) pos.set(pos.add(1).trunc(pos.width));
-    });
+    }).Else(() => pos.set(pos.add(1).trunc(pos.width)));
   });
-  if (lfsr) {
-    m.If(advance.or(m.rst), () => {
-      m.If(m.rst.or(pos.eq(posAt(nIn - 1))), () => pos.set(0)).Else(() => pos.set(lfsrStep(pos, lfsr.taps)));
-    });
-  }
   return { shift, ends, slots: poolSlots(o) };
 }
+
+/**
+ * The iCE40 tracker (positionLfsr): the same windows, with the position counter an LFSR and
+ * the warm-up a fill register of K - 1 bits (ones shifted in from the bottom, so bit K - 2 is
+ * set from position K - 1 on; up to WARM_FILL_MAX bits, else the flag set by a compare). The
+ * registers have no reset of their own: the reset and the image's wrap are one synchronous
+ * clear under one enable (advance or reset), so the flip-flops' SR input does the clearing
+ * and the LFSR's and the fill register's bits take the bit below them with no LUT4 (with a
+ * separate reset Yosys kept a LUT4 per bit for the wrap's clear).
+ */
+function lfsrTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>, advance: Expr, lfsr: { bits: number; taps: number[]; states: number[] }): PoolWindowTracker {
+  const K = o.size;
+  const S = o.stride;
+  const nIn = poolInputs(o);
+  const pos = m.reg('pos', lfsr.bits, { reset: null });
+  const phase = S > 1 ? m.reg('phase', counterBits(S), { reset: null }) : null;
+  const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
+  const fill = K > 1 && K - 1 <= WARM_FILL_MAX ? m.reg('warm_fill', K - 1, { reset: null }) : null;
+  const flag = K > 1 && !fill ? m.reg('warm', 1, { reset: null }) : null;
+  const warm = fill ? fill.bit(K - 2) : flag;
+  const shift = m.let('shift', phaseIs(0));
+  const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
+  m.If(advance.or(m.rst), () => {
+    m.If(m.rst.or(pos.eq(lfsr.states[nIn - 1]!)), () => {
+      pos.set(0);
+      if (phase) phase.set(0);
+      if (fill) fill.set(0);
+      if (flag) flag.set(0);
+    }).Else(() => {
+      pos.set(lfsrStep(pos, lfsr.taps));
+      if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
+      if (fill) fill.set(K - 1 > 1 ? cat(fill.slice(K - 3, 0), constant(1, 1)) : constant(1, 1));
+      if (flag) m.If(pos.eq(lfsr.states[K - 2]!), () => flag.set(1));
+    });
+  });
+  return { shift, ends, slots: poolSlots(o) };
+}
+/** LUT4s of the LFSR tracker beside its wrap compare and phase (fitted, see poolTrackerLuts). */
+export const TRACKER_LFSR_LUTS = 10;
+/** Longest warm-up (K - 1 positions) kept in a fill register rather than a flag and a compare. */
+export const WARM_FILL_MAX = 8;
 
 /**
  * Maximal-length XNOR LFSR taps (1-based bit numbers, Xilinx XAPP052's table): shifting up by
@@ -149,22 +179,27 @@ export function positionLfsr(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' 
 
 /**
  * LUT4s of poolWindowTracker: 2.2 per register bit for the binary counter (fitted with the
- * fold-serial pool's fold counter, see blocks/fold-pool.ts's foldPoolResources); the LFSR
- * position counter costs its two constant compares, its XNOR and the clear and enable ORs,
- * about 2 ceil(n / 3) + 6 (yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 UP5K 1 ms folding's six
- * pools, 6..11-bit LFSRs: 34/41/54/44/53/81 LUT4 against 46/47/62/49/58/85 with the binary
- * counter; this model with foldPoolResources gives 36/35/53/43/51/81).
+ * fold-serial pool's fold counter, see blocks/fold-pool.ts's foldPoolResources); the iCE40
+ * tracker costs its wrap compare (about n / 3 LUT4 for an n-bit LFSR), the phase, a flag's
+ * compare when the warm-up is too long for a fill register, and TRACKER_LFSR_LUTS for the
+ * XNOR, the clear and enable ORs and the pool's handshake around them (fitted with
+ * foldPoolResources to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 UP5K 1 ms folding's six
+ * fold-serial pools, 6..11-bit LFSRs, fill registers, Johnson fold counters at 4..16 folds:
+ * 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact; 46/47/62/49/58/85 LUT4 with
+ * the binary counters; the register pool, 64 bit channels, pool 7/2, 55 outputs: 274 -> 269).
  */
 export function poolTrackerLuts(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): number {
   const lfsr = positionLfsr(o);
   if (!lfsr) return 2.2 * poolTrackerBits(o);
-  return 2.2 * (poolTrackerBits(o) - lfsr.bits) + 2 * Math.ceil(lfsr.bits / 3) + 6;
+  const flag = o.size > 1 && o.size - 1 > WARM_FILL_MAX ? Math.ceil(lfsr.bits / 3) + 1 : 0;
+  return 2.2 * counterBits(o.stride) + Math.ceil(lfsr.bits / 3) + flag + TRACKER_LFSR_LUTS;
 }
 
 /** Register bits of poolWindowTracker (for the resource models). */
 export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): number {
   const lfsr = positionLfsr(o);
-  return (lfsr ? lfsr.bits : counterBits(poolInputs(o))) + counterBits(o.stride) + (o.size > 1 ? 1 : 0);
+  const warmBits = o.size <= 1 ? 0 : lfsr && o.size - 1 <= WARM_FILL_MAX ? o.size - 1 : 1;
+  return (lfsr ? lfsr.bits : counterBits(poolInputs(o))) + counterBits(o.stride) + warmBits;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { foldPoolModel, foldPoolOutBits, foldPoolUnit, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
+import { foldJohnson, foldPoolModel, foldPoolOutBits, foldPoolUnit, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
 import { poolInputs } from '../../hdl-gen/blocks/pool.ts';
 import { driveStream, packLanes, unpackLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -22,6 +22,9 @@ const CASES: FoldPoolOptions[] = [
   // iCE40: the position counter is an LFSR (blocks/pool.ts's positionLfsr)
   { folds: 4, pe: 2, size: 7, stride: 2, outputs: 5, mode: { kind: 'bits', width: 1, ops: ['or'] }, invert: 0b10010110n, storage: 'block', family: 'ice40' },
   { folds: 5, pe: 1, size: 7, stride: 2, outputs: 3, mode: { kind: 'max', width: 5 }, storage: 'block', family: 'ice40' },
+  // iCE40 block storage, even folds: Johnson fold counters of 1 and 4 bits (foldJohnson)
+  { folds: 2, pe: 1, size: 3, stride: 1, outputs: 7, mode: { kind: 'max', width: 6 }, storage: 'block', family: 'ice40' },
+  { folds: 8, pe: 1, size: 5, stride: 2, outputs: 6, mode: { kind: 'bits', width: 4, ops: ['or', 'or', 'and', 'and'], splitSlots: 2 }, invert: 0b10100101n, storage: 'block', family: 'ice40' },
 ];
 
 /** Random lane values of one image: position-major, one value per channel. */
@@ -112,6 +115,8 @@ describe('fold-serial pool unit', () => {
     await lintAndCheck(foldPoolUnit(CASES[3]!));
     await lintAndCheck(foldPoolUnit(CASES[6]!));
     await lintAndCheck(foldPoolUnit({ ...CASES[7]!, serialOut: true }));
+    await lintAndCheck(foldPoolUnit(CASES[9]!));
+    expect(CASES.map((o) => foldJohnson(o))).toEqual([false, false, false, false, false, false, true, false, true, true]);
     await lintAndCheck(foldPoolUnit({ ...CASES[4]!, serialOut: true }));
   });
 });

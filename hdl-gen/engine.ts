@@ -401,6 +401,7 @@ export function buildEngine(o: EngineOptions): Engine {
         storage: foldPoolStorage(folds, foldPoolStateWidth(geometry), o.family),
         // the logit unit takes the pooled values fold by fold (its sums form a ring)
         serialOut: mode === 'logits',
+        family: o.family,
         name: `${tag}_pool`,
       }),
     );
@@ -486,7 +487,7 @@ export function buildEngine(o: EngineOptions): Engine {
             ? { kind: 'bits' as const, ops: bitFns.flatMap(() => Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const)))) }
             : { kind: 'max' as const, width: accW };
       const channels = mode === 'splitpool' ? shape.outChannels * 2 * slots : shape.outChannels;
-      const pu = m.instance('pool', poolUnit({ channels, size: pool!.size, stride: pool!.stride, outputs: shape.outLength, mode: poolMode, name: `${tag}_pool` }));
+      const pu = m.instance('pool', poolUnit({ channels, size: pool!.size, stride: pool!.stride, outputs: shape.outLength, mode: poolMode, family: o.family, name: `${tag}_pool` }));
       m.connect(cv, pu.stream('in'));
       pooled = pu.stream('out');
     }

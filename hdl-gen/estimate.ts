@@ -78,7 +78,7 @@ import { estimateNormalizerResources, normalizerTiming } from './blocks/normaliz
 import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitMultipliersFor, logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
-import { poolSlots, poolTrackerBits } from './blocks/pool.ts';
+import { poolSlots, poolTrackerBits, poolTrackerLuts } from './blocks/pool.ts';
 import { compressorPlan } from './blocks/adder-tree.ts';
 
 export interface Resources {
@@ -175,7 +175,7 @@ export const THRESHOLD_ROM_MIN_LUTS = 16;
 function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family, serialOut = false): Resources {
   const geometry = { folds, pe, size: pool.size, stride: pool.stride, outputs, mode };
   const storage = foldPoolStorage(folds, foldPoolStateWidth(geometry), family);
-  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage, serialOut }, family);
+  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage, serialOut, family }, family);
   return res(r.lut4 + 2 * r.lutram, r.ff, { bram: r.bram });
 }
 
@@ -188,13 +188,14 @@ function foldPoolEstimate(folds: number, pe: number, pool: { size: number; strid
  * 274 LUT4 / 266 FF, estimate 276 / 266; 128 bits 529 / 521, estimate 530 / 521; pool 2/2,
  * 16 bits 52 / 43, estimate 54 / 43; signed max, (m + 1)(2w + 1) LUT4 per channel: 5 x 10-bit
  * values 437 / 209, estimate 438 / 209 (before the shared tracker and the age order: 575,
- * 1,092 and 1,013 LUT4 at m = 4).
+ * 1,092 and 1,013 LUT4 at m = 4). On iCE40 the position counter is an LFSR (poolTrackerLuts).
  */
-function registerPoolEstimate(pool: { size: number; stride: number }, outputs: number, channels: number, w: number): Resources {
+function registerPoolEstimate(pool: { size: number; stride: number }, outputs: number, channels: number, w: number, family: Family): Resources {
   const partials = pool.size > 1 ? poolSlots(pool) : 0;
-  const counters = poolTrackerBits({ size: pool.size, stride: pool.stride, outputs });
+  const tracker = { size: pool.size, stride: pool.stride, outputs, family };
+  const counters = poolTrackerBits(tracker);
   const lut = w === 1 ? partials * channels + (partials ? channels : 0) : (partials ? channels * (partials + 1) * (2 * w + 1) : 0);
-  return res(Math.round(lut + 2.2 * counters), partials * channels * w + channels * w + counters + 1);
+  return res(Math.round(lut + poolTrackerLuts(tracker)), partials * channels * w + channels * w + counters + 1);
 }
 
 /** LUT4s of a depth x width ROM in logic (0 for a single word: the bits are constants). */
@@ -480,7 +481,7 @@ export function estimateEngine(
     } else {
       const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
       const posBits = shape.outChannels * bitsPerChannel;
-      const poolR = pool && (pool.size > 1 || pool.stride > 1) ? registerPoolEstimate(pool, shape.outLength, posBits, 1) : ZERO;
+      const poolR = pool && (pool.size > 1 || pool.stride > 1) ? registerPoolEstimate(pool, shape.outLength, posBits, 1, target.family) : ZERO;
       // split pooling's combining LUT per channel; the conv position register (and the
       // assembly of the earlier folds when there is no pool); the output stream register
       // without a pool (with one, the pool's output register is the hand-off)
@@ -497,7 +498,7 @@ export function estimateEngine(
     else if (pool && (pool.size > 1 || pool.stride > 1)) {
       // with the conv position register (and the assembly of the earlier folds) in front
       // (and the position register's skid)
-      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW), res(2 + shape.outChannels * accW, 2 * (shape.outChannels * accW + 1) + (folds - 1) * pe * accW));
+      poolR = addResources(registerPoolEstimate(pool, shape.outLength, shape.outChannels, accW, target.family), res(2 + shape.outChannels * accW, 2 * (shape.outChannels * accW + 1) + (folds - 1) * pe * accW));
     } else poolR = res(shape.outChannels * accW, shape.outChannels * accW + 1); // the position register's skid
     // the logit unit's own structural model (blocks/logits.ts, calibrated there with Yosys)
     const luOpts = { accWidth: accW, positions: shape.outLength, lanes: foldSerial ? pe : fns.length, multipliers: logitMultipliersFor(target) };

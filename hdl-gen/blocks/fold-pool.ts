@@ -32,7 +32,8 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
-import { agedPartials, poolSlots, poolTrackerBits, poolWindowTracker } from './pool.ts';
+import { agedPartials, poolSlots, poolTrackerBits, poolTrackerLuts, poolWindowTracker, positionLfsr } from './pool.ts';
+import type { Family } from '../../src/design/targets.ts';
 import { bramBlocks } from '../estimate.ts';
 import { carryAdd } from './const-compare.ts';
 
@@ -63,6 +64,8 @@ export interface FoldPoolOptions {
   storage: FoldPoolStorage;
   /** emit each fold's pooled lanes as its own output word (see the file comment; no `invert`) */
   serialOut?: boolean;
+  /** the target family: 'ice40' counts positions with an LFSR (blocks/pool.ts's positionLfsr) */
+  family?: Family;
   name?: string;
 }
 
@@ -81,6 +84,22 @@ export function foldPoolStateWidth(o: Pick<FoldPoolOptions, 'size' | 'stride' | 
   return foldPoolSlots(o) * o.pe * o.mode.width;
 }
 
+/**
+ * iCE40 with the state in block RAM: the fold counter is a Johnson counter (F / 2 bits, F
+ * even, the state memory addressed by its F states out of 2^(F/2) words, so up to 16 folds:
+ * a 256-word block holds them). Its step is one inverter and the last fold a two-bit decode,
+ * where a binary counter costs a LUT4 per bit for the step and the wrap (the pre-read
+ * address needs the next count combinationally) and a compare (yosys 0.23 synth_ice40: see
+ * foldPoolResources). Not with flip-flop storage (2^(F/2) words) nor on ECP5 (byte-identical).
+ */
+export function foldJohnson(o: Pick<FoldPoolOptions, 'folds' | 'size' | 'storage' | 'family'>): boolean {
+  return o.family === 'ice40' && o.size > 1 && o.storage === 'block' && o.folds % 2 === 0 && o.folds <= 2 * FOLD_JOHNSON_MAX_BITS;
+}
+/** Widest Johnson fold counter: 2^8 words fill one iCE40 block RAM (256 x 16). */
+export const FOLD_JOHNSON_MAX_BITS = 8;
+/** LUT4s of the Johnson fold counter (its step and last-fold decode; fitted, see foldPoolResources). */
+export const FOLD_JOHNSON_LUTS = 5;
+
 export function foldPoolUnit(o: FoldPoolOptions): Module {
   const F = o.folds;
   if (!Number.isInteger(F) || F < 2) throw new RangeError(`foldPoolUnit: needs at least 2 folds, got ${F} (use poolUnit)`);
@@ -93,7 +112,7 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
   const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
     description: 'fold-serial max-pool: per-fold partial windows in a state memory, pooled word assembled fold by fold',
-    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut },
+    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}) },
   });
   const inp = m.streamIn('in', B);
   const out = m.streamOut('out', o.serialOut ? OB : F * OB, { reg: true });
@@ -134,8 +153,10 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   };
 
   // ---- position-level tracking (shared with blocks/pool.ts), advanced after the last fold ------
-  const fold = m.reg('fold', counterBits(F));
-  const lastFold = m.let('last_fold', fold.eq(F - 1));
+  const johnson = foldJohnson(o);
+  const fold = m.reg('fold', johnson ? F / 2 : counterBits(F));
+  // Johnson: the last state is 10..0, told apart from the others by its top two bits
+  const lastFold = m.let('last_fold', !johnson ? fold.eq(F - 1) : F === 2 ? fold.bit(0) : fold.bit(F / 2 - 1).and(fold.bit(F / 2 - 2).not()));
   const fire = m.wire('fire', 1);
   const t = poolWindowTracker(m, o, fire.and(lastFold));
   const anyEnds = t.ends;
@@ -151,14 +172,18 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   const accept = m.let('accept', blocked.not());
   inp.ready.set(accept);
   fire.set(inp.valid.and(accept));
-  const nextFold = lastFold.select(constant(0, fold.width), fold.add(1).trunc(fold.width));
+  const nextFold = johnson
+    ? F === 2
+      ? fold.not()
+      : cat(fold.slice(F / 2 - 2, 0), fold.bit(F / 2 - 1).not())
+    : lastFold.select(constant(0, fold.width), fold.add(1).trunc(fold.width));
 
   // ---- per-fold state: read-modify-write of word `fold`, word `fold + 1` pre-read -------------
   // the partials in age order (poolWindowTracker): every slot is merged with every word
   let result: Expr = x;
   if (o.size > 1) {
     const stateW = slots * B;
-    const mem = m.ram('state', { width: stateW, depth: F, style: o.storage, disjointReadWrite: true });
+    const mem = m.ram('state', { width: stateW, depth: johnson ? 2 ** (F / 2) : F, style: o.storage, disjointReadWrite: true });
     const old = mem.read(nextFold, { enable: fire });
     const olds = Array.from({ length: slots }, (_, s) => old.slice(s * B + B - 1, s * B));
     let next: Expr[];
@@ -274,9 +299,12 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  *   TRELLIS_DPR16X4, read register m B, a 16-word-bank multiplexer beyond 16 folds);
  * - counters: fold and the window tracker's (blocks/pool.ts: position, phase, warm-up flag):
  *   their bits in FFs and 2.2 LUT4 per bit (fitted: at aami5's UP5K fit and auto foldings,
- *   37..85 LUT4, the estimate is within -3..+1 LUT4 and exact in FFs).
+ *   37..85 LUT4, the estimate is within -3..+1 LUT4 and exact in FFs); on iCE40 the position
+ *   counter is an LFSR (blocks/pool.ts's poolTrackerLuts) and, with block storage and at most
+ *   16 folds, the fold counter a Johnson counter of F / 2 bits, FOLD_JOHNSON_LUTS (the 1 ms
+ *   folding's six pools: 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact).
  */
-export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice40' | 'ecp5'): { lut4: number; ff: number; bram: number; lutram: number } {
+export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Family): { lut4: number; ff: number; bram: number; lutram: number } {
   const F = o.folds;
   const w = o.mode.width;
   const B = o.pe * w;
@@ -306,9 +334,9 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: 'ice
   for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
   lut4 += inverted;
   ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
-  const counters = counterBits(F) + poolTrackerBits(o);
-  ff += counters;
-  lut4 += Math.round(2.2 * counters);
+  const johnson = foldJohnson(o);
+  ff += (johnson ? F / 2 : counterBits(F)) + poolTrackerBits(o);
+  lut4 += Math.round((johnson ? FOLD_JOHNSON_LUTS : 2.2 * counterBits(F)) + poolTrackerLuts(o));
   return { lut4, ff, bram, lutram };
 }
 

@@ -15,7 +15,8 @@
  * end and how the partials move: `poolWindowTracker` (below), shared with blocks/fold-pool.ts.
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
-import { counterBits } from '../widths.ts';
+import { counterBits, unsignedBits } from '../widths.ts';
+import type { Family } from '../../src/design/targets.ts';
 
 export interface PoolOptions {
   channels: number;
@@ -24,6 +25,8 @@ export interface PoolOptions {
   /** pooled outputs per image */
   outputs: number;
   mode: { kind: 'bits'; ops: ('or' | 'and')[] } | { kind: 'max'; width: number };
+  /** the target family: 'ice40' counts positions with an LFSR (see poolWindowTracker) */
+  family?: Family;
   name?: string;
 }
 
@@ -64,10 +67,12 @@ export interface PoolWindowTracker {
   slots: number;
 }
 
-export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>, advance: Expr): PoolWindowTracker {
+export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>, advance: Expr): PoolWindowTracker {
   const K = o.size;
   const S = o.stride;
   const nIn = poolInputs(o);
+  const lfsr = positionLfsr(o);
+  if (lfsr) return lfsrTracker(m, o, advance, lfsr);
   const pos = m.reg('pos', counterBits(nIn));
   const phase = S > 1 ? m.reg('phase', counterBits(S)) : null;
   const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
@@ -86,9 +91,115 @@ export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stri
   return { shift, ends, slots: poolSlots(o) };
 }
 
+/**
+ * The iCE40 tracker (positionLfsr): the same windows, with the position counter an LFSR and
+ * the warm-up a fill register of K - 1 bits (ones shifted in from the bottom, so bit K - 2 is
+ * set from position K - 1 on; up to WARM_FILL_MAX bits, else the flag set by a compare). The
+ * registers have no reset of their own: the reset and the image's wrap are one synchronous
+ * clear under one enable (advance or reset), so the flip-flops' SR input does the clearing
+ * and the LFSR's and the fill register's bits take the bit below them with no LUT4 (with a
+ * separate reset Yosys kept a LUT4 per bit for the wrap's clear).
+ */
+function lfsrTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>, advance: Expr, lfsr: { bits: number; taps: number[]; states: number[] }): PoolWindowTracker {
+  const K = o.size;
+  const S = o.stride;
+  const nIn = poolInputs(o);
+  const pos = m.reg('pos', lfsr.bits, { reset: null });
+  const phase = S > 1 ? m.reg('phase', counterBits(S), { reset: null }) : null;
+  const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
+  const fill = K > 1 && K - 1 <= WARM_FILL_MAX ? m.reg('warm_fill', K - 1, { reset: null }) : null;
+  const flag = K > 1 && !fill ? m.reg('warm', 1, { reset: null }) : null;
+  const warm = fill ? fill.bit(K - 2) : flag;
+  const shift = m.let('shift', phaseIs(0));
+  const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
+  m.If(advance.or(m.rst), () => {
+    m.If(m.rst.or(pos.eq(lfsr.states[nIn - 1]!)), () => {
+      pos.set(0);
+      if (phase) phase.set(0);
+      if (fill) fill.set(0);
+      if (flag) flag.set(0);
+    }).Else(() => {
+      pos.set(lfsrStep(pos, lfsr.taps));
+      if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
+      if (fill) fill.set(K - 1 > 1 ? cat(fill.slice(K - 3, 0), constant(1, 1)) : constant(1, 1));
+      if (flag) m.If(pos.eq(lfsr.states[K - 2]!), () => flag.set(1));
+    });
+  });
+  return { shift, ends, slots: poolSlots(o) };
+}
+/** LUT4s of the LFSR tracker beside its wrap compare and phase (fitted, see poolTrackerLuts). */
+export const TRACKER_LFSR_LUTS = 10;
+/** Longest warm-up (K - 1 positions) kept in a fill register rather than a flag and a compare. */
+export const WARM_FILL_MAX = 8;
+
+/**
+ * Maximal-length XNOR LFSR taps (1-based bit numbers, Xilinx XAPP052's table): shifting up by
+ * one, bit 1 takes the XNOR of the taps, so the all-zero reset state is in the 2^n - 1 cycle
+ * (the all-ones state is the one left out). tests/gen/pool.test.ts checks every period.
+ */
+export const LFSR_TAPS: Record<number, number[]> = {
+  2: [2, 1], 3: [3, 2], 4: [4, 3], 5: [5, 3], 6: [6, 5], 7: [7, 6], 8: [8, 6, 5, 4], 9: [9, 5],
+  10: [10, 7], 11: [11, 9], 12: [12, 6, 4, 1], 13: [13, 4, 3, 1], 14: [14, 5, 3, 1], 15: [15, 14],
+  16: [16, 15, 13, 4], 17: [17, 14], 18: [18, 11], 19: [19, 6, 2, 1], 20: [20, 17],
+};
+
+/** The LFSR's next state as a number (see LFSR_TAPS). */
+export function lfsrNext(state: number, bits: number, taps: number[]): number {
+  let fb = 1;
+  for (const t of taps) fb ^= (state >> (t - 1)) & 1;
+  return ((state << 1) | fb) & ((1 << bits) - 1);
+}
+
+function lfsrStep(r: Expr, taps: number[]): Expr {
+  let fb: Expr = r.bit(taps[0]! - 1);
+  for (const t of taps.slice(1)) fb = fb.xor(r.bit(t - 1));
+  fb = fb.not();
+  return r.width > 1 ? cat(r.slice(r.width - 2, 0), fb) : fb;
+}
+
+/**
+ * iCE40: the position counter is an LFSR (its states listed from position 0), ECP5 and no
+ * family: a binary counter (null). A binary increment costs a LUT4 per bit beside the carry
+ * chain; the LFSR's step is one XNOR LUT4, and the counter is only ever compared with two
+ * constants (the warm-up end and the image end), which cost the same either way (yosys 0.23
+ * synth_ice40, ecgbnn-s-aami5's UP5K 1 ms folding, 7..11-bit counters: see foldPoolResources).
+ * Not on ECP5: its designs stay byte-identical to the bench's place-and-route cache.
+ */
+export function positionLfsr(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): { bits: number; taps: number[]; states: number[] } | null {
+  if (o.family !== 'ice40') return null;
+  const nIn = poolInputs(o);
+  // the sequence has 2^n - 1 states; a position counter needs nIn of them
+  const bits = Math.max(2, unsignedBits(nIn));
+  const taps = LFSR_TAPS[bits];
+  if (!taps) return null;
+  const states = [0];
+  for (let p = 1; p < nIn; p++) states.push(lfsrNext(states[p - 1]!, bits, taps));
+  return { bits, taps, states };
+}
+
+/**
+ * LUT4s of poolWindowTracker: 2.2 per register bit for the binary counter (fitted with the
+ * fold-serial pool's fold counter, see blocks/fold-pool.ts's foldPoolResources); the iCE40
+ * tracker costs its wrap compare (about n / 3 LUT4 for an n-bit LFSR), the phase, a flag's
+ * compare when the warm-up is too long for a fill register, and TRACKER_LFSR_LUTS for the
+ * XNOR, the clear and enable ORs and the pool's handshake around them (fitted with
+ * foldPoolResources to yosys 0.23 synth_ice40 on the ecgbnn-s-aami5 UP5K 1 ms folding's six
+ * fold-serial pools, 6..11-bit LFSRs, fill registers, Johnson fold counters at 4..16 folds:
+ * 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact; 46/47/62/49/58/85 LUT4 with
+ * the binary counters; the register pool, 64 bit channels, pool 7/2, 55 outputs: 274 -> 269).
+ */
+export function poolTrackerLuts(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): number {
+  const lfsr = positionLfsr(o);
+  if (!lfsr) return 2.2 * poolTrackerBits(o);
+  const flag = o.size > 1 && o.size - 1 > WARM_FILL_MAX ? Math.ceil(lfsr.bits / 3) + 1 : 0;
+  return 2.2 * counterBits(o.stride) + Math.ceil(lfsr.bits / 3) + flag + TRACKER_LFSR_LUTS;
+}
+
 /** Register bits of poolWindowTracker (for the resource models). */
-export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs'>): number {
-  return counterBits(poolInputs(o)) + counterBits(o.stride) + (o.size > 1 ? 1 : 0);
+export function poolTrackerBits(o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>): number {
+  const lfsr = positionLfsr(o);
+  const warmBits = o.size <= 1 ? 0 : lfsr && o.size - 1 <= WARM_FILL_MAX ? o.size - 1 : 1;
+  return (lfsr ? lfsr.bits : counterBits(poolInputs(o))) + counterBits(o.stride) + warmBits;
 }
 
 /**
@@ -111,7 +222,7 @@ export function poolUnit(o: PoolOptions): Module {
   const slots = poolSlots(o);
   const m = new Module(o.name ?? `pool_${C}ch_${o.mode.kind}_s${o.size}_${o.stride}_n${o.outputs}`, {
     description: 'max-pool over a stream of positions (OR/AND of bits, or signed max)',
-    params: { channels: C, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots },
+    params: { channels: C, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, ...(positionLfsr(o) ? { position: 'lfsr' } : {}) },
   });
   const inp = m.streamIn('in', C * w);
   const out = m.streamOut('out', C * w, { reg: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { foldPoolModel, foldPoolOutBits, foldPoolUnit, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
+import { foldJohnson, foldPoolModel, foldPoolOutBits, foldPoolUnit, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
 import { poolInputs } from '../../hdl-gen/blocks/pool.ts';
 import { driveStream, packLanes, unpackLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -19,6 +19,12 @@ const CASES: FoldPoolOptions[] = [
   { folds: 5, pe: 1, size: 2, stride: 3, outputs: 5, mode: { kind: 'max', width: 5 }, storage: 'block' },
   // size = 2 * stride: windows overlap by half, AND pooling
   { folds: 2, pe: 2, size: 8, stride: 4, outputs: 4, mode: { kind: 'bits', width: 1, ops: ['and'] }, storage: 'logic' },
+  // iCE40: the position counter is an LFSR (blocks/pool.ts's positionLfsr)
+  { folds: 4, pe: 2, size: 7, stride: 2, outputs: 5, mode: { kind: 'bits', width: 1, ops: ['or'] }, invert: 0b10010110n, storage: 'block', family: 'ice40' },
+  { folds: 5, pe: 1, size: 7, stride: 2, outputs: 3, mode: { kind: 'max', width: 5 }, storage: 'block', family: 'ice40' },
+  // iCE40 block storage, even folds: Johnson fold counters of 1 and 4 bits (foldJohnson)
+  { folds: 2, pe: 1, size: 3, stride: 1, outputs: 7, mode: { kind: 'max', width: 6 }, storage: 'block', family: 'ice40' },
+  { folds: 8, pe: 1, size: 5, stride: 2, outputs: 6, mode: { kind: 'bits', width: 4, ops: ['or', 'or', 'and', 'and'], splitSlots: 2 }, invert: 0b10100101n, storage: 'block', family: 'ice40' },
 ];
 
 /** Random lane values of one image: position-major, one value per channel. */
@@ -73,7 +79,7 @@ describe('fold-serial pool unit', () => {
   });
 
   // serial output (the logits layers' path): one output word per fold of an ending window
-  [CASES[2]!, CASES[4]!, { ...CASES[0]!, mode: { kind: 'max' as const, width: 4 }, invert: undefined }].forEach((base, i) => {
+  [CASES[2]!, CASES[4]!, { ...CASES[0]!, mode: { kind: 'max' as const, width: 4 }, invert: undefined }, CASES[7]!].forEach((base, i) => {
     const o: FoldPoolOptions = { ...base, serialOut: true };
     it(`serial output, ${o.folds} folds x PE ${o.pe}, size ${o.size} stride ${o.stride}: fold words match the model, with random stalls`, async () => {
       const sim = await Simulator.build(foldPoolUnit(o));
@@ -107,6 +113,10 @@ describe('fold-serial pool unit', () => {
     expect(logic).not.toMatch(/SB_RAM40_4K\s+\d+\n/);
     await lintAndCheck(foldPoolUnit({ ...CASES[2]!, storage: 'block' }));
     await lintAndCheck(foldPoolUnit(CASES[3]!));
+    await lintAndCheck(foldPoolUnit(CASES[6]!));
+    await lintAndCheck(foldPoolUnit({ ...CASES[7]!, serialOut: true }));
+    await lintAndCheck(foldPoolUnit(CASES[9]!));
+    expect(CASES.map((o) => foldJohnson(o))).toEqual([false, false, false, false, false, false, true, false, true, true]);
     await lintAndCheck(foldPoolUnit({ ...CASES[4]!, serialOut: true }));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { poolInputs, poolModel, poolUnit, type PoolOptions } from '../../hdl-gen/blocks/pool.ts';
+import { LFSR_TAPS, lfsrNext, poolInputs, poolModel, poolUnit, positionLfsr, type PoolOptions } from '../../hdl-gen/blocks/pool.ts';
 import { driveStream, packLanes, unpackLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
 
@@ -16,6 +16,9 @@ const CASES: PoolOptions[] = [
   // the engines' pool 7/2 with 4 slots and 5 windows: the slot counters wrap mid-image and the
   // last start comes K - 1 positions before the image ends
   { channels: 2, size: 7, stride: 2, outputs: 5, mode: { kind: 'max', width: 4 } },
+  // iCE40: the position counter is an LFSR (positionLfsr); 4-bit and 2-bit sequences
+  { channels: 2, size: 7, stride: 2, outputs: 5, mode: { kind: 'max', width: 4 }, family: 'ice40' },
+  { channels: 2, size: 2, stride: 1, outputs: 2, mode: { kind: 'bits', ops: ['or', 'and'] }, family: 'ice40' },
 ];
 
 describe('pool unit', () => {
@@ -44,7 +47,26 @@ describe('pool unit', () => {
     });
   });
 
+  it('the LFSR taps give every width its full 2^n - 1 sequence, and the position LFSR is iCE40 only', () => {
+    for (const [n, taps] of Object.entries(LFSR_TAPS)) {
+      const bits = Number(n);
+      const seen = new Set<number>();
+      let s = 0;
+      do {
+        seen.add(s);
+        s = lfsrNext(s, bits, taps);
+      } while (s !== 0 && seen.size <= 2 ** bits);
+      expect(seen.size, `${bits} bits`).toBe(2 ** bits - 1);
+    }
+    const o = { size: 7, stride: 2, outputs: 898 };
+    expect(positionLfsr(o)).toBeNull();
+    expect(positionLfsr({ ...o, family: 'ecp5' })).toBeNull();
+    expect(positionLfsr({ ...o, family: 'ice40' })!.bits).toBe(11);
+    expect(new Set(positionLfsr({ ...o, family: 'ice40' })!.states).size).toBe(poolInputs(o));
+  });
+
   it('is lint-clean and passes yosys check -assert', async () => {
+    await lintAndCheck(poolUnit(CASES[7]!));
     await lintAndCheck(poolUnit(CASES[0]!));
     await lintAndCheck(poolUnit(CASES[1]!));
     await lintAndCheck(poolUnit(CASES[3]!));

@@ -19,6 +19,7 @@ import {
   buildNormalizer,
   estimateNormalizerResources,
   normalizerDspProducts,
+  normalizerStatsSquareDsp,
   normalizerTiming,
   type NormalizerOptions,
 } from '../../hdl-gen/blocks/normalizer.ts';
@@ -167,6 +168,11 @@ function expectWindowsMatch(run: StreamRun, windows: number[][], nz: Normalizer,
   });
 }
 
+/** 'dsp+sq': DSP products and the statistics unit's U1^2 from DSPs (the UP5K's form) */
+function multiplierOpts(m: 'logic' | 'dsp' | 'dsp+sq'): Pick<NormalizerOptions, 'multipliers' | 'statsSquareDsp'> {
+  return m === 'dsp+sq' ? { multipliers: 'dsp', statsSquareDsp: true } : { multipliers: m };
+}
+
 const builds = new Map<string, Promise<Simulator>>();
 function simOf(opts: NormalizerOptions): Promise<Simulator> {
   const key = JSON.stringify(opts);
@@ -177,9 +183,9 @@ function simOf(opts: NormalizerOptions): Promise<Simulator> {
 // ---- the statistics unit alone -----------------------------------------------------------
 
 /** Runs the unit over (U1, U2) pairs in one batch: start, wait the documented steps, take. */
-async function runStats(nz: ZScoreNormalizer, n: number, sampleBits: number, sums: [bigint, bigint][], sqrtMove: StatsSqrtMove = 'shift'): Promise<void> {
-  const sw = statsWidths(nz, n, sampleBits, sqrtMove);
-  const sim = await Simulator.build(buildStatsUnit(nz, n, sampleBits, undefined, sqrtMove));
+async function runStats(nz: ZScoreNormalizer, n: number, sampleBits: number, sums: [bigint, bigint][], sqrtMove: StatsSqrtMove = 'shift', squareDsp = false): Promise<void> {
+  const sw = statsWidths(nz, n, sampleBits, sqrtMove, squareDsp);
+  const sim = await Simulator.build(buildStatsUnit(nz, n, sampleBits, undefined, sqrtMove, squareDsp));
   const cycles: Record<string, bigint | number>[] = [];
   for (const [u1, u2] of sums) {
     cycles.push({ start: 1, u1, u2, take: 0 });
@@ -214,7 +220,7 @@ function sumsOf(w: number[], sampleBits: number): [bigint, bigint] {
 }
 
 describe('normalizer statistics unit', () => {
-  for (const sqrtMove of ['shift', 'adder'] as const) it(`mean divider exact for every reachable U1 at N=16, 8-bit samples (with sdN and r, two spreads per sum), SQRT move '${sqrtMove}'`, async () => {
+  for (const [sqrtMove, squareDsp] of [['shift', false], ['adder', false], ['adder', true]] as const) it(`mean divider exact for every reachable U1 at N=16, 8-bit samples (with sdN and r, two spreads per sum), SQRT move '${sqrtMove}'${squareDsp ? ', U1^2 from DSP products' : ''}`, async () => {
     const n = 16;
     const sb = 8;
     const uMax = 2 ** sb - 1;
@@ -229,10 +235,10 @@ describe('normalizer statistics unit', () => {
       for (const u of [even, wide]) sums.push(sumsOf(u.map((v) => v - 2 ** (sb - 1)), sb));
     }
     expect(sums.length).toBe(2 * (n * uMax + 1));
-    await runStats(DEFAULT_ZSCORE, n, sb, sums, sqrtMove);
+    await runStats(DEFAULT_ZSCORE, n, sb, sums, sqrtMove, squareDsp);
   });
 
-  for (const sqrtMove of ['shift', 'adder'] as const) it(`N=3600, 12-bit samples, default z-score: extreme and random windows, SQRT move '${sqrtMove}'`, async () => {
+  for (const [sqrtMove, squareDsp] of [['shift', false], ['adder', false], ['adder', true]] as const) it(`N=3600, 12-bit samples, default z-score: extreme and random windows, SQRT move '${sqrtMove}'${squareDsp ? ', U1^2 from DSP products' : ''}`, async () => {
     const n = 3600;
     const windows: number[][] = [
       new Array(n).fill(XMIN), // U1 = 0
@@ -253,7 +259,7 @@ describe('normalizer statistics unit', () => {
         sums.push([u1, r * (q + 1n) * (q + 1n) + (3600n - r) * q * q]);
       }
     }
-    await runStats(DEFAULT_ZSCORE, n, B, sums, sqrtMove);
+    await runStats(DEFAULT_ZSCORE, n, B, sums, sqrtMove, squareDsp);
   });
 });
 
@@ -265,9 +271,11 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     [16, 1, 36, 'logic'],
     [37, 2, 45, 'dsp'],
     [16, 1, 36, 'dsp'],
+    [128, 2, 45, 'dsp+sq'],
   ] as const) {
     it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: ${count} back-to-back random windows, random back-pressure on both sides`, async () => {
-      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, multipliers };
+      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, ...multiplierOpts(multipliers) };
+      if (multipliers === 'dsp+sq') expect(normalizerStatsSquareDsp(opts)).toBe(true);
       const sim = await simOf(opts);
       const windows = randomWindows(count, n, 100 + n);
       // three regimes: slow producer, slow consumer, both fast
@@ -303,9 +311,11 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     [16, 1, 'logic'],
     [37, 2, 'dsp'],
     [16, 1, 'dsp'],
+    [128, 2, 'dsp+sq'],
+    [128, 1, 'dsp+sq'],
   ] as const) {
     it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: cycles per window and latency match normalizerTiming`, async () => {
-      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, multipliers };
+      const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, ...multiplierOpts(multipliers) };
       const sim = await simOf(opts);
       const windows = randomWindows(8, n, 5);
       const run = await stream(sim, windows.flat(), 1, 1, 1);
@@ -341,9 +351,9 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     });
   }
 
-  for (const multipliers of ['logic', 'dsp'] as const) it(`N=3600, real-model parameters (DEFAULT_ZSCORE, SPRAM build), ${multipliers} multipliers: three windows`, async () => {
+  for (const multipliers of ['logic', 'dsp', 'dsp+sq'] as const) it(`N=3600, real-model parameters (DEFAULT_ZSCORE, SPRAM build), ${multipliers} multipliers: three windows`, async () => {
     const n = 3600;
-    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers };
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers: 2, bufferStorage: 'spram', ...multiplierOpts(multipliers) };
     const sim = await simOf(opts);
     const rng = makeRng(3600);
     const windows = [makeWindow('ecg', n, rng), makeWindow('negative', n, rng), makeWindow('extremes', n, rng)];

@@ -40,6 +40,9 @@
  *   reset 358 -> 330, saturation as forced quotient bits 330 -> 314, ~U1 for PREP from the
  *   addend register (NEG, one more step) 314 -> 292 LUT4; 88 steps. In the UP5K smallest
  *   design the normalizer went 614 -> 513 LUT4 (stats unit 369 -> 292).
+ *   squareDsp (iCE40 UP5K, see buildStatsUnit): U1^2 comes from three DSP products, the
+ *   Horner adds only N_i*U2 and, in its last step, -U1^2; no NEG and PREP (86 steps at
+ *   N = 3600, B = 12): the unit went 292 -> 228 LUT4, 352 -> 322 FF for 3 SB_MAC16.
  *   DONE  results held until `take`; then IDLE.
  * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
  */

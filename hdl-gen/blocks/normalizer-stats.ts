@@ -177,6 +177,8 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   // N_i*U2 - U1_i*U1 = N_i*U2 + U1_i*(~U1) + U1_i, and ~U1 = -U1 - 1: the step adds one of
   // 0, U2, ~U1, U2 + ~U1 (the last registered in PREP) behind a 4:1 mux, and the + U1_i
   // goes into bit 0 of 2*acc, which is always 0 (no negation register, no carry-in)
+  // (declared before the addend, as before squareDsp existed: same Verilog without it)
+  const u2PlusNotU1: Signal | null = squareDsp ? null : m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
   // operands to acc's width (modular: sign- or zero-extended, or cut, as the sum needs no more)
   const toAcc = (e: Expr): Expr => (e.width >= w.acc ? e.trunc(w.acc) : e.extend(w.acc)).asSigned();
   // the addend of the step being taken, registered a step ahead (LOAD above); 0 in SQRT
@@ -186,7 +188,6 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   let addendNext: Expr;
   let addendZero: Expr;
   let hornerCarry: Expr;
-  let u2PlusNotU1: Signal | null = null;
   if (squareDsp) {
     // U1^2 from three DSP products (iCE40 SB_MAC16, synth_ice40 -dsp): with U1 = a 2^k + b,
     //   P1 = b*b,  P2 = a*b + (P1 >> (k+1)),  P3 = a*a + (P2 >> (k-1))
@@ -215,7 +216,6 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     addendZero = nbSel.or(nextLast).not();
     hornerCarry = inMul.and(cntLast); // ~U1^2 + 1 = -U1^2, the + 1 into 2*acc's bit 0
   } else {
-    u2PlusNotU1 = m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
     const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
     // 0 is not a choice here but the flip-flops' synchronous reset (addendZero below)
     const addendOf = (nb: Expr, ub: Expr) => nb.select(ub.select(toAcc(u2PlusNotU1!), toAcc(u2)), toAcc(notU1));

@@ -96,6 +96,15 @@ export interface NormalizerOptions {
    * (the UP5K), where it was measured; ECP5 keeps the LUT form (its designs stay unchanged).
    */
   statsSquareDsp?: boolean;
+  /**
+   * z-score, DSP pass-2 product: multiply the signed difference u - mean_u (B+1 bits) by r
+   * zero-extended to a signed W+1 bits, instead of the offset unsigned form and its r * 2^B
+   * correction after the product. Yosys 0.23 synth_ice40 -dsp maps it to one SB_MAC16 (the
+   * iCE40 DSP takes each operand's signedness separately), saving the correction's 17-bit
+   * subtraction (33 LUT4 on the product stage alone). Set by the generator on iCE40 targets,
+   * where it was measured; ECP5 keeps the offset form (its designs stay unchanged).
+   */
+  scaleSignedDsp?: boolean;
   /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
   exposeStats?: boolean;
   name?: string;
@@ -129,7 +138,7 @@ export function normalizerName(opts: NormalizerOptions): string {
   if (opts.name) return opts.name;
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
-  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${normalizerStatsSquareDsp(opts) ? '_sqd' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.exposeStats ? '_dbg' : ''}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${normalizerStatsSquareDsp(opts) ? '_sqd' : ''}${opts.scaleSignedDsp && normalizerDspProducts(opts).scale ? '_ssd' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.exposeStats ? '_dbg' : ''}`;
 }
 
 export function buildNormalizer(opts: NormalizerOptions): Module {
@@ -358,7 +367,16 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   // per lane: offset or difference, product, clamp (lane e is sample lanes * beat + e)
   const zs = laneX.map((aX, e) => {
     const cProd = cProds[e]!;
-    if (meanInv) {
+    if (meanInv && opts.scaleSignedDsp) {
+      // u + ~mean_u + 1 = u - mean_u + 2^B: its bit B is "u >= mean_u", the inverse of the
+      // sign of u - mean_u, so flipping it gives u - mean_u in B+1 bits two's complement
+      const off = carryAdd(bias(aX), meanInv, 1);
+      const bDiff = m.reg(`b_diff${sfx(e)}`, B + 1, { signed: true, reset: null, enable: adv });
+      bDiff.set(cat(off.bit(B).not(), off.slice(B - 1, 0)).asSigned());
+      // the true product fits B+1+W signed bits (|u - mean_u| < 2^B, r < 2^W)
+      const prod = m.let(`c_mul${sfx(e)}`, bDiff.mul(recip.zext(W + 1).asSigned()));
+      cProd.set(prod.trunc(B + 1 + W).asSigned());
+    } else if (meanInv) {
       // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
       // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
       // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
@@ -503,7 +521,8 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
   // shared per window: 3r and -r (logic; none with dsp); per lane: the rest
   const scaleShared = dsp.scale ? 0 : (W + 2) + (W + 1);
-  const scaleLane = dsp.scale ? B + 1 + (W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
+  // dsp: the offset (B+1) and, unless scaleSignedDsp, the correction (W+1 bits)
+  const scaleLane = dsp.scale ? B + 1 + (opts.scaleSignedDsp ? 0 : W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
   const laneLut = scaleLane + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
   const p2Lut = scaleShared + laneLut * (1 + LANE_LUT_SHARE * (lanes - 1));
   // counters (add, compare, wrap), buffer address muxes, handshakes; lanes: the beat address

@@ -169,9 +169,9 @@ function expectWindowsMatch(run: StreamRun, windows: number[][], nz: Normalizer,
   });
 }
 
-/** 'dsp+sq': DSP products and the statistics unit's U1^2 from DSPs (the UP5K's form) */
-function multiplierOpts(m: 'logic' | 'dsp' | 'dsp+sq'): Pick<NormalizerOptions, 'multipliers' | 'statsSquareDsp'> {
-  return m === 'dsp+sq' ? { multipliers: 'dsp', statsSquareDsp: true } : { multipliers: m };
+/** 'dsp+sq': DSP products, the statistics unit's U1^2 from DSPs and the signed pass-2 product (the UP5K's form) */
+function multiplierOpts(m: 'logic' | 'dsp' | 'dsp+sq'): Pick<NormalizerOptions, 'multipliers' | 'statsSquareDsp' | 'scaleSignedDsp'> {
+  return m === 'dsp+sq' ? { multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true } : { multipliers: m };
 }
 
 const builds = new Map<string, Promise<Simulator>>();
@@ -343,9 +343,11 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 12, outBits: 6 }, 2, 'logic'],
     [40, 10, { kind: 'zscore', recipBits: 8, recipWidth: 12, fracBits: 8, outBits: 12 }, 1, 'dsp'],
     [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 12, outBits: 6 }, 2, 'dsp'],
+    [40, 10, { kind: 'zscore', recipBits: 8, recipWidth: 12, fracBits: 8, outBits: 12 }, 1, 'dsp+sq'],
+    [23, 8, { kind: 'zscore', recipBits: 20, recipWidth: 8, fracBits: 12, outBits: 6 }, 2, 'dsp+sq'],
   ] as const) {
     it(`N=${n}, ${sampleBits}-bit samples, recipBits ${nz.recipBits} recipWidth ${nz.recipWidth} fracBits ${nz.fracBits} outBits ${nz.outBits}, ${multipliers} multipliers: random windows`, async () => {
-      const sim = await simOf({ normalizer: nz, n, sampleBits, buffers, exposeStats: true, multipliers });
+      const sim = await simOf({ normalizer: nz, n, sampleBits, buffers, exposeStats: true, ...multiplierOpts(multipliers) });
       const windows = randomWindows(27, n, n, sampleBits);
       const run = await stream(sim, windows.flat(), 0.7, 0.7, n);
       expectWindowsMatch(run, windows, nz, n);
@@ -542,16 +544,16 @@ describe('normalizer lint and synthesis', () => {
     expect(Math.abs(est.ff - ffs) / ffs, `estimated ${est.ff} FF, Yosys ${ffs}`).toBeLessThan(0.15);
   });
 
-  it('N=3600 on the UP5K with the statistics unit\'s U1^2 in DSPs: three more SB_MAC16, no LUT4 for the products, estimate close to Yosys', async () => {
-    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers: 'dsp', statsSquareDsp: true };
+  it('N=3600 on the UP5K with the statistics unit\'s U1^2 in DSPs and the signed pass-2 product: three more SB_MAC16, no LUT4 for the products, estimate close to Yosys', async () => {
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true };
     expect(normalizerStatsSquareDsp(opts)).toBe(true);
     const stat = await lintAndSynth(buildNormalizer(opts), 'synth_ice40 -dsp');
     expect(cellCount(stat, 'SB_MAC16')).toBe(5);
     const luts = cellCount(stat, 'SB_LUT4');
     const ffs = FF_CELLS.reduce((a, c) => a + cellCount(stat, c), 0);
-    const plain = await lintAndSynth(buildNormalizer({ ...opts, statsSquareDsp: false }), 'synth_ice40 -dsp');
-    // measured 513 -> 449 inside the UP5K reference design (the statistics unit 292 -> 228)
-    expect(cellCount(plain, 'SB_LUT4') - luts, `without ${cellCount(plain, 'SB_LUT4')} LUT4, with ${luts}`).toBeGreaterThan(45);
+    const plain = await lintAndSynth(buildNormalizer({ ...opts, statsSquareDsp: false, scaleSignedDsp: false }), 'synth_ice40 -dsp');
+    // measured 513 -> 418 inside the UP5K reference design (the statistics unit 292 -> 228)
+    expect(cellCount(plain, 'SB_LUT4') - luts, `without ${cellCount(plain, 'SB_LUT4')} LUT4, with ${luts}`).toBeGreaterThan(75);
     const est = estimateNormalizerResources(opts);
     expect(est.dsp).toBe(5);
     expect(Math.abs(est.lut4 - luts) / luts, `estimated ${est.lut4} LUT4, Yosys ${luts}`).toBeLessThan(0.15);

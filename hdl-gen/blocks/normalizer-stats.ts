@@ -214,7 +214,12 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     const nbSel = inLoad.select(nBit, nBitNext); // N's bit 0 is 0: no U2 in the last step
     addendNext = nextLast.select(toAcc(sq.not()), toAcc(u2));
     addendZero = nbSel.or(nextLast).not();
-    hornerCarry = inMul.and(cntLast); // ~U1^2 + 1 = -U1^2, the + 1 into 2*acc's bit 0
+    // ~U1^2 + 1 = -U1^2, the + 1 into 2*acc's bit 0 in the last step, registered a step ahead:
+    // decoded from phase and cnt in the step itself it led the UP5K's critical path into the
+    // adder's carry chain (34.5 MHz)
+    const cin = m.reg('horner_cin', 1, { reset: null });
+    cin.set(nextLast);
+    hornerCarry = cin;
   } else {
     const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
     // 0 is not a choice here but the flip-flops' synchronous reset (addendZero below)

@@ -362,6 +362,9 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
     buffers,
     bufferStorage: useSpram ? ('spram' as const) : ('bram' as const),
     multipliers: target.resources.dsp > 0 ? ('dsp' as const) : ('logic' as const),
+    // as top.ts: U1^2 in DSPs and the signed pass-2 product on iCE40 targets with DSPs (the UP5K)
+    statsSquareDsp: target.family === 'ice40',
+    scaleSignedDsp: target.family === 'ice40',
     family: target.family,
     ...(lanes > 1 ? { lanes } : {}),
   };

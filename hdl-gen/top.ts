@@ -115,6 +115,9 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
       buffers: o.normalizerBuffers,
       bufferStorage: o.normalizerStorage,
       multipliers: o.target.resources.dsp > 0 ? 'dsp' : 'logic',
+      // U1^2 in DSPs, signed pass-2 product: measured on the iCE40 UP5K only; ECP5 designs stay unchanged
+      statsSquareDsp: o.target.family === 'ice40',
+      scaleSignedDsp: o.target.family === 'ice40',
       ...(lanes > 1 ? { lanes } : {}),
       name: `${o.name}_normalizer`,
     }),

@@ -40,10 +40,13 @@
  *   reset 358 -> 330, saturation as forced quotient bits 330 -> 314, ~U1 for PREP from the
  *   addend register (NEG, one more step) 314 -> 292 LUT4; 88 steps. In the UP5K smallest
  *   design the normalizer went 614 -> 513 LUT4 (stats unit 369 -> 292).
+ *   squareDsp (iCE40 UP5K, see buildStatsUnit): U1^2 comes from three DSP products, the
+ *   Horner adds only N_i*U2 and, in its last step, -U1^2; no NEG and PREP (86 steps at
+ *   N = 3600, B = 12): the unit went 292 -> 228 LUT4, 352 -> 322 FF for 3 SB_MAC16.
  *   DONE  results held until `take`; then IDLE.
  * Ports: start (accepted in IDLE), u1, u2; idle, done, take; mean_u, sdn, recip.
  */
-import { cat, constant, Module, type Expr } from '../../src/hdl/index.ts';
+import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import type { ZScoreNormalizer } from '../../src/model/qmodel.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
 import { carryAdd, ltConst } from './const-compare.ts';
@@ -75,7 +78,7 @@ export interface StatsWidths {
   /** T = floor(num / 2^recipWidth): the saturation threshold on max(sdN, 1) */
   satT: bigint;
   recip: number;
-  /** PREP + LOAD + MUL + SQRT + RECIP steps */
+  /** (NEG + PREP +) LOAD + MUL + SQRT + RECIP steps (squareDsp: no NEG, PREP) */
   steps: number;
 }
 
@@ -87,9 +90,37 @@ export interface StatsWidths {
  */
 export type StatsSqrtMove = 'shift' | 'adder';
 
-export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift'): StatsWidths {
+/**
+ * Whether the unit can take U1^2 from DSP products (squareDsp): U1's two halves must fit a
+ * DSP_OPERAND_BITS x DSP_OPERAND_BITS multiplier, and N must be even, so that the Horner step of
+ * N's bit 0 (which adds -U1^2) adds nothing else (an odd N would need U2 - U1^2 there, the
+ * adder this mode removes).
+ */
+export function statsSquareDspFits(n: number, sampleBits: number): boolean {
+  const u1 = unsignedBits(BigInt(n) * ((1n << BigInt(sampleBits)) - 1n));
+  return n % 2 === 0 && u1 >= 4 && Math.ceil(u1 / 2) <= STATS_DSP_OPERAND_BITS;
+}
+
+/**
+ * Whether squareDsp pays: U1's halves of at least 10 bits. Below that Yosys 0.23 builds the
+ * smallest product in LUTs (N = 16, B = 8, halves of 6 bits: 169 -> 186 LUT4 with 2 DSPs);
+ * from 11-bit halves on it saves 61-80 LUT4 (statsUnitResources).
+ */
+export function statsSquareDspPays(n: number, sampleBits: number): boolean {
+  const u1 = unsignedBits(BigInt(n) * ((1n << BigInt(sampleBits)) - 1n));
+  return statsSquareDspFits(n, sampleBits) && Math.ceil(u1 / 2) >= 10;
+}
+
+/** DSP cells of the squareDsp mode (U1^2 as three products). */
+export const STATS_SQUARE_DSPS = 3;
+
+/** Operand width of the iCE40 SB_MAC16 multiplier (16 x 16), for the squareDsp mode. */
+const STATS_DSP_OPERAND_BITS = 16;
+
+export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift', squareDsp = false): StatsWidths {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`normalizer window length must be an integer >= 2, got ${n}`);
   if (nz.recipBits < nz.fracBits) throw new RangeError('zscore normalizer needs recipBits >= fracBits');
+  if (squareDsp && !statsSquareDspFits(n, sampleBits)) throw new RangeError(`normalizer statistics: U1^2 from DSP products needs an even N and U1 halves of at most ${STATS_DSP_OPERAND_BITS} bits (N = ${n}, ${sampleBits}-bit samples)`);
   const N = BigInt(n);
   const uMax = (1n << BigInt(sampleBits)) - 1n;
   const u1 = unsignedBits(N * uMax);
@@ -101,18 +132,18 @@ export function statsWidths(nz: ZScoreNormalizer, n: number, sampleBits: number,
   const acc = 2 * sd;
   const num = N << BigInt(nz.recipBits);
   const satT = num >> BigInt(nz.recipWidth);
-  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: 3 + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
+  return { n, sampleBits, u1, u2, nBits, mulSteps, acc, d, sd, num, satT, recip: nz.recipWidth, steps: (squareDsp ? 1 : 3) + mulSteps + (sqrtMove === 'adder' ? 2 * sd - 1 : sd) + nz.recipWidth };
 }
 
 const PHASE = { IDLE: 0, MUL: 1, SQRT: 2, RECIP: 3, DONE: 4, PREP: 5, LOAD: 6, NEG: 7 } as const;
 
-export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string, sqrtMove: StatsSqrtMove = 'shift'): Module {
-  const w = statsWidths(nz, n, sampleBits, sqrtMove);
+export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: number, name?: string, sqrtMove: StatsSqrtMove = 'shift', squareDsp = false): Module {
+  const w = statsWidths(nz, n, sampleBits, sqrtMove, squareDsp);
   const B = sampleBits;
   const W = nz.recipWidth;
   const m = new Module(name ?? `nz_stats_n${n}_b${B}_r${nz.recipBits}w${W}`, {
     description: 'z-score normalizer statistics: mean, isqrt(N*S2 - S1^2), reciprocal scale, one bit per cycle',
-    params: { n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W },
+    params: { n, sampleBits: B, recipBits: nz.recipBits, recipWidth: W, ...(squareDsp ? { squareDsp: 1 } : {}) },
   });
   const start = m.input('start', 1);
   const u1In = m.input('u1', w.u1);
@@ -146,25 +177,65 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   // N_i*U2 - U1_i*U1 = N_i*U2 + U1_i*(~U1) + U1_i, and ~U1 = -U1 - 1: the step adds one of
   // 0, U2, ~U1, U2 + ~U1 (the last registered in PREP) behind a 4:1 mux, and the + U1_i
   // goes into bit 0 of 2*acc, which is always 0 (no negation register, no carry-in)
-  const u2PlusNotU1 = m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
-  const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
+  // (declared before the addend, as before squareDsp existed: same Verilog without it)
+  const u2PlusNotU1: Signal | null = squareDsp ? null : m.reg('u2_plus_not_u1', w.u2 + 1, { signed: true, reset: null });
   // operands to acc's width (modular: sign- or zero-extended, or cut, as the sum needs no more)
   const toAcc = (e: Expr): Expr => (e.width >= w.acc ? e.trunc(w.acc) : e.extend(w.acc)).asSigned();
-  // 0 is not a choice here but the flip-flops' synchronous reset (addendZero below)
-  const addendOf = (nb: Expr, ub: Expr) => nb.select(ub.select(toAcc(u2PlusNotU1), toAcc(u2)), toAcc(notU1));
   // the addend of the step being taken, registered a step ahead (LOAD above); 0 in SQRT
   const addend = m.reg('horner_addend', w.acc, { signed: true, reset: null });
-  // after this MUL step, dv's top bit is the bit now below it
-  const u1BitNext = w.mulSteps > 1 ? dv.bit(w.mulSteps - 2) : constant(0, 1);
-  // one 4:1 choice per bit, its two selects chosen per phase (two choices cost ~100 LUT4 more)
   const inLoad = phase.eq(PHASE.LOAD);
-  // NEG loads ~U1 (N_i = 0, U1_i = 1) for PREP's U2 + ~U1
-  const inNeg = phase.eq(PHASE.NEG);
-  const nbSel = inLoad.select(nBit, inNeg.select(constant(0, 1), nBitNext));
-  const ubSel = inLoad.select(u1Bit, inNeg.select(constant(1, 1), u1BitNext));
-  const addendNext = addendOf(nbSel, ubSel);
-  const addendZero = nbSel.or(ubSel).not();
-  const accDouble = cat(acc.slice(w.acc - 2, 0), u1Bit).asSigned(); // 2*acc + U1_i, modular (the next value fits)
+  const inMul = phase.eq(PHASE.MUL);
+  let addendNext: Expr;
+  let addendZero: Expr;
+  let hornerCarry: Expr;
+  if (squareDsp) {
+    // U1^2 from three DSP products (iCE40 SB_MAC16, synth_ice40 -dsp): with U1 = a 2^k + b,
+    //   P1 = b*b,  P2 = a*b + (P1 >> (k+1)),  P3 = a*a + (P2 >> (k-1))
+    //   U1^2 = P3 2^(2k) + P2[k-2:0] 2^(k+1) + P1[k:0]
+    // (2ab's factor 2 is P2's weight 2^(k+1), so no operand is shifted, which kept Yosys 0.23
+    // from packing the addition into the DSP). Each addition sits in its DSP's adder and each
+    // product in its output register, so U1^2 costs no LUT4; it settles 3 cycles after
+    // u1_hold loads, long before the MUL phase's last step reads it. The Horner steps then add
+    // only N_i*U2 (U2 or 0, the 0 as the addend's reset), and the last step (N's bit 0, which
+    // is 0 for an even N) adds ~U1^2 + 1: a 2:1 choice per addend bit instead of the 4:1 one
+    // with PREP's U2 + ~U1 adder and NEG's cycle.
+    const k = Math.ceil(w.u1 / 2);
+    const a = u1.slice(w.u1 - 1, k).asUnsigned();
+    const b = u1.slice(k - 1, 0).asUnsigned();
+    const p1 = m.reg('sq_p1', 2 * k, { reset: null });
+    const p2 = m.reg('sq_p2', 2 * k + 1, { reset: null });
+    const p3 = m.reg('sq_p3', 2 * k + 1, { reset: null });
+    p1.set(b.mul(b));
+    p2.set(a.mul(b).zext(2 * k + 1).add(p1.slice(2 * k - 1, k + 1).zext(2 * k + 1)).trunc(2 * k + 1));
+    p3.set(a.mul(a).zext(2 * k + 1).add(p2.slice(2 * k, k - 1).zext(2 * k + 1)).trunc(2 * k + 1));
+    const sq = cat(p3.slice(2 * k - 1, 0), p2.slice(k - 2, 0), p1.slice(k, 0)).asUnsigned();
+    // the next step is the last one (N's bit 0): MUL at cnt = 1
+    const nextLast = inMul.and(cnt.eq(1));
+    const nbSel = inLoad.select(nBit, nBitNext); // N's bit 0 is 0: no U2 in the last step
+    addendNext = nextLast.select(toAcc(sq.not()), toAcc(u2));
+    addendZero = nbSel.or(nextLast).not();
+    // ~U1^2 + 1 = -U1^2, the + 1 into 2*acc's bit 0 in the last step, registered a step ahead:
+    // decoded from phase and cnt in the step itself it led the UP5K's critical path into the
+    // adder's carry chain (34.5 MHz)
+    const cin = m.reg('horner_cin', 1, { reset: null });
+    cin.set(nextLast);
+    hornerCarry = cin;
+  } else {
+    const notU1 = u1.zext(w.u1 + 1).not().asSigned(); // -U1 - 1
+    // 0 is not a choice here but the flip-flops' synchronous reset (addendZero below)
+    const addendOf = (nb: Expr, ub: Expr) => nb.select(ub.select(toAcc(u2PlusNotU1!), toAcc(u2)), toAcc(notU1));
+    // after this MUL step, dv's top bit is the bit now below it
+    const u1BitNext = w.mulSteps > 1 ? dv.bit(w.mulSteps - 2) : constant(0, 1);
+    // one 4:1 choice per bit, its two selects chosen per phase (two choices cost ~100 LUT4 more)
+    // NEG loads ~U1 (N_i = 0, U1_i = 1) for PREP's U2 + ~U1
+    const inNeg = phase.eq(PHASE.NEG);
+    const nbSel = inLoad.select(nBit, inNeg.select(constant(0, 1), nBitNext));
+    const ubSel = inLoad.select(u1Bit, inNeg.select(constant(1, 1), u1BitNext));
+    addendNext = addendOf(nbSel, ubSel);
+    addendZero = nbSel.or(ubSel).not();
+    hornerCarry = u1Bit;
+  }
+  const accDouble = cat(acc.slice(w.acc - 2, 0), hornerCarry).asSigned(); // 2*acc + carry, modular (the next value fits)
   const hornerNext = m.let('horner_next', accDouble.add(addend).trunc(w.acc));
 
   const dvTrial = cat(dvRem, dv.bit(w.mulSteps - 1)); // nW + 1 bits, < 2N
@@ -237,19 +308,22 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
         dv.set(u1In.zext(w.mulSteps));
         nBit.set(nBitOf(w.mulSteps - 1));
         cnt.set(constant(w.mulSteps - 1, cnt.width));
-        phase.set(constant(PHASE.NEG, 3));
+        phase.set(constant(squareDsp ? PHASE.LOAD : PHASE.NEG, 3));
       });
     });
-    sw.Case(PHASE.NEG, () => {
-      addend.set(addendNext);
-      phase.set(constant(PHASE.PREP, 3));
-    });
-    sw.Case(PHASE.PREP, () => {
-      // ~U1 from the addend's flip-flops: computed from u1_hold here, the inversion cost a LUT4
-      // per bit in front of the carry chain (61 -> 37 LUT4 at N = 3600, B = 12)
-      u2PlusNotU1.set(u2.zext(w.u2 + 1).asSigned().add((w.acc >= w.u2 + 1 ? addend.trunc(w.u2 + 1) : addend.extend(w.u2 + 1)).asSigned()).trunc(w.u2 + 1));
-      phase.set(constant(PHASE.LOAD, 3));
-    });
+    if (u2PlusNotU1) {
+      const sum = u2PlusNotU1;
+      sw.Case(PHASE.NEG, () => {
+        addend.set(addendNext);
+        phase.set(constant(PHASE.PREP, 3));
+      });
+      sw.Case(PHASE.PREP, () => {
+        // ~U1 from the addend's flip-flops: computed from u1_hold here, the inversion cost a LUT4
+        // per bit in front of the carry chain (61 -> 37 LUT4 at N = 3600, B = 12)
+        sum.set(u2.zext(w.u2 + 1).asSigned().add((w.acc >= w.u2 + 1 ? addend.trunc(w.u2 + 1) : addend.extend(w.u2 + 1)).asSigned()).trunc(w.u2 + 1));
+        phase.set(constant(PHASE.LOAD, 3));
+      });
+    }
     sw.Case(PHASE.LOAD, () => {
       addend.set(addendNext);
       phase.set(constant(PHASE.MUL, 3));
@@ -308,7 +382,6 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
   // Registers that must start a phase at 0 are cleared in every cycle where their value is
   // not used, by a last (highest-priority) assignment: Yosys maps that to the flip-flops'
   // synchronous reset instead of one more mux input per bit.
-  const inMul = phase.eq(PHASE.MUL);
   m.If(inMul.or(phase.eq(PHASE.SQRT)).not(), () => acc.set(constant(0, w.acc, true)));
   m.If(inMul.not(), () => dvRem.set(constant(0, nW)));
   // the step adds nothing (N_i = U1_i = 0). Outside LOAD and MUL this only ever clears the
@@ -344,14 +417,21 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
  * mean_u_inv) is used (pass 2 with a DSP product); Yosys removes it otherwise.
  * estimateNormalizerResources (normalizer.ts) counts the unit with this function.
  */
-export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift', meanInv = false): { lut4: number; ff: number } {
-  const s = statsWidths(nz, n, sampleBits, sqrtMove);
+export function statsUnitResources(nz: ZScoreNormalizer, n: number, sampleBits: number, sqrtMove: StatsSqrtMove = 'shift', meanInv = false, squareDsp = false): { lut4: number; ff: number } {
+  const s = statsWidths(nz, n, sampleBits, sqrtMove, squareDsp);
   const cnt = counterBits(Math.max(s.mulSteps, s.sd, s.recip));
   const half = sqrtMove === 'adder' ? 1 : 0;
   // phase, cnt, U1, U2, U2 + ~U1, n_bit, acc, addend, dv_rem, dv, dv_inv, root, ~root, half, sq_rem, rc_rem, d_nonzero, rc_q
   // the addend's bits above U2 + ~U1's sign are copies of it, which Yosys merges (but for 2)
   const ff = 3 + cnt + s.u1 + s.u2 + (s.u2 + 1) + 1 + s.acc + Math.min(s.acc, s.u2 + 4) + s.nBits + s.mulSteps + (meanInv ? sampleBits : 0) + s.sd + s.sd + half + (s.sd + 2) + s.sd + 1 + s.recip;
   const lut4 = sqrtMove === 'adder' ? 2.625 * (s.acc + 2 * s.sd) + 57 : 3.125 * (s.acc + 2 * s.sd) + 48;
+  if (squareDsp) {
+    // no PREP adder and register (U2 + ~U1), and a 2:1 addend choice instead of the 4:1 one
+    // (whose ~U1 input spans U1's bits); the products sit in the DSPs' own registers. Yosys
+    // 0.23 synth_ice40 -dsp, 'adder', N/B = 360/12, 1000/11, 3600/12, 3600/16: 201, 206, 228,
+    // 257 LUT4 (this formula 202, 201, 226, 254) and 286, 285, 322, 374 FF.
+    return { lut4: Math.round(lut4 - (s.u2 + 1) - 1.5 * s.u1), ff: ff - (s.u2 + 1) + 6 };
+  }
   return { lut4: Math.round(lut4), ff };
 }
 

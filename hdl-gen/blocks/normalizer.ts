@@ -30,7 +30,7 @@ import type { Normalizer, OffsetNormalizer, ZScoreNormalizer } from '../../src/m
 import { signedBits } from '../widths.ts';
 import { carryAdd } from './const-compare.ts';
 import { multiplyRadix4, multiplyRadix4Luts, multiplyShiftAdd, multiplyShiftAddLuts } from './normalizer-mul.ts';
-import { buildStatsUnit, statsUnitResources, statsWidths, type StatsSqrtMove } from './normalizer-stats.ts';
+import { buildStatsUnit, statsSquareDspPays, statsUnitResources, statsWidths, STATS_SQUARE_DSPS, type StatsSqrtMove } from './normalizer-stats.ts';
 
 /**
  * The statistics unit's SQRT phase moves acc through the Horner adder ('adder'): 38 LUT4 fewer
@@ -52,6 +52,11 @@ export const DSP_OPERAND_BITS = 16;
  * product is offset to unsigned operands, (u + 2^B - mean_u) of B+1 bits times r of recipWidth
  * bits (see buildZScore), so both must fit DSP_OPERAND_BITS.
  */
+/** Whether the statistics unit takes U1^2 from DSP products (see NormalizerOptions.statsSquareDsp). */
+export function normalizerStatsSquareDsp(opts: NormalizerOptions): boolean {
+  return opts.statsSquareDsp === true && opts.multipliers === 'dsp' && opts.normalizer.kind === 'zscore' && statsSquareDspPays(opts.n, opts.sampleBits);
+}
+
 export function normalizerDspProducts(opts: NormalizerOptions): { square: boolean; scale: boolean } {
   const nz = opts.normalizer;
   if (opts.multipliers !== 'dsp' || nz.kind !== 'zscore') return { square: false, scale: false };
@@ -83,6 +88,23 @@ export interface NormalizerOptions {
    * the last beat hold don't-care values. Each lane has its own product (a DSP each).
    */
   lanes?: number;
+  /**
+   * z-score: the statistics unit takes U1^2 from three DSP products instead of building
+   * N*U2 - U1^2 with a 4:1 addend choice and an extra adder (normalizer-stats.ts, squareDsp).
+   * Used only with multipliers 'dsp' and where statsSquareDspFits (even N, U1's halves within
+   * 16 bits, at least 10 to pay: statsSquareDspPays); see normalizerStatsSquareDsp. The generator sets it on iCE40 targets with DSPs
+   * (the UP5K), where it was measured; ECP5 keeps the LUT form (its designs stay unchanged).
+   */
+  statsSquareDsp?: boolean;
+  /**
+   * z-score, DSP pass-2 product: multiply the signed difference u - mean_u (B+1 bits) by r
+   * zero-extended to a signed W+1 bits, instead of the offset unsigned form and its r * 2^B
+   * correction after the product. Yosys 0.23 synth_ice40 -dsp maps it to one SB_MAC16 (the
+   * iCE40 DSP takes each operand's signedness separately), saving the correction's 17-bit
+   * subtraction (33 LUT4 on the product stage alone). Set by the generator on iCE40 targets,
+   * where it was measured; ECP5 keeps the offset form (its designs stay unchanged).
+   */
+  scaleSignedDsp?: boolean;
   /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
   exposeStats?: boolean;
   name?: string;
@@ -116,7 +138,7 @@ export function normalizerName(opts: NormalizerOptions): string {
   if (opts.name) return opts.name;
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
-  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.exposeStats ? '_dbg' : ''}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${normalizerStatsSquareDsp(opts) ? '_sqd' : ''}${opts.scaleSignedDsp && normalizerDspProducts(opts).scale ? '_ssd' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.exposeStats ? '_dbg' : ''}`;
 }
 
 export function buildNormalizer(opts: NormalizerOptions): Module {
@@ -165,7 +187,8 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const W = nz.recipWidth;
   const nb = opts.buffers ?? 2;
   if (nb !== 1 && nb !== 2) throw new RangeError(`normalizer: buffers must be 1 or 2, got ${String(nb)}`);
-  const sw = statsWidths(nz, n, B, STATS_SQRT_MOVE);
+  const squareDsp = normalizerStatsSquareDsp(opts);
+  const sw = statsWidths(nz, n, B, STATS_SQRT_MOVE, squareDsp);
   const lanes = opts.lanes ?? 1;
   const storage = opts.bufferStorage ?? 'bram';
   const dsp = normalizerDspProducts(opts);
@@ -192,7 +215,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const busyW = nb === 2 ? wsel!.select(busy[1]!, busy[0]!) : busy[0]!;
 
   // ---- statistics unit -----------------------------------------------------------------
-  const stats = m.instance('stats_unit', buildStatsUnit(nz, n, B, `${m.name}_stats`, STATS_SQRT_MOVE));
+  const stats = m.instance('stats_unit', buildStatsUnit(nz, n, B, `${m.name}_stats`, STATS_SQRT_MOVE, squareDsp));
   const statsIdle = stats.out('idle');
   const statsDone = stats.out('done');
 
@@ -344,7 +367,16 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   // per lane: offset or difference, product, clamp (lane e is sample lanes * beat + e)
   const zs = laneX.map((aX, e) => {
     const cProd = cProds[e]!;
-    if (meanInv) {
+    if (meanInv && opts.scaleSignedDsp) {
+      // u + ~mean_u + 1 = u - mean_u + 2^B: its bit B is "u >= mean_u", the inverse of the
+      // sign of u - mean_u, so flipping it gives u - mean_u in B+1 bits two's complement
+      const off = carryAdd(bias(aX), meanInv, 1);
+      const bDiff = m.reg(`b_diff${sfx(e)}`, B + 1, { signed: true, reset: null, enable: adv });
+      bDiff.set(cat(off.bit(B).not(), off.slice(B - 1, 0)).asSigned());
+      // the true product fits B+1+W signed bits (|u - mean_u| < 2^B, r < 2^W)
+      const prod = m.let(`c_mul${sfx(e)}`, bDiff.mul(recip.zext(W + 1).asSigned()));
+      cProd.set(prod.trunc(B + 1 + W).asSigned());
+    } else if (meanInv) {
       // (u - mean_u) * r = (u + 2^B - mean_u) * r - r * 2^B: an unsigned (B+1) x W product that
       // fits one DSP (a signed x unsigned one would need W+1 signed bits for r), then r is
       // subtracted from the bits at and above B only (the low B bits pass through). Exact modulo
@@ -407,7 +439,7 @@ export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
   checkCommon(opts);
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return { cyclesPerWindow: opts.n, latencyAfterLastSample: 1, statsSteps: 0 };
-  const S = statsWidths(nz, opts.n, opts.sampleBits, STATS_SQRT_MOVE).steps;
+  const S = statsWidths(nz, opts.n, opts.sampleBits, STATS_SQRT_MOVE, normalizerStatsSquareDsp(opts)).steps;
   const n = opts.n;
   const beats = normalizerBeats(opts);
   const toDone = PASS1_STAGES + 1 + S; // last sample accepted -> statistics ready
@@ -453,13 +485,14 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   }
   const n = opts.n;
   const nb = opts.buffers ?? 2;
-  const s = statsWidths(nz, n, B, STATS_SQRT_MOVE);
+  const squareDsp = normalizerStatsSquareDsp(opts);
+  const s = statsWidths(nz, n, B, STATS_SQRT_MOVE, squareDsp);
   const W = nz.recipWidth;
   const aw = addressWidth(n);
   const sh = nz.recipBits - nz.fracBits;
   const cnt = Math.ceil(Math.log2(Math.max(s.mulSteps, s.sd, W)));
   // statistics unit: its own structural count (normalizer-stats.ts, fitted to Yosys)
-  const stats = statsUnitResources(nz, n, B, STATS_SQRT_MOVE, normalizerDspProducts(opts).scale);
+  const stats = statsUnitResources(nz, n, B, STATS_SQRT_MOVE, normalizerDspProducts(opts).scale, squareDsp);
   const statsFf = stats.ff;
   const statsLut = stats.lut4;
   // lanes > 1: the buffers split into `lanes` memories of R = ceil(N / lanes) words (beat
@@ -488,7 +521,8 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
   // shared per window: 3r and -r (logic; none with dsp); per lane: the rest
   const scaleShared = dsp.scale ? 0 : (W + 2) + (W + 1);
-  const scaleLane = dsp.scale ? B + 1 + (W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
+  // dsp: the offset (B+1) and, unless scaleSignedDsp, the correction (W+1 bits)
+  const scaleLane = dsp.scale ? B + 1 + (opts.scaleSignedDsp ? 0 : W + 1) : multiplyRadix4Luts(B + 1, B + 1 + W);
   const laneLut = scaleLane + (nb - 1) * B + (B + 1) + (B + 1 + W - sh) + 2 * nz.outBits;
   const p2Lut = scaleShared + laneLut * (1 + LANE_LUT_SHARE * (lanes - 1));
   // counters (add, compare, wrap), buffer address muxes, handshakes; lanes: the beat address
@@ -504,7 +538,7 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
     ff: statsFf + ctrlFf + p1Ff + p2Ff,
     bram: storage === 'bram' ? nb * bramPer : 0,
     spram: storage === 'spram' ? nb * spramPer : 0,
-    dsp: (dsp.square ? 1 : 0) + (dsp.scale ? lanes : 0),
+    dsp: (dsp.square ? 1 : 0) + (dsp.scale ? lanes : 0) + (squareDsp ? STATS_SQUARE_DSPS : 0),
   };
 }
 

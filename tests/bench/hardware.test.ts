@@ -55,6 +55,9 @@ describe('the estimated design space (seed-000 goal section)', () => {
     expect(md).toContain(`- Smallest design that fits: ${least} LUT4 (est.)`);
     expect(md).toMatch(/- Smallest design within 24000 latency cycles: \d+ LUT4/);
     expect(md).toContain('No design meets both');
+    // both sides of the gap: the fast design's LUT4 excess, and the lean design's clock (or, with none under the bound, the smallest's excess)
+    expect(md).toMatch(/the smallest design within 24000 latency cycles is [+-]?[\d.]+% over 2000 LUT4/);
+    expect(md).toMatch(/the fastest design within 2000 LUT4 \(.+\) takes [\d,]+ latency cycles, [\d.]+ MHz for 1 ms|the smallest design that fits is [+-]?[\d.]+% over 2000 LUT4/);
   });
 });
 
@@ -158,6 +161,14 @@ describe('bench:hardware goals and Markdown', () => {
     const slow = evaluateGoals([placed(SEED000_MODEL, 'ice40-up5k', 'auto', 1900, 20, 20_000)], [SEED000_MODEL]);
     expect(slow.find((g) => /on UP5K$/.test(g.goal))!.status).toBe('not met');
     expect(slow.find((g) => /Lattice/.test(g.goal))!.status).toBe('not met');
+
+    // not met with one design on each side of the gap: both are named
+    const split = evaluateGoals(
+      [placed(SEED000_MODEL, 'ice40-up5k', 'smallest', 1800, 36, 200_000), placed(SEED000_MODEL, 'ice40-up5k', 'fit', 2500, 36, 30_000)],
+      [SEED000_MODEL],
+    ).find((g) => /on UP5K$/.test(g.goal))!;
+    expect(split.status).toBe('not met');
+    expect(split.measured).toMatch(/^smallest within 1 ms: 2500 LUT4, 36\.0 MHz, 833\.3 µs, fit .*; fastest within 2000 LUT4: 1800 LUT4, 36\.0 MHz, 5555\.6 µs, smallest/);
   });
 
   it('lists placed designs and stopped ones in their own tables', () => {

@@ -80,16 +80,19 @@ async function expectLintCleanAndEstimateClose(o: Parameters<typeof logitUnit>[0
   expect(Math.abs(est.ff - ff) / ff).toBeLessThan(0.1);
 }
 
+/** 30 random images (extremes included) through the unit under random valid/ready: every logit as the model's. */
+async function randomImagesMatch(o: Parameters<typeof logitUnit>[0], seed: number): Promise<void> {
+  const sim = await Simulator.build(logitUnit(o));
+  const rng = makeRng(seed);
+  const ims = images(o, rng, 30);
+  const want = ims.flatMap((im) => logitModel(o.fns, im));
+  const r = await driveStream(sim, inputWords(o, ims), { rng, expectOutputs: want.length });
+  expect(r.outputs.map((w) => Number(BigInt.asIntN(logitWidth(o), w)))).toEqual(want);
+}
+
 describe('logit unit, fold-serial input (a ring of sums)', () => {
   SERIAL_CASES.forEach((o, i) => {
-    it(`${o.fns.length} channels, ${o.lanes} lane(s), ${o.positions} positions: random images and extremes, random valid/ready`, async () => {
-      const sim = await Simulator.build(logitUnit(o));
-      const rng = makeRng(190 + i);
-      const ims = images(o, rng, 30);
-      const want = ims.flatMap((im) => logitModel(o.fns, im));
-      const r = await driveStream(sim, inputWords(o, ims), { rng, expectOutputs: want.length });
-      expect(r.outputs.map((w) => Number(BigInt.asIntN(logitWidth(o), w)))).toEqual(want);
-    });
+    it(`${o.fns.length} channels, ${o.lanes} lane(s), ${o.positions} positions: random images and extremes, random valid/ready`, () => randomImagesMatch(o, 190 + i));
   });
 
   it('keeps logitTailCycles and needs no power-on values', async () => {
@@ -216,14 +219,7 @@ describe('logit unit, DSP form (one lane, slope products accumulated in an SB_MA
   });
 
   DSP_CASES.forEach((o, i) => {
-    it(`${o.fns.length} channels, ${o.positions} positions: random images and extremes, random valid/ready`, async () => {
-      const sim = await Simulator.build(logitUnit(o));
-      const rng = makeRng(290 + i);
-      const ims = images(o, rng, 30);
-      const want = ims.flatMap((im) => logitModel(o.fns, im));
-      const r = await driveStream(sim, inputWords(o, ims), { rng, expectOutputs: want.length });
-      expect(r.outputs.map((w) => Number(BigInt.asIntN(logitWidth(o), w)))).toEqual(want);
-    });
+    it(`${o.fns.length} channels, ${o.positions} positions: random images and extremes, random valid/ready`, () => randomImagesMatch(o, 290 + i));
   });
 
   it('takes logitTailCycles (C + 1) and needs no power-on values', async () => {

@@ -60,12 +60,14 @@
  *   layers): m*accW FFs and m*(accW+1) LUTs per channel; plus the conv position register
  *   (C_out FFs) and the output stream register (C_out + 1 FFs);
  * - logits: blocks/logits.ts's own model (logitUnitResources: sums per channel, fed fold by
- *   fold as a ring with PE adders behind a fold-serial pool, a serial Horner multiply), and a
- *   streaming argmax comparator;
+ *   fold as a ring with PE adders behind a fold-serial pool, a serial Horner multiply; on the
+ *   UP5K with one lane per word, one SB_MAC16 accumulating value x slope into a ring of the
+ *   logits), and a streaming argmax comparator;
  * - counters: their bits in FFs and twice that in LUTs; skid buffer on each engine output;
  * - normalizer: blocks/normalizer.ts's own structural model (normalizerTiming,
  *   estimateNormalizerResources): buffers in SPRAM on the UP5K and block RAM elsewhere,
- *   its two multipliers in DSP cells when the target has them (multipliers 'dsp'), else LUTs.
+ *   its multipliers in DSP cells when the target has them (multipliers 'dsp'; on the iCE40
+ *   also the statistics unit's U1^2 and the signed pass-2 product), else LUTs.
  */
 import type { BitFunction, QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';

@@ -67,6 +67,22 @@ export interface PoolWindowTracker {
   slots: number;
 }
 
+/**
+ * What both trackers derive from the phase (p mod S) and the warm-up flag, whatever counts the
+ * positions: the move and window-end decodes, and the phase's step (wrapping at S - 1).
+ */
+function windowDecodes(m: Module, o: Pick<PoolOptions, 'size' | 'stride'>, phase: Signal | null, warm: Expr | null): { shift: Expr; ends: Expr; stepPhase: () => void } {
+  const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
+  const endPhase = phaseIs((o.size - 1) % o.stride);
+  return {
+    shift: m.let('shift', phaseIs(0)),
+    ends: m.let('window_ends', warm ? endPhase.and(warm) : endPhase),
+    stepPhase: () => {
+      if (phase) phase.set(phase.eq(o.stride - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
+    },
+  };
+}
+
 export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'outputs' | 'family'>, advance: Expr): PoolWindowTracker {
   const K = o.size;
   const S = o.stride;
@@ -75,12 +91,10 @@ export function poolWindowTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stri
   if (lfsr) return lfsrTracker(m, o, advance, lfsr);
   const pos = m.reg('pos', counterBits(nIn));
   const phase = S > 1 ? m.reg('phase', counterBits(S)) : null;
-  const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
   const warm = K > 1 ? m.reg('warm', 1, { reset: 0 }) : null;
-  const shift = m.let('shift', phaseIs(0));
-  const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
+  const { shift, ends, stepPhase } = windowDecodes(m, o, phase, warm);
   m.If(advance, () => {
-    if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
+    stepPhase();
     if (warm) m.If(pos.eq(K - 2), () => warm.set(1));
     m.If(pos.eq(nIn - 1), () => {
       pos.set(0);
@@ -106,12 +120,9 @@ function lfsrTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'output
   const nIn = poolInputs(o);
   const pos = m.reg('pos', lfsr.bits, { reset: null });
   const phase = S > 1 ? m.reg('phase', counterBits(S), { reset: null }) : null;
-  const phaseIs = (v: number): Expr => (phase ? phase.eq(v) : constant(1, 1));
   const fill = K > 1 && K - 1 <= WARM_FILL_MAX ? m.reg('warm_fill', K - 1, { reset: null }) : null;
   const flag = K > 1 && !fill ? m.reg('warm', 1, { reset: null }) : null;
-  const warm = fill ? fill.bit(K - 2) : flag;
-  const shift = m.let('shift', phaseIs(0));
-  const ends = m.let('window_ends', warm ? phaseIs((K - 1) % S).and(warm) : phaseIs((K - 1) % S));
+  const { shift, ends, stepPhase } = windowDecodes(m, o, phase, fill ? fill.bit(K - 2) : flag);
   m.If(advance.or(m.rst), () => {
     m.If(m.rst.or(pos.eq(lfsr.states[nIn - 1]!)), () => {
       pos.set(0);
@@ -120,7 +131,7 @@ function lfsrTracker(m: Module, o: Pick<PoolOptions, 'size' | 'stride' | 'output
       if (flag) flag.set(0);
     }).Else(() => {
       pos.set(lfsrStep(pos, lfsr.taps));
-      if (phase) phase.set(phase.eq(S - 1).select(constant(0, phase.width), phase.add(1).trunc(phase.width)));
+      stepPhase();
       if (fill) fill.set(K - 1 > 1 ? cat(fill.slice(K - 3, 0), constant(1, 1)) : constant(1, 1));
       if (flag) m.If(pos.eq(lfsr.states[K - 2]!), () => flag.set(1));
     });

@@ -36,7 +36,7 @@ import { contributingConvPositions, type LayerShape } from '../src/model/shapes.
 import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
+import { accumulatorWidth, bramBlocks, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -170,6 +170,20 @@ function countUp(r: Signal, last: number): Expr {
   return r.eq(last).select(constant(0, r.width), r.add(1).trunc(r.width));
 }
 
+/**
+ * The weight ROM addressed by {fold, group} (iCE40, block RAM): each fold's groups padded to
+ * 2^counterBits(groups) words, taken only when the padding costs no block RAM (the reference
+ * UP5K design uses all 30 EBR). Null otherwise: a separate word counter 0..N-1.
+ * Measured (yosys 0.23 synth_ice40, bench/foldings/ecgbnn-s-aami5-up5k-1ms.json): see the
+ * commit; the counter was counterBits(N) LUT4 of increment plus its wrap compare per engine.
+ */
+export function packedWeightAddress(family: Family, storage: WeightStorage, folds: number, groups: number, width: number): { groupSpan: number } | null {
+  if (family !== 'ice40' || storage !== 'bram' || folds * groups <= 1) return null;
+  const groupSpan = groups > 1 ? 2 ** counterBits(groups) : 1;
+  if (bramBlocks(folds * groupSpan, width, family) !== bramBlocks(folds * groups, width, family)) return null;
+  return { groupSpan };
+}
+
 export function buildEngine(o: EngineOptions): Engine {
   const { model, shape } = o;
   const { pe, simd } = o.fold;
@@ -250,10 +264,27 @@ export function buildEngine(o: EngineOptions): Engine {
   let lastGF: Expr;
   if (pStage) {
     if (romStage) {
-      const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
-      const addr = m.reg('waddr', rom.addrWidth);
-      m.If(issue, () => addr.set(addr.eq(words.length - 1).select(constant(0, addr.width), addr.add(1).trunc(addr.width))));
-      weightWord = rom.read(addr, { enable: ce });
+      const packed = packedWeightAddress(o.family, o.weightStorage, folds, groups, pe * simd);
+      if (packed) {
+        // iCE40, block RAM: word f*2^gb+g, addressed by the issue counters themselves
+        // ({fold, group} always equals the running word index, both step on `issue`), so the
+        // separate address counter and its wrap compare disappear (reference design, yosys
+        // 0.23 synth_ice40: see packedWeightAddress). Gated on iCE40: ECP5 designs stay
+        // byte-identical this session (their place-and-route runs are cached).
+        const data: bigint[] = [];
+        for (let f = 0; f < folds; f++) for (let g = 0; g < packed.groupSpan; g++) data.push(g < groups ? words[f * groups + g]! : 0n);
+        const rom = m.rom('weights', { width: pe * simd, data, style: 'block' });
+        const parts: Expr[] = [];
+        if (folds > 1) parts.push(fcnt);
+        if (groups > 1) parts.push(gcnt);
+        const addr = parts.length === 1 ? parts[0]! : cat(...parts);
+        weightWord = rom.read(addr.width === rom.addrWidth ? addr : addr.zext(rom.addrWidth), { enable: ce });
+      } else {
+        const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
+        const addr = m.reg('waddr', rom.addrWidth);
+        m.If(issue, () => addr.set(addr.eq(words.length - 1).select(constant(0, addr.width), addr.add(1).trunc(addr.width))));
+        weightWord = rom.read(addr, { enable: ce });
+      }
     }
     const r = (name: string, e: Expr, reset: number | null = null) => {
       const s = m.reg(name, e.width, { reset, enable: ce });

@@ -36,7 +36,7 @@ import { contributingConvPositions, type LayerShape } from '../src/model/shapes.
 import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth, bramBlocks, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
+import { accumulatorWidth, bramBlocks, countAccumulation, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -204,6 +204,8 @@ export function buildEngine(o: EngineOptions): Engine {
   // RAM line buffer: its registered read is the pipeline stage the weight ROM read also uses
   const useRam = o.fold.window === 'ram';
   const pStage = romStage || useRam;
+  // raw popcounts accumulated, the offset in the threshold bounds (estimate.ts's countAccumulation)
+  const countAcc = countAccumulation(model, shape, o.family, useRam ? 'ram' : 'regs', simd);
 
   const m = new Module(`${tag}_engine`, {
     description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
@@ -322,7 +324,7 @@ export function buildEngine(o: EngineOptions): Engine {
   const lastGD = delay('c_last', lastGF, null);
 
   // ---- lanes: partial sums of this group --------------------------------------------------
-  const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
+  const contribW = countAcc ? unsignedBits(simd) : shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
   const contribs: Expr[] = [];
   // RAM window with zero padding: a group is one position, all real or all padding, so the
   // lanes need no mask: a padding group contributes 0 (its is_real bit, registered with the
@@ -344,6 +346,12 @@ export function buildEngine(o: EngineOptions): Engine {
       if (laneWeights === undefined) pc.bind('w', sliceOf(weightWord!, l, simd));
       if (maskF) pc.bind('mask', maskF);
       const count = pc.out('count');
+      if (countAcc) {
+        // the raw count; a padding group adds SIMD/2, whose 2u - SIMD is 0 (SIMD is even here)
+        const u = count.width === contribW ? count : count.zext(contribW);
+        contribs.push(m.let(`contrib${l}`, groupReal ? groupReal.select(u, constant(simd / 2, contribW)) : u));
+        continue;
+      }
       const twice = count.zext(count.width + 1).shl(1).trunc(count.width + 1);
       const sub = maskCount ? twice.sub(maskCount) : twice.sub(constant(simd, count.width + 1));
       const c = sub.trunc(contribW);
@@ -362,7 +370,8 @@ export function buildEngine(o: EngineOptions): Engine {
   // there one enabled cycle after its last group, so the tree + accumulator adder and the
   // threshold + pool behind it are separate clock periods (on the UP5K they were one 61 ns
   // path). The fold's `done` and index follow in ce-enabled registers of their own (stage t).
-  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, registered: true, name: `${tag}_acc` }));
+  const sumW = countAcc ? countAcc.width : accW;
+  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: sumW, registered: true, ...(countAcc ? { unsigned: true } : {}), name: `${tag}_acc` }));
   acc.bind('ce', ce.and(vD));
   acc.bind('first', firstD);
   contribs.forEach((c, l) => acc.bind(`in${l}`, c));
@@ -397,7 +406,7 @@ export function buildEngine(o: EngineOptions): Engine {
   let laneValues: Expr[];
   if (mode !== 'logits') {
     const split = mode === 'splitpool';
-    const thOpts = { fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split };
+    const thOpts = { fns: thresholdFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) };
     const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
     const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
     // registered parameters (a ROM, or the case statement's register): drive them with the

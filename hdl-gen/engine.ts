@@ -385,7 +385,19 @@ export function buildEngine(o: EngineOptions): Engine {
   // The fold in stage t: fold results come strictly in order, so a counter of the folds that
   // have left stage t is its index (no fold index travels down the pipeline). `tFoldNext` is
   // the counter's next value, for a parameter ROM that reads one fold ahead.
-  const tFoldReg = folds > 1 ? m.reg('t_fold', counterBits(folds)) : null;
+  const pool = layer.kind === 'conv' ? layer.pool : null;
+  const pooling = !!pool && (pool.size > 1 || pool.stride > 1);
+  // with several folds the pool works fold by fold (blocks/fold-pool.ts), so no whole
+  // position is ever assembled; with one fold the position is one word anyway
+  const foldSerial = pooling && folds > 1;
+  // iCE40, fold-serial pool: stage t's fold index serves only the threshold parameters, so
+  // they load instead with the accumulator's own enable from the fold of the group entering
+  // it (the issue fold counter carried down the p/c stages in ce-enabled flip-flops) and stay
+  // aligned with its register through stalls: no stage-t fold counter, no wrap compare, no
+  // next-value mux (see the commit for the measured LUT4). Gated on iCE40: ECP5 designs stay
+  // byte-identical this session (cached place-and-route runs).
+  const paramsWithAcc = o.family === 'ice40' && foldSerial;
+  const tFoldReg = folds > 1 && !paramsWithAcc ? m.reg('t_fold', counterBits(folds)) : null;
   const tFoldNext = tFoldReg ? m.let('t_fold_next', ce.and(tDone).select(countUp(tFoldReg, folds - 1), tFoldReg)) : null;
   if (tFoldReg) tFoldReg.set(tFoldNext!);
   const tFold = (): Expr => tFoldReg ?? constant(0, 1);
@@ -394,11 +406,6 @@ export function buildEngine(o: EngineOptions): Engine {
   const bitFns = layer.out.kind === 'binary' ? layer.out.fns : [];
   const slots = mode === 'splitpool' ? splitSlots(bitFns, shape.channelPreact) : 0;
   const laneBits = mode === 'bitpool' ? 1 : mode === 'splitpool' ? 2 * slots : accW;
-  const pool = layer.kind === 'conv' ? layer.pool : null;
-  const pooling = !!pool && (pool.size > 1 || pool.stride > 1);
-  // with several folds the pool works fold by fold (blocks/fold-pool.ts), so no whole
-  // position is ever assembled; with one fold the position is one word anyway
-  const foldSerial = pooling && folds > 1;
   // fold-serial bit pooling ORs every lane; an AND channel (le t) pools its inverse
   // (a <= t is not a >= t + 1) and is inverted back after pooling
   const serialAnd = foldSerial && mode === 'bitpool' ? bitFns.map((f) => f.kind === 'le') : [];
@@ -408,11 +415,25 @@ export function buildEngine(o: EngineOptions): Engine {
     const split = mode === 'splitpool';
     const thOpts = { fns: thresholdFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) };
     const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
-    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
+    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, ...(paramsWithAcc ? { enable: true } : {}), name: `${tag}_threshold` }));
+    if (paramsWithAcc && params !== 'case') {
+      // the fold of the group in stage c: the next accumulator load is of that fold
+      let f: Expr = fcnt;
+      if (pStage) {
+        const r = m.reg('p_fold', fcnt.width, { reset: null, enable: ce });
+        r.set(fcnt);
+        f = r;
+      }
+      th.bind('fold_next', delay('c_fold', f, null));
+      th.bind('ce', ce.and(vD));
+    } else if (paramsWithAcc) {
+      // 'case' with several folds: no parameter depends on the fold (thresholdParamStorage)
+      th.bind('fold', constant(0, counterBits(folds)));
+    }
     // registered parameters (a ROM, or the case statement's register): drive them with the
     // stage-t fold counter's next value, so they hold the parameters of the fold in stage t
     // (through stalls too)
-    if (folds > 1 && params !== 'case') th.bind('fold_next', tFoldNext!);
+    else if (folds > 1 && params !== 'case') th.bind('fold_next', tFoldNext!);
     else if (folds > 1) th.bind('fold', tFold());
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');

@@ -554,8 +554,15 @@ export function estimateEngine(
   // the enable in the flip-flops, plus its wrap compare) and, before a fold-serial pool,
   // stage f: a skid register of one fold word with its full bit, and a 2:1 mux per word bit
   const laneOutBits = layer.out.kind === 'logits' ? accW : layer.out.fns.every((f) => isMonotone(f.kind)) ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
-  const stageFf = 1 + (folds > 1 ? counterBits(folds) : 0) + (foldSerial ? 1 + pe * laneOutBits : 0);
-  const stageLut = (folds > 1 ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
+  // iCE40 with a fold-serial pool (engine.ts's paramsWithAcc): no stage-t fold counter; a bit
+  // layer's threshold parameters load with the accumulator from the issue fold carried down the
+  // p/c stages (flip-flops only; yosys 0.23 synth_ice40, reference UP5K design: engines
+  // conv1..conv5 34/24/33/33/47 -> 28/22/27/25/29 LUT4)
+  const foldCarry = target.family === 'ice40' && foldSerial;
+  const carriedStages = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline;
+  const tFoldFf = folds > 1 ? (foldCarry ? (layer.out.kind === 'binary' ? counterBits(folds) * carriedStages : 0) : counterBits(folds)) : 0;
+  const stageFf = 1 + tFoldFf + (foldSerial ? 1 + pe * laneOutBits : 0);
+  const stageLut = (folds > 1 && !foldCarry ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
   const control = res(2 * ctrlBits + stageLut, ctrlBits + stageFf);
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);

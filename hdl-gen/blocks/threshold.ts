@@ -92,6 +92,13 @@ export interface ThresholdOptions {
    * offset and the factor 2 to the bounds, see countIntervals). Default: a itself, signed.
    */
   countOffset?: number;
+  /**
+   * Registered parameters ('reg', 'rom') load only when the input `ce` is high: `fold_next`
+   * is then the fold whose parameters the next enabled edge loads (the engine's fold of the
+   * group entering the accumulator, so they stay aligned with it through stalls, no fold
+   * counter of its own). Default: they load every cycle.
+   */
+  enable?: boolean;
   name?: string;
 }
 
@@ -203,6 +210,7 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const useRom = opts.params === 'rom' && folds > 1;
   const useReg = opts.params === 'reg' && folds > 1;
   const foldIn = folds > 1 ? m.input(useRom || useReg ? 'fold_next' : 'fold', counterBits(folds)) : null;
+  const ceIn = opts.enable && (useRom || useReg) ? m.input('ce', 1) : null;
   // rom: the fold-dependent parameters, in creation order, become fields of one ROM word
   const romFields: { wire: Signal; values: number[]; width: number }[] = [];
   const counts = opts.countOffset !== undefined;
@@ -237,7 +245,7 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
         sw.Default(() => c.set(constant(values[0]!, width, signed)));
       });
       if (!useReg) return w;
-      const r = m.reg(`${name}_q`, width, { signed, reset: null });
+      const r = m.reg(`${name}_q`, width, ceIn ? { signed, reset: null, enable: ceIn } : { signed, reset: null });
       r.set(c);
       w.set(r);
       return w;
@@ -296,7 +304,7 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
       return word;
     });
     const rom = m.rom('params', { width: romWidth, data: words, style: 'block' });
-    const data = rom.read(foldIn!);
+    const data = ceIn ? rom.read(foldIn!, { enable: ceIn }) : rom.read(foldIn!);
     let at = 0;
     for (const fld of romFields) {
       const v = data.slice(at + fld.width - 1, at);

@@ -112,6 +112,39 @@ describe('threshold unit', () => {
     });
   }
 
+  for (const [pe, split, params] of [
+    [3, false, 'reg'],
+    [2, true, 'rom'],
+  ] as const) {
+    it(`parameters with an enable (${params}, PE ${pe}${split ? ' split' : ''}): fold_next loads only at an edge with ce high, held through ce low`, async () => {
+      const caseSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split }));
+      const enSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params, enable: true }));
+      const folds = FNS.length / pe;
+      const rng = makeRng(500 + pe);
+      const n = 400;
+      const foldSeq = Array.from({ length: n }, () => rng.int(folds));
+      const ces = Array.from({ length: n }, () => (rng() < 0.6 ? 1 : 0));
+      const lanes = foldSeq.map(() => Array.from({ length: pe }, () => -32 + rng.int(64)));
+      // the fold in force at cycle t: fold_next of the last cycle before t with ce high
+      const inForce: (number | null)[] = [];
+      let cur: number | null = null;
+      for (let t = 0; t < n; t++) {
+        inForce.push(cur);
+        if (ces[t]) cur = foldSeq[t]!;
+      }
+      const port = split ? 'cmp' : 'bits';
+      const got = enSim.run(foldSeq.map((f, t) => ({ fold_next: f, ce: ces[t]!, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) }))).map((o) => o[port]);
+      const want = caseSim.run(foldSeq.map((_, t) => ({ fold: inForce[t] ?? 0, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) }))).map((o) => o[port]);
+      let checked = 0;
+      for (let t = 0; t < n; t++) {
+        if (inForce[t] === null) continue;
+        expect(got[t], `cycle ${t} fold ${inForce[t]}`).toBe(want[t]);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(n - 10);
+    });
+  }
+
   it('count intervals: u is in the transformed intervals exactly when a = 2u - K is in the originals (exhaustive on small ranges)', () => {
     const inAny = (iv: { parts: [number, number][]; inv: 0 | 1 }, x: number) => (iv.parts.some(([lo, hi]) => x >= lo && x <= hi) ? 1 : 0) ^ iv.inv;
     const bounds = [-Infinity, -7, -6, -5, -1, 0, 1, 2, 5, 6, Infinity];
@@ -183,6 +216,7 @@ describe('threshold unit', () => {
   it('is lint-clean and passes yosys check -assert', async () => {
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 5, split: true, params: 'reg', countOffset: 31 }));
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 5, countOffset: 32 }));
+    await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 6, params: 'reg', enable: true }));
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, split: true }));
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 6 }));
     await lintAndCheck(thresholdUnit({ fns: FNS.slice(0, 1), pe: 1, accWidth: 9 }));

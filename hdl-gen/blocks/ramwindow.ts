@@ -170,12 +170,30 @@ export function ramWindow(o: RamWindowOptions): Module {
   const wj = W > 1 && !oneHot ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
   const wsel = oneHot ? m.reg('wsel', W, { reset: 1 }) : null;
   const wmod = S > K ? m.reg('wmod', counterBits(S), { reset: u0 % S }) : null; // u mod S
-  // iCE40, one word per position in a power-of-two ring: the write address moves with wu
-  // (take = write or drop, each +1 word), so it is wu's low bits: 3 FF and about 4 LUT4 fewer
-  // on the aami5 1-ms layers (not on ECP5, whose designs stay as they were)
-  const waddrFromWu = o.family === 'ice40' && W === 1 && (N & (N - 1)) === 0 && uw >= aw;
+  // iCE40, D and W powers of two: the write address is (wu mod D)*W + (the sub-block being
+  // written), wu's low bits next to the sub-block index (a drop or a position's last write
+  // moves both on), so it needs no register of its own: 3 FF and about 4 LUT4 fewer on the
+  // aami5 1-ms conv2..conv5 (W = 1), 6 FF and 4 LUT4 on conv6 (W = 8, the one-hot select
+  // encoded); not on ECP5, whose designs stay as they were
+  const pow2 = (n: number) => (n & (n - 1)) === 0;
+  const slotBits = Math.log2(D);
+  const waddrFromWu = o.family === 'ice40' && D >= 2 && pow2(D) && pow2(W) && uw >= slotBits;
   const waddrReg = waddrFromWu ? null : m.reg('waddr', aw, { reset: ((u0 % D) * W) % N });
-  const waddr: Expr = waddrReg ?? m.let('waddr', wu.slice(aw - 1, 0));
+  let waddr: Expr;
+  if (waddrReg) waddr = waddrReg;
+  else {
+    const slot = wu.slice(slotBits - 1, 0);
+    let sub: Expr | null = wj;
+    if (wsel) {
+      // one-hot to binary: bit b of the index is the OR of the select bits whose index has it
+      const bits = Array.from({ length: Math.log2(W) }, (_, b) => {
+        const ks = Array.from({ length: W }, (_, k) => k).filter((k) => (k >> b) & 1);
+        return ks.slice(1).reduce<Expr>((acc, k) => acc.or(wsel.bit(k)), wsel.bit(ks[0]!));
+      });
+      sub = cat(...bits.reverse());
+    }
+    waddr = m.let('waddr', sub ? cat(slot, sub) : slot);
+  }
   let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : ltConst(wu, lastNeeded + 1);
   if (wmod) needed = needed.and(ltConst(wmod, K));
   const isNeeded = m.let('is_needed', needed);

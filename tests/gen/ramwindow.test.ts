@@ -82,6 +82,13 @@ const CASES: { o: RamWindowOptions; folds: number }[] = [
   { o: { ...opts({ length: 14, channels: 8, simd: 8, kernel: 1, stride: 3, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 1 }, name: 'i4' }), family: 'ice40' }, folds: 1 },
   { o: { ...opts({ length: 12, channels: 2, simd: 2, kernel: 7, stride: 1, padLeft: 3, padRight: 3, pad: { kind: 'const', value: -3 }, name: 'i5' }), bits: 8, family: 'ice40' }, folds: 2 },
   { o: { ...opts({ length: 15, channels: 4, simd: 4, kernel: 3, stride: 1, padLeft: 1, padRight: 1, pad: { kind: 'zero' }, name: 'i6' }), family: 'ice40' }, folds: 1 },
+  // iCE40 with several words per position: the write address from wu and the sub-block index
+  // (binary wj at W = 2, the one-hot select encoded at W = 8), gaps dropped W words at a time
+  { o: { ...opts({ length: 20, channels: 8, simd: 4, kernel: 7, stride: 1, padLeft: 5, padRight: 5, pad: { kind: 'const', value: 1 }, name: 'j1' }), family: 'ice40' }, folds: 2 },
+  { o: { ...opts({ length: 9, channels: 16, simd: 2, kernel: 3, stride: 1, padLeft: 2, padRight: 2, pad: { kind: 'const', value: 1 }, name: 'j2' }), family: 'ice40' }, folds: 2 },
+  { o: { ...opts({ length: 8, channels: 8, simd: 1, kernel: 2, stride: 2, padLeft: 1, padRight: 2, pad: { kind: 'const', value: -1 }, name: 'j3' }), family: 'ice40' }, folds: 1 },
+  { o: { ...opts({ length: 8, channels: 8, simd: 1, kernel: 3, stride: 1, padLeft: 1, padRight: 1, pad: { kind: 'zero' }, name: 'j4' }), family: 'ice40' }, folds: 1 },
+  { o: { ...opts({ length: 14, channels: 4, simd: 2, kernel: 1, stride: 3, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 1 }, name: 'j5' }), family: 'ice40' }, folds: 1 },
 ];
 
 async function run(o: RamWindowOptions, folds: number, seed: number, pValid: number, pCe: number, images = 3) {
@@ -146,7 +153,7 @@ describe('RAM line buffer', () => {
   });
 
   it('is lint-clean and passes yosys check -assert', async () => {
-    for (const c of [CASES[0]!, CASES[2]!, CASES[7]!, CASES[13]!, CASES[17]!, CASES[18]!]) await lintAndCheck(ramWindow(c.o));
+    for (const c of [CASES[0]!, CASES[2]!, CASES[7]!, CASES[13]!, CASES[17]!, CASES[18]!, CASES[19]!, CASES[20]!]) await lintAndCheck(ramWindow(c.o));
   });
 
   it('on iCE40 keeps padding flags per slot and a pad half of the RAM; elsewhere writes the pad word', () => {

@@ -24,7 +24,7 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
-import { ltConst } from './const-compare.ts';
+import { eqConstAtMost, ltConst } from './const-compare.ts';
 import type { Family } from '../../src/design/targets.ts';
 
 export interface LineBufferOptions {
@@ -141,12 +141,14 @@ export function lineBuffer(o: LineBufferOptions): Module {
   inp.ready.set(loaderDone.not().and(isPad.not()).and(isNeeded.not().or(room)));
   const load = m.let('load', take.and(isNeeded));
 
+  // u never passes U - 1 (it wraps there): on iCE40 (measured there) the AND of U - 1's one-bits
+  const uLast = o.family === 'ice40' ? eqConstAtMost(u, U - 1) : u.eq(U - 1);
   m.If(take, () => {
-    m.If(u.eq(U - 1), () => {
+    m.If(uLast, () => {
       u.set(0);
       loaderDone.set(1);
     }).Else(() => u.set(u.add(1).trunc(u.width)));
-    if (uMod) uMod.set(u.eq(U - 1).or(uMod.eq(S - 1)).select(constant(0, uMod.width), uMod.add(1).trunc(uMod.width)));
+    if (uMod) uMod.set(uLast.or(uMod.eq(S - 1)).select(constant(0, uMod.width), uMod.add(1).trunc(uMod.width)));
   });
   m.If(loaderDone.and(windowsDone), () => {
     loaderDone.set(0);

@@ -45,7 +45,7 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
-import { geConst, ltConst } from './const-compare.ts';
+import { eqConstAtMost, geConst, ltConst } from './const-compare.ts';
 import type { LineBufferOptions } from './linebuffer.ts';
 import type { Family } from '../../src/design/targets.ts';
 
@@ -141,7 +141,9 @@ export function ramWindow(o: RamWindowOptions): Module {
 
   // ---- image bookkeeping ------------------------------------------------------------------
   const wu = m.reg('wu', uw, { reset: u0 }); // next position the writer handles
-  const wdone = m.let('wdone', wu.eq(uEnd)); // the writer has consumed (and padded) the image
+  // the writer has consumed (and padded) the image; wu stops at uEnd, so on iCE40 (measured
+  // there) the AND of uEnd's one-bits says it
+  const wdone = m.let('wdone', o.family === 'ice40' ? eqConstAtMost(wu, uEnd) : wu.eq(uEnd));
   const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
   // ahead = (positions the writer has taken, up to the last one a window reads) - p*S, kept
   // biased so it is unsigned: the writer may write while ahead < D, window p is complete once

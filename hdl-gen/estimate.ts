@@ -578,8 +578,9 @@ export function estimateEngine(
  * the single-source window: 164/99/118/161/159/253 LUT4). The (taps/SIMD):1 group mux costs
  * n-1 LUTs per SIMD tap bit. On iCE40 (blocks/linebuffer.ts's iCE40 form, when there is a
  * staging register) there is no window counter (its FFs and about a LUT4 per bit with the
- * compare) and the loader's wrap compare is the AND of a constant's one-bits (about 3 LUT4
- * fewer): the aami5 1-ms conv1 window 88 -> 73 LUT4 (estimate 88 -> 74), 103 -> 92 FF.
+ * compare), the loader's wrap compare is the AND of a constant's one-bits (about 3 LUT4
+ * fewer) and its other constant compares AND/OR chains instead of carry chains (about a LUT4
+ * per bit of u): the aami5 1-ms conv1 window 88 -> 63 LUT4 (estimate 88 -> 62), 103 -> 92 FF.
  */
 export function registerWindowResources(model: QModel, shape: LayerShape, simd: number, padZero: boolean, family?: Family): Resources {
   const layer = model.layers[shape.index]!;
@@ -594,7 +595,9 @@ export function registerWindowResources(model: QModel, shape: LayerShape, simd: 
   const luts = Math.max(1, adv) * posBits + 2 * counters + REGS_WINDOW_CONTROL_LUTS + muxLuts(groups, simd * tapBits);
   const staged = positions > 1 || adv > 1;
   const ice40 = family === 'ice40' && staged ? counterBits(positions) : 0; // the window counter iCE40 drops
-  return res(luts - (family === 'ice40' && staged ? ice40 + 3 : 0), (kernel + adv) * posBits + ctrl - ice40);
+  // iCE40: the loader's compares as AND/OR chains, about a LUT4 per bit of u fewer
+  const chains = family === 'ice40' ? counterBits(shape.inLength + kernel) : 0;
+  return res(luts - chains - (family === 'ice40' && staged ? ice40 + 3 : 0), (kernel + adv) * posBits + ctrl - ice40);
 }
 
 /**

@@ -24,7 +24,7 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
-import { eqConstAtMost, ltConst } from './const-compare.ts';
+import { eqConstAtMost, geConst, ltConst } from './const-compare.ts';
 import type { Family } from '../../src/design/targets.ts';
 
 export interface LineBufferOptions {
@@ -94,10 +94,16 @@ export function lineBuffer(o: LineBufferOptions): Module {
   // the next image starts when the loader has walked this one AND the engine took its last window
   const loaderDone = m.reg('loader_done', 1);
   const windowsDone = m.reg('windows_done', 1);
-  const pastEnd: Expr = PL + L < U ? u.ge(PL + L) : constant(0, 1);
-  const isPad = m.let('is_pad', PL > 0 ? u.lt(PL).or(pastEnd) : pastEnd);
-  let needed: Expr = lastNeeded + PL >= U - 1 ? constant(1, 1) : u.le(lastNeeded + PL);
-  if (uMod) needed = needed.and(uMod.lt(K));
+  // iCE40 (measured there): the loader's constant compares as AND/OR chains of u's bits
+  // (const-compare.ts) instead of Yosys's carry chains, which were the design's critical path
+  // (u -> is_pad -> in_ready -> the normalizer) on the aami5 1-ms design
+  const ice40 = o.family === 'ice40';
+  const uGe = (c: number): Expr => (ice40 ? geConst(u, c) : u.ge(c));
+  const uLt = (c: number): Expr => (ice40 ? ltConst(u, c) : u.lt(c));
+  const pastEnd: Expr = PL + L < U ? uGe(PL + L) : constant(0, 1);
+  const isPad = m.let('is_pad', PL > 0 ? uLt(PL).or(pastEnd) : pastEnd);
+  let needed: Expr = lastNeeded + PL >= U - 1 ? constant(1, 1) : ice40 ? ltConst(u, lastNeeded + PL + 1) : u.le(lastNeeded + PL);
+  if (uMod) needed = needed.and(ice40 ? ltConst(uMod, K) : uMod.lt(K));
   const isNeeded = m.let('is_needed', needed);
 
   // ---- window assembly --------------------------------------------------------------------
@@ -131,7 +137,7 @@ export function lineBuffer(o: LineBufferOptions): Module {
   const noPidx = o.family === 'ice40' && nstage !== null;
   const pidx = noPidx ? null : m.reg('pidx', counterBits(P));
   const needEndU = lastNeeded + PL; // last u a window reads
-  const pastNeeded: Expr = needEndU >= U - 1 ? loaderDone : loaderDone.or(u.gt(needEndU));
+  const pastNeeded: Expr = needEndU >= U - 1 ? loaderDone : loaderDone.or(geConst(u, needEndU + 1));
   const advance = m.let('advance', win.fire);
   const lastPos = pidx ? pidx.eq(P - 1) : m.let('last_pos', pastNeeded.and(nstage!.eq(0)));
   const room = m.let('room', nstage ? ltConst(nstage, adv) : full.not());

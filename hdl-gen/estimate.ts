@@ -640,10 +640,11 @@ const REGS_WINDOW_CONTROL_LUTS = 26;
  * 30/25/28/31/30/33); 1-ms design conv3..conv5 (SIMD 16/32/32, W = 1) 63/80/75 LUT4
  * (estimate 66/78/74). Before (a window counter, ahead with two adders, the bypass):
  * 111/81/92/103/97/136 LUT4, 55..62 FF. iCE40 forms (per-slot padding flags when W = 1 and
- * the word has at least 2D bits, about D + 5D/8 LUT4 and D FF; the write address from wu;
- * the end-of-image AND of one-bits), 1-ms design conv2..conv6: 60/63/80/76/100 ->
- * 54/55/56/53/95 LUT4 (estimate 62/66/78/74/112 -> 55/56/52/48/105), 24/23/22/21/35 ->
- * 21/28/27/26/29 FF (estimate 22/29/28/27/27). Zero padding (the mask) adds the read-position
+ * the word has at least 2D bits, a shift register of flags: about D + 3D/8 LUT4 and D FF;
+ * the write address from wu; the end-of-image AND of one-bits), 1-ms design conv2..conv6
+ * (bitbeat synth of the whole design): 60/63/81/75/100 -> 54/53/54/51/95 LUT4 (estimate
+ * 62/66/78/74/112 -> 55/54/50/46/105), 24/23/22/21/35 -> 21/28/27/26/29 FF (estimate
+ * 22/29/28/27/27). Zero padding (the mask) adds the read-position
  * registers ru and ru_start (2 uw FFs, about 4 LUT4 per bit, not recalibrated) and the
  * registered padding test.
  */
@@ -669,7 +670,7 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const waddrFromWu = ice40 && slots >= 2 && isPow2(slots) && isPow2(W);
   const oneHot = W >= 8 && g.bits === 1;
   const ff = uw + ab + 3 * aw + wb + 1 + (masked ? 2 * uw + wb + 1 : 0) + (padSlots ? slots : 0) - (waddrFromWu ? aw : 0);
-  const writeData = padSlots ? slots + Math.ceil((5 * slots) / 8) : W > 1 ? muxLuts(W, gw) : gw;
+  const writeData = padSlots ? slots + Math.ceil((3 * slots) / 8) : W > 1 ? muxLuts(W, gw) : gw;
   const ice40Luts = (waddrFromWu ? aw + 1 - (oneHot ? Math.log2(W) : 0) : 0) + (ice40 ? 3 : 0);
   const luts = 4 * uw + 6 * aw + writeData + (pow2 ? 0 : 15) - 4 + (masked ? 4 * uw + 2 : 0) - ice40Luts;
   return { resources: res(luts, ff, { bram: bramBlocks(N, gw, target.family) }), wordsPerPosition: W };

@@ -61,8 +61,9 @@ export interface RamWindowOptions extends LineBufferOptions {
  * they were): a ring of one word per position (W = 1) whose D is a power of two and whose
  * word is at least 2D bits keeps a padding flag per slot instead of writing the pad word.
  * The block RAM gets a second half of D words, all the pad word from the bitstream (never
- * written), and the read address's top bit is the flag of the slot being read: D flag
- * flip-flops, a D-way write decode and a D:1 read mux (13 LUT4 at D = 8) instead of one LUT4
+ * written), and the read address's top bit is the flag of the slot being read: a shift
+ * register of the last D positions' flags and a D:1 read mux indexed by waddr - 1 - raddr
+ * (about 11 LUT4 at D = 8; 13 with a flag per slot and a write decode) instead of one LUT4
  * per RAM bit choosing the pad word (32 on the aami5 1-ms conv4). The EBR count must not grow:
  * 2D words fit in the 256 words of the widest (16-bit) EBR shape.
  */
@@ -225,8 +226,10 @@ export function ramWindow(o: RamWindowOptions): Module {
   }
   if (padSlots) {
     // a padding position only sets its slot's flag; the RAM keeps the slot's old word
+    // a shift register of the last D positions' flags (flags[i]: the slot i writes back, so no
+    // write decode): slot r's flag is flags[(waddr - 1 - r) mod D]
     const flags = Array.from({ length: D }, (_, k) => m.reg(`pad_slot${k}`, 1, { reset: null }));
-    flags.forEach((f, k) => m.If(write.and(waddr.eq(k)), () => f.set(padW)));
+    m.If(write, () => flags.forEach((f, k) => f.set(k === 0 ? padW : flags[k - 1]!)));
     ram.write(cat(constant(0, 1), waddr), inp.payload, write.and(padW.not()));
     padSlotFlags = flags;
   } else ram.write(waddr, chunk, write);
@@ -243,7 +246,8 @@ export function ramWindow(o: RamWindowOptions): Module {
     // the slot's flag picks the pad half of the RAM (every word there is the pad word)
     const flags = padSlotFlags;
     const padR = m.wire('pad_r', 1);
-    m.Switch(raddr, (sw) => {
+    const back = m.let('pad_back', waddr.add(raddr.not()).trunc(aw)); // waddr - 1 - raddr
+    m.Switch(back, (sw) => {
       for (let k = 1; k < D; k++) sw.Case(k, () => padR.set(flags[k]!));
       sw.Default(() => padR.set(flags[0]!));
     });

@@ -52,7 +52,11 @@
  *   foldPoolStorage picks (ECP5 LUT RAM, counted as 2 LUT4 per TRELLIS_DPR16X4; iCE40 block
  *   RAM, or flip-flops with an F:1 read mux when a block would hold few bits), an assembly
  *   shift register and the output stream register (C_out bits, the hand-off to the next
- *   engine); no conv position is assembled;
+ *   engine); no conv position is assembled; on iCE40 the logit layer's integer max at PE 1
+ *   merges the slots one at a time (foldPoolSlotSerial: one comparator, a block-RAM word per
+ *   fold and slot), which takes a fold word every foldPoolWordCycles cycles at most (the
+ *   engine's cycles per position count the slower of it and C_in K / SIMD) and sends the
+ *   pooled value a cycle later (one more output stage);
  * - pool with one fold (or none): m running partial results per channel (a conv position
  *   belongs to at most m pool windows); bit pooling (OR/AND, every function monotone): m FFs
  *   and m LUTs per channel; split pooling (some in/out/table function): 2 bits per interval

@@ -371,6 +371,7 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
     // as top.ts: U1^2 in DSPs and the signed pass-2 product on iCE40 targets with DSPs (the UP5K)
     statsSquareDsp: target.family === 'ice40',
     scaleSignedDsp: target.family === 'ice40',
+    bufferCounters: target.family === 'ice40',
     family: target.family,
     ...(lanes > 1 ? { lanes } : {}),
   };

@@ -118,6 +118,8 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
       // U1^2 in DSPs, signed pass-2 product: measured on the iCE40 UP5K only; ECP5 designs stay unchanged
       statsSquareDsp: o.target.family === 'ice40',
       scaleSignedDsp: o.target.family === 'ice40',
+      // one address counter per window buffer: measured on iCE40; ECP5 designs stay unchanged
+      bufferCounters: o.target.family === 'ice40',
       ...(lanes > 1 ? { lanes } : {}),
       name: `${o.name}_normalizer`,
     }),

@@ -105,6 +105,15 @@ export interface NormalizerOptions {
    * where it was measured; ECP5 keeps the offset form (its designs stay unchanged).
    */
   scaleSignedDsp?: boolean;
+  /**
+   * z-score, one lane: each window buffer has its own address counter, counting pass 1's
+   * writes while the buffer fills and pass 2's reads while it is read (never both: see the
+   * file comment), instead of the shared write and read counters wcnt and rcnt behind a 2:1
+   * address choice per buffer and bit. Same addresses in the same cycles. Set by the generator
+   * on iCE40 targets, where it was measured (yosys 0.23 synth_ice40, aami5 UP5K 1 ms: see
+   * buildZScore); ECP5 keeps the shared counters (its designs stay unchanged).
+   */
+  bufferCounters?: boolean;
   /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
   exposeStats?: boolean;
   name?: string;
@@ -138,7 +147,7 @@ export function normalizerName(opts: NormalizerOptions): string {
   if (opts.name) return opts.name;
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
-  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${normalizerStatsSquareDsp(opts) ? '_sqd' : ''}${opts.scaleSignedDsp && normalizerDspProducts(opts).scale ? '_ssd' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.exposeStats ? '_dbg' : ''}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${normalizerStatsSquareDsp(opts) ? '_sqd' : ''}${opts.scaleSignedDsp && normalizerDspProducts(opts).scale ? '_ssd' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.bufferCounters && (opts.lanes ?? 1) === 1 ? '_bc' : ''}${opts.exposeStats ? '_dbg' : ''}`;
 }
 
 export function buildNormalizer(opts: NormalizerOptions): Module {
@@ -220,8 +229,14 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const statsDone = stats.out('done');
 
   // ---- pass 1 --------------------------------------------------------------------------
-  const wcnt = m.reg('wcnt', aw, { reset: 0 });
-  const wLast = m.let('w_last', wcnt.eq(lastAddr));
+  // bufferCounters: buffer b's own counter is its address (written while free, read while
+  // busy, wrapping after sample N-1 either way); the write and read positions are the selected
+  // buffers' counters
+  const ownCounters = !!opts.bufferCounters && lanes === 1;
+  const bcnt: Signal[] = ownCounters ? busy.map((_, b) => m.reg(`buf${b}_cnt`, aw, { reset: 0 })) : [];
+  const bLast: Expr[] = bcnt.map((c, b) => m.let(`buf${b}_last`, c.eq(lastAddr)));
+  const wcnt = ownCounters ? null : m.reg('wcnt', aw, { reset: 0 });
+  const wLast = m.let('w_last', wcnt ? wcnt.eq(lastAddr) : nb === 2 ? wsel!.select(bLast[1]!, bLast[0]!) : bLast[0]!);
   // the last sample of a window needs the statistics unit free (it starts one cycle later)
   inp.ready.set(busyW.not().and(wLast.not().or(statsIdle)));
   const inFire = m.let('in_fire', inp.fire);
@@ -264,12 +279,14 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   stats.bind('u2', sum2);
   m.If(inFire, () => {
     m.If(wLast, () => {
-      wcnt.set(constant(0, aw));
+      if (wcnt) wcnt.set(constant(0, aw));
       if (wsel) {
         wsel.set(wsel.not());
         statsBuf!.set(wsel);
       }
-    }).Else(() => wcnt.set(wcnt.add(1).trunc(aw)));
+    }).Else(() => {
+      if (wcnt) wcnt.set(wcnt.add(1).trunc(aw));
+    });
   });
   // lanes > 1: which memory the next sample goes to, and its address there
   const wlane = lanes > 1 ? m.reg('wlane', addressWidth(lanes), { reset: 0 }) : null;
@@ -289,7 +306,7 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   // ---- pass 2 --------------------------------------------------------------------------
   const adv = m.let('adv', out.valid.not().or(out.ready));
   const p2Active = m.reg('p2_active', 1, { reset: 0 });
-  const rcnt = lanes > 1 ? m.reg('rcnt', bw, { reset: 0 }) : m.reg('rcnt', aw, { reset: 0 });
+  const rcnt = ownCounters ? null : lanes > 1 ? m.reg('rcnt', bw, { reset: 0 }) : m.reg('rcnt', aw, { reset: 0 });
   const meanU = dsp.scale ? null : m.reg('mean_u', B, { reset: null });
   const recip = m.reg('recip', W, { reset: null });
   // logic: 3r and -r for the radix-4 product; dsp: ~mean_u, for the offset 2^B - mean_u that
@@ -318,12 +335,14 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
     if (rsel) rsel.set(statsBuf!);
   });
   const issue = m.let('issue', p2Active.and(adv));
-  const rLast = lanes > 1 ? rcnt.eq(constant(beats - 1, bw)) : rcnt.eq(lastAddr);
+  const rLast = !rcnt ? (nb === 2 ? rsel!.select(bLast[1]!, bLast[0]!) : bLast[0]!) : lanes > 1 ? rcnt.eq(constant(beats - 1, bw)) : rcnt.eq(lastAddr);
   m.If(issue, () => {
     m.If(rLast, () => {
-      rcnt.set(constant(0, rcnt.width));
+      if (rcnt) rcnt.set(constant(0, rcnt.width));
       p2Active.set(0);
-    }).Else(() => rcnt.set(rcnt.add(1).trunc(rcnt.width)));
+    }).Else(() => {
+      if (rcnt) rcnt.set(rcnt.add(1).trunc(rcnt.width));
+    });
   });
 
   // busy: set by pass 1's last write, cleared by pass 2's last read (never both for one buffer)
@@ -338,18 +357,24 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   busy.forEach((bz, b) => {
     if (lanes === 1) {
       const mem = m.ram(`buf${b}`, { width: B, depth: n, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
-      const addr = m.let(`buf${b}_addr`, bz.select(rcnt, wcnt));
+      const addr = ownCounters ? bcnt[b]! : m.let(`buf${b}_addr`, bz.select(rcnt!, wcnt!));
       // `busy` in both enables is redundant logically (a buffer is written only while free and
       // read only while busy) but lets Yosys see that reads and writes never coincide, which a
       // single-port SPRAM (read data unchanged during a write) needs.
-      mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()));
-      data[0]!.push(mem.read(addr, { enable: issue.and(isSel(rsel, b)).and(bz) }));
+      const we = inFire.and(isSel(wsel, b)).and(bz.not());
+      const re = issue.and(isSel(rsel, b)).and(bz);
+      mem.write(addr, inp.payload.asUnsigned(), we);
+      data[0]!.push(mem.read(addr, { enable: re }));
+      if (ownCounters) {
+        const c = bcnt[b]!;
+        m.If(we.or(re), () => c.set(bLast[b]!.select(constant(0, aw), c.add(1).trunc(aw))));
+      }
       buffers.push(mem);
       return;
     }
     // one memory per lane, all at the same address: pass 1 writes the lane of the sample,
     // pass 2 reads all lanes of a beat at once
-    const addr = m.let(`buf${b}_addr`, bz.select(rcnt, waddr!));
+    const addr = m.let(`buf${b}_addr`, bz.select(rcnt!, waddr!));
     for (let e = 0; e < lanes; e++) {
       const mem = m.ram(`buf${b}_l${e}`, { width: B, depth: beats, ...(storage === 'spram' ? { style: 'huge' as const } : {}) });
       mem.write(addr, inp.payload.asUnsigned(), inFire.and(isSel(wsel, b)).and(bz.not()).and(wlane!.eq(e)));
@@ -507,7 +532,9 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const bw = addressWidth(beats);
   const laneCtrlFf = lanes > 1 ? bw + addressWidth(lanes) + bw - aw : 0;
 
-  const ctrlFf = nb + (nb === 2 ? 3 : 0) + 2 * aw + 3 + 4 + laneCtrlFf;
+  // bufferCounters: one address counter per buffer instead of wcnt and rcnt
+  const ownCounters = !!opts.bufferCounters && lanes === 1;
+  const ctrlFf = nb + (nb === 2 ? 3 : 0) + (ownCounters ? nb : 2) * aw + 3 + 4 + laneCtrlFf;
   const dsp = normalizerDspProducts(opts);
   // a DSP square absorbs its output register (SB_MAC16's own); pass 2's DSP product needs
   // ~mean_u (B, from the statistics unit's inverted quotient) instead of mean_u, 3r and -r
@@ -527,7 +554,10 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const p2Lut = scaleShared + laneLut * (1 + LANE_LUT_SHARE * (lanes - 1));
   // counters (add, compare, wrap), buffer address muxes, handshakes; lanes: the beat address
   // counter and a write enable per memory
-  const ctrlLut = 4 * aw + nb * aw + 12 + (lanes > 1 ? bw + nb * lanes : 0);
+  // bufferCounters: each buffer's counter (add, compare, wrap) and no address choice; yosys
+  // 0.23 synth_ice40 -dsp, the UP5K reference design's normalizer (N = 3600, two SPRAM
+  // buffers): 190 -> 169 LUT4 (this count 84 -> 63 here)
+  const ctrlLut = ownCounters ? 2 * nb * aw + 15 : 4 * aw + nb * aw + 12 + (lanes > 1 ? bw + nb * lanes : 0);
   const storage = opts.bufferStorage ?? 'bram';
   const spramPer = lanes * Math.ceil(beats / SPRAM_WORDS) * Math.ceil(B / SPRAM_WIDTH);
   let bramPer = Infinity;

@@ -169,9 +169,15 @@ function expectWindowsMatch(run: StreamRun, windows: number[][], nz: Normalizer,
   });
 }
 
-/** 'dsp+sq': DSP products, the statistics unit's U1^2 from DSPs and the signed pass-2 product (the UP5K's form) */
-function multiplierOpts(m: 'logic' | 'dsp' | 'dsp+sq'): Pick<NormalizerOptions, 'multipliers' | 'statsSquareDsp' | 'scaleSignedDsp'> {
-  return m === 'dsp+sq' ? { multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true } : { multipliers: m };
+/**
+ * 'dsp+sq': DSP products, the statistics unit's U1^2 from DSPs, the signed pass-2 product and
+ * one address counter per buffer (the UP5K's form); 'logic+bc': logic products with one
+ * address counter per buffer (the HX8K's form)
+ */
+function multiplierOpts(m: 'logic' | 'dsp' | 'dsp+sq' | 'logic+bc'): Pick<NormalizerOptions, 'multipliers' | 'statsSquareDsp' | 'scaleSignedDsp' | 'bufferCounters'> {
+  if (m === 'dsp+sq') return { multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true, bufferCounters: true };
+  if (m === 'logic+bc') return { multipliers: 'logic', bufferCounters: true };
+  return { multipliers: m };
 }
 
 const builds = new Map<string, Promise<Simulator>>();
@@ -273,6 +279,8 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     [37, 2, 45, 'dsp'],
     [16, 1, 36, 'dsp'],
     [128, 2, 45, 'dsp+sq'],
+    [37, 2, 45, 'logic+bc'],
+    [16, 1, 36, 'logic+bc'],
   ] as const) {
     it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: ${count} back-to-back random windows, random back-pressure on both sides`, async () => {
       const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, ...multiplierOpts(multipliers) };
@@ -315,6 +323,8 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     [128, 2, 'dsp'],
     [128, 2, 'dsp+sq'],
     [128, 1, 'dsp+sq'],
+    [37, 2, 'logic+bc'],
+    [16, 1, 'logic+bc'],
   ] as const) {
     it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: cycles per window and latency match normalizerTiming`, async () => {
       const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, ...multiplierOpts(multipliers) };
@@ -545,10 +555,14 @@ describe('normalizer lint and synthesis', () => {
   });
 
   it('N=3600 on the UP5K with the statistics unit\'s U1^2 in DSPs and the signed pass-2 product: three more SB_MAC16, no LUT4 for the products, estimate close to Yosys', async () => {
-    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true };
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true, bufferCounters: true };
     expect(normalizerStatsSquareDsp(opts)).toBe(true);
     const stat = await lintAndSynth(buildNormalizer(opts), 'synth_ice40 -dsp');
     expect(cellCount(stat, 'SB_MAC16')).toBe(5);
+    // one address counter per buffer: still two single-port SPRAMs, no address choice
+    expect(cellCount(stat, 'SB_SPRAM256KA')).toBe(2);
+    const shared = await lintAndSynth(buildNormalizer({ ...opts, bufferCounters: false }), 'synth_ice40 -dsp');
+    expect(cellCount(shared, 'SB_LUT4') - cellCount(stat, 'SB_LUT4'), `shared counters ${cellCount(shared, 'SB_LUT4')} LUT4, own ${cellCount(stat, 'SB_LUT4')}`).toBeGreaterThan(12);
     const luts = cellCount(stat, 'SB_LUT4');
     const ffs = FF_CELLS.reduce((a, c) => a + cellCount(stat, c), 0);
     const plain = await lintAndSynth(buildNormalizer({ ...opts, statsSquareDsp: false, scaleSignedDsp: false }), 'synth_ice40 -dsp');

@@ -124,6 +124,20 @@ export function foldPoolWordCycles(o: Pick<FoldPoolOptions, 'family' | 'mode' | 
   return FOLD_POOL_SLOT_SERIAL_BUSY + foldPoolSlots(o) + 1;
 }
 
+/**
+ * iCE40 with the state in block RAM: the state memory is written in every cycle, at address
+ * {write enable, word}; the words with the top bit 0 take the idle cycles' writes and are never
+ * read (reads are at {1, word}). Yosys 0.23 maps a gated write to SB_RAM40_4K's WCLKE and also
+ * to its active-low MASK, through an inverter LUT (MASK = ~enable); an ungated write ties MASK
+ * to 0: one LUT4 less per pool (aami5 1 ms conv2 pool alone, synth_ice40: 36 -> 35). Read and
+ * write addresses still differ in every cycle (the top bit, or the word as before), so the
+ * memory keeps skipping the read-during-write bypass. Only where the doubled depth takes no
+ * more blocks; not on ECP5 (LUT RAM there, and its designs stay byte-identical).
+ */
+export function foldPoolWritesAlways(o: Pick<FoldPoolOptions, 'family' | 'storage' | 'size'>, addrBits: number, width: number): boolean {
+  return o.family === 'ice40' && o.storage === 'block' && o.size > 1 && bramBlocks(2 << addrBits, width, 'ice40') === bramBlocks(1 << addrBits, width, 'ice40');
+}
+
 export function foldPoolUnit(o: FoldPoolOptions): Module {
   const F = o.folds;
   if (!Number.isInteger(F) || F < 2) throw new RangeError(`foldPoolUnit: needs at least 2 folds, got ${F} (use poolUnit)`);
@@ -137,7 +151,7 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
   const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
     description: 'fold-serial max-pool: per-fold partial windows in a state memory, pooled word assembled fold by fold',
-    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}) },
+    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}), ...(foldPoolWritesAlways(o, foldJohnson(o) ? F / 2 : counterBits(F), foldPoolStateWidth(o)) ? { stateWrite: 'always' } : {}) },
   });
   const inp = m.streamIn('in', B);
   const out = m.streamOut('out', o.serialOut ? OB : F * OB, { reg: true });
@@ -208,8 +222,9 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   let result: Expr = x;
   if (o.size > 1) {
     const stateW = slots * B;
-    const mem = m.ram('state', { width: stateW, depth: johnson ? 2 ** (F / 2) : F, style: o.storage, disjointReadWrite: true });
-    const old = mem.read(nextFold, { enable: fire });
+    const always = foldPoolWritesAlways(o, fold.width, stateW);
+    const mem = m.ram('state', { width: stateW, depth: always ? 2 << fold.width : johnson ? 2 ** (F / 2) : F, style: o.storage, disjointReadWrite: true });
+    const old = mem.read(always ? cat(constant(1, 1), nextFold) : nextFold, { enable: fire });
     const olds = Array.from({ length: slots }, (_, s) => old.slice(s * B + B - 1, s * B));
     let next: Expr[];
     if (mode.kind === 'max') {
@@ -244,7 +259,9 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
       // the ending window is always in slot 0 (see poolWindowTracker)
       result = aged.ending;
     }
-    mem.write(fold, next.length === 1 ? next[0]! : cat(...next.slice().reverse()), fire);
+    const word = next.length === 1 ? next[0]! : cat(...next.slice().reverse());
+    if (always) mem.write(cat(fire, fold), word, constant(1, 1));
+    else mem.write(fold, word, fire);
   }
   const done = m.let('fold_result', finish(result));
 
@@ -293,7 +310,7 @@ function slotSerialMaxPool(o: FoldPoolOptions): Module {
   const slots = foldPoolSlots(o);
   const m = new Module(o.name ?? `foldpool_f${F}_pe1_max${w}_s${o.size}_${o.stride}_n${o.outputs}_serial_slots`, {
     description: 'fold-serial max-pool, slot by slot: one comparator, the partial windows in block RAM one word per fold and slot',
-    params: { folds: F, pe: 1, size: o.size, stride: o.stride, outputs: o.outputs, mode: 'max', width: w, slots, storage: o.storage, serialOut: true, slotSerial: true, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}) },
+    params: { folds: F, pe: 1, size: o.size, stride: o.stride, outputs: o.outputs, mode: 'max', width: w, slots, storage: o.storage, serialOut: true, slotSerial: true, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}), ...(foldPoolWritesAlways(o, (foldJohnson(o) ? F / 2 : counterBits(F)) + counterBits(slots + 2), w) ? { stateWrite: 'always' } : {}) },
   });
   const inp = m.streamIn('in', w);
   const out = m.streamOut('out', w, { reg: true });
@@ -327,16 +344,19 @@ function slotSerialMaxPool(o: FoldPoolOptions): Module {
   const xf = m.reg('x_flip', w, { reset: null });
   m.If(fire, () => xf.set(flip(inp.payload)));
 
-  const depth = (johnson ? 2 ** (F / 2) : F) << jBits;
+  const always = foldPoolWritesAlways(o, fold.width + jBits, w);
+  const depth = always ? 2 << (fold.width + jBits) : (johnson ? 2 ** (F / 2) : F) << jBits;
   const mem = m.ram('state', { width: w, depth, style: o.storage, disjointReadWrite: true });
-  const old = mem.read(cat(fold, j));
+  const old = mem.read(always ? cat(constant(1, 1), fold, j) : cat(fold, j));
   const xBigger = carryAdd(xf, old, 0).bit(w);
   // step m + 1 (only with a move) writes x itself to the top slot
   const takeX = m.let('take_x', xBigger.or(j.eq(slots + 1)));
   const merged = m.let('merged', takeX.select(xf.not(), old));
   const first = j.eq(1);
   const writeSlot = shift.select(j.sub(2).trunc(jBits), j.sub(1).trunc(jBits)).asUnsigned();
-  mem.write(cat(fold, writeSlot), merged, busy.and(shift.and(first).not()));
+  const we = busy.and(shift.and(first).not());
+  if (always) mem.write(cat(we, fold, writeSlot), merged, constant(1, 1));
+  else mem.write(cat(fold, writeSlot), merged, we);
 
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
   m.If(busy.and(first).and(ends), () => {
@@ -407,7 +427,9 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  *   37..85 LUT4, the estimate is within -3..+1 LUT4 and exact in FFs); on iCE40 the position
  *   counter is an LFSR (blocks/pool.ts's poolTrackerLuts) and, with block storage and at most
  *   16 folds, the fold counter a Johnson counter of F / 2 bits, FOLD_JOHNSON_LUTS (the 1 ms
- *   folding's six pools: 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact).
+ *   folding's six pools: 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact);
+ *   an always-written block (foldPoolWritesAlways) saves the write-mask inverter, one LUT4
+ *   (the 1 ms folding's conv2/conv3/conv5 pools 36/50/52 -> 35/49/51, conv6's 54 -> 53).
  */
 export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Family): { lut4: number; ff: number; bram: number; lutram: number } {
   const F = o.folds;
@@ -429,7 +451,7 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
     const jBits = counterBits(slots + 2);
     const depth = (johnson ? 2 ** (F / 2) : F) << jBits;
     return {
-      lut4: Math.round(2 * w + 3 * jBits + 4 + foldLuts + poolTrackerLuts(o)),
+      lut4: Math.round(2 * w + 3 * jBits + 4 + foldLuts + poolTrackerLuts(o)) - (foldPoolWritesAlways(o, foldBits + jBits, w) ? 1 : 0),
       ff: w + jBits + w + 1 + foldBits + poolTrackerBits(o),
       bram: bramBlocks(depth, w, family),
       lutram: 0,
@@ -459,6 +481,8 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
   ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
   ff += foldBits + poolTrackerBits(o);
   lut4 += Math.round(foldLuts + poolTrackerLuts(o));
+  // the write-mask inverter that an always-written state memory does without
+  if (stateful && foldPoolWritesAlways(o, foldBits, slots * B)) lut4 -= 1;
   return { lut4, ff, bram, lutram };
 }
 

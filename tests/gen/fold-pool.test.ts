@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { foldJohnson, foldPoolModel, foldPoolOutBits, foldPoolResources, foldPoolSlots, foldPoolSlotSerial, foldPoolUnit, foldPoolWordCycles, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
+import { foldJohnson, foldPoolModel, foldPoolWritesAlways, foldPoolOutBits, foldPoolResources, foldPoolSlots, foldPoolSlotSerial, foldPoolUnit, foldPoolWordCycles, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
 import { poolInputs } from '../../hdl-gen/blocks/pool.ts';
 import { driveStream, packLanes, unpackLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -161,6 +161,19 @@ describe('fold-serial pool unit', () => {
     expect(Math.abs(luts - foldPoolResources(o, 'ice40').lut4)).toBeLessThanOrEqual(3);
     await lintAndCheck(foldPoolUnit(SLOT_SERIAL[1]!));
     await lintAndCheck(foldPoolUnit(SLOT_SERIAL[2]!));
+  });
+
+  it('iCE40 block storage is written in every cycle (no write-mask inverter) where the doubled depth takes no more blocks', () => {
+    // CASES[6..9] are iCE40 block units, simulated above against the model in this form
+    expect(CASES.map((o) => foldPoolUnit(o).generationParams.stateWrite ?? '-')).toEqual(['-', '-', '-', '-', '-', '-', 'always', 'always', 'always', 'always']);
+    expect(foldPoolUnit(SLOT_SERIAL[0]!).generationParams.stateWrite).toBe('always');
+    const o = CASES[6]!;
+    expect(foldPoolWritesAlways({ ...o, family: 'ecp5' }, 2, 24)).toBe(false);
+    expect(foldPoolWritesAlways({ ...o, storage: 'logic' }, 2, 24)).toBe(false);
+    expect(foldPoolWritesAlways({ ...o, size: 1 }, 2, 24)).toBe(false);
+    // aami5 1 ms conv4: 16 folds (Johnson, 8 address bits) of 12 bits fill a 256 x 16 block; 512 words would take two
+    expect(foldPoolWritesAlways(o, 8, 12)).toBe(false);
+    expect(foldPoolWritesAlways(o, 7, 12)).toBe(true);
   });
 
   it('refuses a single fold (poolUnit serves that case)', () => {

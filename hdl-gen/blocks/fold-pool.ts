@@ -138,6 +138,57 @@ export function foldPoolWritesAlways(o: Pick<FoldPoolOptions, 'family' | 'storag
   return o.family === 'ice40' && o.storage === 'block' && o.size > 1 && bramBlocks(2 << addrBits, width, 'ice40') === bramBlocks(1 << addrBits, width, 'ice40');
 }
 
+/**
+ * iCE40, whole-position output with an `invert` mask: the output bits whose assembly-register
+ * copy would be inverted on the way to the output register (one inverter LUT4 each, a
+ * flip-flop output having no free inversion) are instead inverted as the fold's pooled bit
+ * enters: fold_result ^ m(fold), m being the OR of the fold counter's decodes of the folds
+ * where that lane bit is inverted. Chosen per lane bit where that costs fewer LUT4 than one per
+ * inverted fold: the decode needs the counter bits it reads (Johnson: two per fold, binary:
+ * all), about 1 + ceil((bits - 3) / 3) LUT4 beside the fold's pooled bit (fitted, yosys 0.23
+ * synth_ice40 of aami5's 1 ms pools: conv1 one lane bit inverted in 4 of 8 folds, 4 -> 2;
+ * conv4 a lane bit in 3 of 16 folds, 3 -> 2; conv5 two lane bits in 10 of 32 folds, 10 -> 4).
+ * Returns, per output lane bit (bit i of the fold word), the folds it is inverted in at the
+ * entry (empty: the output XOR keeps it), and the modelled LUT4 of all inversions.
+ * Not on ECP5 (byte-identical designs).
+ */
+export function foldPoolEntryInversion(o: Pick<FoldPoolOptions, 'family' | 'serialOut' | 'invert' | 'folds' | 'pe' | 'mode' | 'size' | 'storage'>): { entry: number[][]; lut4: number } {
+  const F = o.folds;
+  const OB = o.pe * foldPoolOutBits(o);
+  const entry: number[][] = Array.from({ length: OB }, () => []);
+  let lut4 = 0;
+  const inv = o.invert ?? 0n;
+  for (let i = 0; i < OB; i++) {
+    const folds: number[] = [];
+    for (let f = 0; f < F; f++) if ((inv >> BigInt(f * OB + i)) & 1n) folds.push(f);
+    if (folds.length === 0) continue;
+    let cost = folds.length;
+    if (o.family === 'ice40' && !o.serialOut) {
+      const johnson = foldJohnson(o);
+      const bits = johnson ? new Set(folds.flatMap((f) => johnsonDecodeBits(f, F / 2))).size : counterBits(F);
+      const entryCost = 1 + Math.max(0, Math.ceil((bits - 3) / 3));
+      if (entryCost < cost) {
+        entry[i] = folds;
+        cost = entryCost;
+      }
+    }
+    lut4 += cost;
+  }
+  return { entry, lut4 };
+}
+
+/** The two bits of an n-bit Johnson counter (blocks/fold-pool.ts's fold counter) that tell state k (0 <= k < 2n) from the others: [bit, its value] pairs. */
+function johnsonDecode(k: number, n: number): [number, boolean][] {
+  if (n === 1) return [[0, k === 1]];
+  if (k === 0) return [[0, false], [n - 1, false]];
+  if (k < n) return [[k - 1, true], [k, false]];
+  if (k === n) return [[n - 1, true], [0, true]];
+  return [[k - n, true], [k - n - 1, false]];
+}
+function johnsonDecodeBits(k: number, n: number): number[] {
+  return johnsonDecode(k, n).map(([b]) => b);
+}
+
 export function foldPoolUnit(o: FoldPoolOptions): Module {
   const F = o.folds;
   if (!Number.isInteger(F) || F < 2) throw new RangeError(`foldPoolUnit: needs at least 2 folds, got ${F} (use poolUnit)`);
@@ -264,6 +315,31 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
     else mem.write(fold, word, fire);
   }
   const done = m.let('fold_result', finish(result));
+  // iCE40: some inverted output bits are inverted as the fold enters (foldPoolEntryInversion)
+  const inversion = foldPoolEntryInversion(o);
+  let outInvert = o.invert ?? 0n;
+  let entered: Expr = done;
+  if (inversion.entry.some((fs) => fs.length > 0)) {
+    const foldIs = (k: number): Expr => {
+      if (!johnson) return fold.eq(k);
+      const [a, b] = johnsonDecode(k, F / 2);
+      const lit = ([bit, v]: [number, boolean]): Expr => (v ? fold.bit(bit) : fold.bit(bit).not());
+      return b ? lit(a!).and(lit(b)) : lit(a!);
+    };
+    const bits: Expr[] = [];
+    for (let i = OB - 1; i >= 0; i--) {
+      const fs = inversion.entry[i]!;
+      if (fs.length === 0) {
+        bits.push(done.bit(i));
+        continue;
+      }
+      let m_: Expr = foldIs(fs[0]!);
+      for (const f of fs.slice(1)) m_ = m_.or(foldIs(f));
+      bits.push(done.bit(i).xor(m_));
+      for (const f of fs) outInvert &= ~(1n << BigInt(f * OB + i));
+    }
+    entered = m.let('fold_entered', OB === 1 ? bits[0]! : cat(...bits));
+  }
 
   // ---- assembly and output ---------------------------------------------------------------------
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
@@ -275,11 +351,11 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   } else {
     // folds 0..F-2 of the ending window, shifted in from the top: fold 0 ends at the bottom
     const asm = m.reg('assembly', (F - 1) * OB, { reset: null });
-    m.If(fire.and(anyEnds).and(lastFold.not()), () => asm.set(F === 2 ? done : cat(done, asm.slice((F - 1) * OB - 1, OB))));
+    m.If(fire.and(anyEnds).and(lastFold.not()), () => asm.set(F === 2 ? entered : cat(entered, asm.slice((F - 1) * OB - 1, OB))));
     m.If(fire.and(anyEnds).and(lastFold), () => {
       out.valid.set(1);
-      const word = cat(done, asm);
-      out.payload.set(o.invert ? word.xor(constant(o.invert, F * OB)) : word);
+      const word = cat(entered, asm);
+      out.payload.set(outInvert ? word.xor(constant(outInvert, F * OB)) : word);
     });
   }
 
@@ -475,9 +551,8 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
     }
   }
   if (o.mode.kind === 'bits' && o.mode.splitSlots) lut4 += o.pe * o.mode.splitSlots;
-  let inverted = 0;
-  for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
-  lut4 += inverted;
+  // the inversions (one LUT4 per inverted bit, fewer where iCE40 inverts at the entry)
+  lut4 += foldPoolEntryInversion(o).lut4;
   ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
   ff += foldBits + poolTrackerBits(o);
   lut4 += Math.round(foldLuts + poolTrackerLuts(o));

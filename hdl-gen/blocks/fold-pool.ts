@@ -505,7 +505,10 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  *   16 folds, the fold counter a Johnson counter of F / 2 bits, FOLD_JOHNSON_LUTS (the 1 ms
  *   folding's six pools: 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact);
  *   an always-written block (foldPoolWritesAlways) saves the write-mask inverter, one LUT4
- *   (the 1 ms folding's conv2/conv3/conv5 pools 36/50/52 -> 35/49/51, conv6's 54 -> 53).
+ *   (the 1 ms folding's conv2/conv3/conv5 pools 36/50/52 -> 35/49/51, conv6's 54 -> 53);
+ *   with it and the entry inversion (foldPoolEntryInversion) the six pools measure
+ *   28/35/49/36/45/53 LUT4 (bitbeat synth of the whole design), the estimate moving by
+ *   -3/-1/-1/-2/-7/-1 for measured -2/-1/-1/-1/-7/-1.
  */
 export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Family): { lut4: number; ff: number; bram: number; lutram: number } {
   const F = o.folds;

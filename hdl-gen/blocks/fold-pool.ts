@@ -124,6 +124,71 @@ export function foldPoolWordCycles(o: Pick<FoldPoolOptions, 'family' | 'mode' | 
   return FOLD_POOL_SLOT_SERIAL_BUSY + foldPoolSlots(o) + 1;
 }
 
+/**
+ * iCE40 with the state in block RAM: the state memory is written in every cycle, at address
+ * {write enable, word}; the words with the top bit 0 take the idle cycles' writes and are never
+ * read (reads are at {1, word}). Yosys 0.23 maps a gated write to SB_RAM40_4K's WCLKE and also
+ * to its active-low MASK, through an inverter LUT (MASK = ~enable); an ungated write ties MASK
+ * to 0: one LUT4 less per pool (aami5 1 ms conv2 pool alone, synth_ice40: 36 -> 35). Read and
+ * write addresses still differ in every cycle (the top bit, or the word as before), so the
+ * memory keeps skipping the read-during-write bypass. Only where the doubled depth takes no
+ * more blocks; not on ECP5 (LUT RAM there, and its designs stay byte-identical).
+ */
+export function foldPoolWritesAlways(o: Pick<FoldPoolOptions, 'family' | 'storage' | 'size'>, addrBits: number, width: number): boolean {
+  return o.family === 'ice40' && o.storage === 'block' && o.size > 1 && bramBlocks(2 << addrBits, width, 'ice40') === bramBlocks(1 << addrBits, width, 'ice40');
+}
+
+/**
+ * iCE40, whole-position output with an `invert` mask: the output bits whose assembly-register
+ * copy would be inverted on the way to the output register (one inverter LUT4 each, a
+ * flip-flop output having no free inversion) are instead inverted as the fold's pooled bit
+ * enters: fold_result ^ m(fold), m being the OR of the fold counter's decodes of the folds
+ * where that lane bit is inverted. Chosen per lane bit where that costs fewer LUT4 than one per
+ * inverted fold: the decode needs the counter bits it reads (Johnson: two per fold, binary:
+ * all), about 1 + ceil((bits - 3) / 3) LUT4 beside the fold's pooled bit (fitted, yosys 0.23
+ * synth_ice40 of aami5's 1 ms pools: conv1 one lane bit inverted in 4 of 8 folds, 4 -> 2;
+ * conv4 a lane bit in 3 of 16 folds, 3 -> 2; conv5 two lane bits in 10 of 32 folds, 10 -> 4).
+ * Returns, per output lane bit (bit i of the fold word), the folds it is inverted in at the
+ * entry (empty: the output XOR keeps it), and the modelled LUT4 of all inversions.
+ * Not on ECP5 (byte-identical designs).
+ */
+export function foldPoolEntryInversion(o: Pick<FoldPoolOptions, 'family' | 'serialOut' | 'invert' | 'folds' | 'pe' | 'mode' | 'size' | 'storage'>): { entry: number[][]; lut4: number } {
+  const F = o.folds;
+  const OB = o.pe * foldPoolOutBits(o);
+  const entry: number[][] = Array.from({ length: OB }, () => []);
+  let lut4 = 0;
+  const inv = o.invert ?? 0n;
+  for (let i = 0; i < OB; i++) {
+    const folds: number[] = [];
+    for (let f = 0; f < F; f++) if ((inv >> BigInt(f * OB + i)) & 1n) folds.push(f);
+    if (folds.length === 0) continue;
+    let cost = folds.length;
+    if (o.family === 'ice40' && !o.serialOut) {
+      const johnson = foldJohnson(o);
+      const bits = johnson ? new Set(folds.flatMap((f) => johnsonDecodeBits(f, F / 2))).size : counterBits(F);
+      const entryCost = 1 + Math.max(0, Math.ceil((bits - 3) / 3));
+      if (entryCost < cost) {
+        entry[i] = folds;
+        cost = entryCost;
+      }
+    }
+    lut4 += cost;
+  }
+  return { entry, lut4 };
+}
+
+/** The two bits of an n-bit Johnson counter (blocks/fold-pool.ts's fold counter) that tell state k (0 <= k < 2n) from the others: [bit, its value] pairs. */
+function johnsonDecode(k: number, n: number): [number, boolean][] {
+  if (n === 1) return [[0, k === 1]];
+  if (k === 0) return [[0, false], [n - 1, false]];
+  if (k < n) return [[k - 1, true], [k, false]];
+  if (k === n) return [[n - 1, true], [0, true]];
+  return [[k - n, true], [k - n - 1, false]];
+}
+function johnsonDecodeBits(k: number, n: number): number[] {
+  return johnsonDecode(k, n).map(([b]) => b);
+}
+
 export function foldPoolUnit(o: FoldPoolOptions): Module {
   const F = o.folds;
   if (!Number.isInteger(F) || F < 2) throw new RangeError(`foldPoolUnit: needs at least 2 folds, got ${F} (use poolUnit)`);
@@ -137,7 +202,7 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
   const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
     description: 'fold-serial max-pool: per-fold partial windows in a state memory, pooled word assembled fold by fold',
-    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}) },
+    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}), ...(foldPoolWritesAlways(o, foldJohnson(o) ? F / 2 : counterBits(F), foldPoolStateWidth(o)) ? { stateWrite: 'always' } : {}) },
   });
   const inp = m.streamIn('in', B);
   const out = m.streamOut('out', o.serialOut ? OB : F * OB, { reg: true });
@@ -208,8 +273,9 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   let result: Expr = x;
   if (o.size > 1) {
     const stateW = slots * B;
-    const mem = m.ram('state', { width: stateW, depth: johnson ? 2 ** (F / 2) : F, style: o.storage, disjointReadWrite: true });
-    const old = mem.read(nextFold, { enable: fire });
+    const always = foldPoolWritesAlways(o, fold.width, stateW);
+    const mem = m.ram('state', { width: stateW, depth: always ? 2 << fold.width : johnson ? 2 ** (F / 2) : F, style: o.storage, disjointReadWrite: true });
+    const old = mem.read(always ? cat(constant(1, 1), nextFold) : nextFold, { enable: fire });
     const olds = Array.from({ length: slots }, (_, s) => old.slice(s * B + B - 1, s * B));
     let next: Expr[];
     if (mode.kind === 'max') {
@@ -244,9 +310,36 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
       // the ending window is always in slot 0 (see poolWindowTracker)
       result = aged.ending;
     }
-    mem.write(fold, next.length === 1 ? next[0]! : cat(...next.slice().reverse()), fire);
+    const word = next.length === 1 ? next[0]! : cat(...next.slice().reverse());
+    if (always) mem.write(cat(fire, fold), word, constant(1, 1));
+    else mem.write(fold, word, fire);
   }
   const done = m.let('fold_result', finish(result));
+  // iCE40: some inverted output bits are inverted as the fold enters (foldPoolEntryInversion)
+  const inversion = foldPoolEntryInversion(o);
+  let outInvert = o.invert ?? 0n;
+  let entered: Expr = done;
+  if (inversion.entry.some((fs) => fs.length > 0)) {
+    const foldIs = (k: number): Expr => {
+      if (!johnson) return fold.eq(k);
+      const [a, b] = johnsonDecode(k, F / 2);
+      const lit = ([bit, v]: [number, boolean]): Expr => (v ? fold.bit(bit) : fold.bit(bit).not());
+      return b ? lit(a!).and(lit(b)) : lit(a!);
+    };
+    const bits: Expr[] = [];
+    for (let i = OB - 1; i >= 0; i--) {
+      const fs = inversion.entry[i]!;
+      if (fs.length === 0) {
+        bits.push(done.bit(i));
+        continue;
+      }
+      let m_: Expr = foldIs(fs[0]!);
+      for (const f of fs.slice(1)) m_ = m_.or(foldIs(f));
+      bits.push(done.bit(i).xor(m_));
+      for (const f of fs) outInvert &= ~(1n << BigInt(f * OB + i));
+    }
+    entered = m.let('fold_entered', OB === 1 ? bits[0]! : cat(...bits));
+  }
 
   // ---- assembly and output ---------------------------------------------------------------------
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
@@ -258,11 +351,11 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   } else {
     // folds 0..F-2 of the ending window, shifted in from the top: fold 0 ends at the bottom
     const asm = m.reg('assembly', (F - 1) * OB, { reset: null });
-    m.If(fire.and(anyEnds).and(lastFold.not()), () => asm.set(F === 2 ? done : cat(done, asm.slice((F - 1) * OB - 1, OB))));
+    m.If(fire.and(anyEnds).and(lastFold.not()), () => asm.set(F === 2 ? entered : cat(entered, asm.slice((F - 1) * OB - 1, OB))));
     m.If(fire.and(anyEnds).and(lastFold), () => {
       out.valid.set(1);
-      const word = cat(done, asm);
-      out.payload.set(o.invert ? word.xor(constant(o.invert, F * OB)) : word);
+      const word = cat(entered, asm);
+      out.payload.set(outInvert ? word.xor(constant(outInvert, F * OB)) : word);
     });
   }
 
@@ -293,7 +386,7 @@ function slotSerialMaxPool(o: FoldPoolOptions): Module {
   const slots = foldPoolSlots(o);
   const m = new Module(o.name ?? `foldpool_f${F}_pe1_max${w}_s${o.size}_${o.stride}_n${o.outputs}_serial_slots`, {
     description: 'fold-serial max-pool, slot by slot: one comparator, the partial windows in block RAM one word per fold and slot',
-    params: { folds: F, pe: 1, size: o.size, stride: o.stride, outputs: o.outputs, mode: 'max', width: w, slots, storage: o.storage, serialOut: true, slotSerial: true, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}) },
+    params: { folds: F, pe: 1, size: o.size, stride: o.stride, outputs: o.outputs, mode: 'max', width: w, slots, storage: o.storage, serialOut: true, slotSerial: true, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}), ...(foldPoolWritesAlways(o, (foldJohnson(o) ? F / 2 : counterBits(F)) + counterBits(slots + 2), w) ? { stateWrite: 'always' } : {}) },
   });
   const inp = m.streamIn('in', w);
   const out = m.streamOut('out', w, { reg: true });
@@ -327,16 +420,19 @@ function slotSerialMaxPool(o: FoldPoolOptions): Module {
   const xf = m.reg('x_flip', w, { reset: null });
   m.If(fire, () => xf.set(flip(inp.payload)));
 
-  const depth = (johnson ? 2 ** (F / 2) : F) << jBits;
+  const always = foldPoolWritesAlways(o, fold.width + jBits, w);
+  const depth = always ? 2 << (fold.width + jBits) : (johnson ? 2 ** (F / 2) : F) << jBits;
   const mem = m.ram('state', { width: w, depth, style: o.storage, disjointReadWrite: true });
-  const old = mem.read(cat(fold, j));
+  const old = mem.read(always ? cat(constant(1, 1), fold, j) : cat(fold, j));
   const xBigger = carryAdd(xf, old, 0).bit(w);
   // step m + 1 (only with a move) writes x itself to the top slot
   const takeX = m.let('take_x', xBigger.or(j.eq(slots + 1)));
   const merged = m.let('merged', takeX.select(xf.not(), old));
   const first = j.eq(1);
   const writeSlot = shift.select(j.sub(2).trunc(jBits), j.sub(1).trunc(jBits)).asUnsigned();
-  mem.write(cat(fold, writeSlot), merged, busy.and(shift.and(first).not()));
+  const we = busy.and(shift.and(first).not());
+  if (always) mem.write(cat(we, fold, writeSlot), merged, constant(1, 1));
+  else mem.write(cat(fold, writeSlot), merged, we);
 
   m.If(out.ready.and(out.valid), () => out.valid.set(0));
   m.If(busy.and(first).and(ends), () => {
@@ -407,7 +503,12 @@ export function foldPoolModel(o: FoldPoolOptions, image: number[][]): number[][]
  *   37..85 LUT4, the estimate is within -3..+1 LUT4 and exact in FFs); on iCE40 the position
  *   counter is an LFSR (blocks/pool.ts's poolTrackerLuts) and, with block storage and at most
  *   16 folds, the fold counter a Johnson counter of F / 2 bits, FOLD_JOHNSON_LUTS (the 1 ms
- *   folding's six pools: 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact).
+ *   folding's six pools: 30/36/50/37/52/80 LUT4, estimate 32/33/50/38/50/81, FFs exact);
+ *   an always-written block (foldPoolWritesAlways) saves the write-mask inverter, one LUT4
+ *   (the 1 ms folding's conv2/conv3/conv5 pools 36/50/52 -> 35/49/51, conv6's 54 -> 53);
+ *   with it and the entry inversion (foldPoolEntryInversion) the six pools measure
+ *   28/35/49/36/45/53 LUT4 (bitbeat synth of the whole design), the estimate moving by
+ *   -3/-1/-1/-2/-7/-1 for measured -2/-1/-1/-1/-7/-1.
  */
 export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Family): { lut4: number; ff: number; bram: number; lutram: number } {
   const F = o.folds;
@@ -429,7 +530,7 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
     const jBits = counterBits(slots + 2);
     const depth = (johnson ? 2 ** (F / 2) : F) << jBits;
     return {
-      lut4: Math.round(2 * w + 3 * jBits + 4 + foldLuts + poolTrackerLuts(o)),
+      lut4: Math.round(2 * w + 3 * jBits + 4 + foldLuts + poolTrackerLuts(o)) - (foldPoolWritesAlways(o, foldBits + jBits, w) ? 1 : 0),
       ff: w + jBits + w + 1 + foldBits + poolTrackerBits(o),
       bram: bramBlocks(depth, w, family),
       lutram: 0,
@@ -453,12 +554,13 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
     }
   }
   if (o.mode.kind === 'bits' && o.mode.splitSlots) lut4 += o.pe * o.mode.splitSlots;
-  let inverted = 0;
-  for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
-  lut4 += inverted;
+  // the inversions (one LUT4 per inverted bit, fewer where iCE40 inverts at the entry)
+  lut4 += foldPoolEntryInversion(o).lut4;
   ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
   ff += foldBits + poolTrackerBits(o);
   lut4 += Math.round(foldLuts + poolTrackerLuts(o));
+  // the write-mask inverter that an always-written state memory does without
+  if (stateful && foldPoolWritesAlways(o, foldBits, slots * B)) lut4 -= 1;
   return { lut4, ff, bram, lutram };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { foldJohnson, foldPoolModel, foldPoolOutBits, foldPoolResources, foldPoolSlots, foldPoolSlotSerial, foldPoolUnit, foldPoolWordCycles, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
+import { foldJohnson, foldPoolEntryInversion, foldPoolModel, foldPoolWritesAlways, foldPoolOutBits, foldPoolResources, foldPoolSlots, foldPoolSlotSerial, foldPoolUnit, foldPoolWordCycles, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
 import { poolInputs } from '../../hdl-gen/blocks/pool.ts';
 import { driveStream, packLanes, unpackLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -161,6 +161,32 @@ describe('fold-serial pool unit', () => {
     expect(Math.abs(luts - foldPoolResources(o, 'ice40').lut4)).toBeLessThanOrEqual(3);
     await lintAndCheck(foldPoolUnit(SLOT_SERIAL[1]!));
     await lintAndCheck(foldPoolUnit(SLOT_SERIAL[2]!));
+  });
+
+  it('iCE40 block storage is written in every cycle (no write-mask inverter) where the doubled depth takes no more blocks', () => {
+    // CASES[6..9] are iCE40 block units, simulated above against the model in this form
+    expect(CASES.map((o) => foldPoolUnit(o).generationParams.stateWrite ?? '-')).toEqual(['-', '-', '-', '-', '-', '-', 'always', 'always', 'always', 'always']);
+    expect(foldPoolUnit(SLOT_SERIAL[0]!).generationParams.stateWrite).toBe('always');
+    const o = CASES[6]!;
+    expect(foldPoolWritesAlways({ ...o, family: 'ecp5' }, 2, 24)).toBe(false);
+    expect(foldPoolWritesAlways({ ...o, storage: 'logic' }, 2, 24)).toBe(false);
+    expect(foldPoolWritesAlways({ ...o, size: 1 }, 2, 24)).toBe(false);
+    // aami5 1 ms conv4: 16 folds (Johnson, 8 address bits) of 12 bits fill a 256 x 16 block; 512 words would take two
+    expect(foldPoolWritesAlways(o, 8, 12)).toBe(false);
+    expect(foldPoolWritesAlways(o, 7, 12)).toBe(true);
+  });
+
+  it('iCE40 inverts a lane bit as its fold enters where that costs fewer LUT4 than one inverter per inverted fold; not on ECP5', () => {
+    // aami5 1 ms conv1-shaped: 8 folds (Johnson), one lane, inverted in folds 0, 2, 4, 5
+    const o: FoldPoolOptions = { folds: 8, pe: 1, size: 7, stride: 2, outputs: 6, mode: { kind: 'bits', width: 2, ops: ['or', 'and'], splitSlots: 1 }, invert: 0b00110101n, storage: 'block', family: 'ice40' };
+    expect(foldPoolEntryInversion(o)).toEqual({ entry: [[0, 2, 4, 5]], lut4: 2 });
+    expect(foldPoolEntryInversion({ ...o, family: 'ecp5' })).toEqual({ entry: [[]], lut4: 4 });
+    // a lane bit inverted in one fold keeps its output inverter (the entry would cost as much)
+    expect(foldPoolEntryInversion({ ...o, invert: 0b100n })).toEqual({ entry: [[]], lut4: 1 });
+    // the simulated iCE40 cases above with an invert mask take the entry form for some lane bit
+    expect(foldPoolEntryInversion(CASES[9]!).entry.some((fs) => fs.length > 0)).toBe(true);
+    const v = foldPoolUnit(o);
+    expect(v.generationParams.folds).toBe(8);
   });
 
   it('refuses a single fold (poolUnit serves that case)', () => {

@@ -36,7 +36,7 @@ import { contributingConvPositions, type LayerShape } from '../src/model/shapes.
 import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
+import { accumulatorWidth, bramBlocks, countAccumulation, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -170,6 +170,20 @@ function countUp(r: Signal, last: number): Expr {
   return r.eq(last).select(constant(0, r.width), r.add(1).trunc(r.width));
 }
 
+/**
+ * The weight ROM addressed by {fold, group} (iCE40, block RAM): each fold's groups padded to
+ * 2^counterBits(groups) words, taken only when the padding costs no block RAM (the reference
+ * UP5K design uses all 30 EBR). Null otherwise: a separate word counter 0..N-1.
+ * Measured (yosys 0.23 synth_ice40, bench/foldings/ecgbnn-s-aami5-up5k-1ms.json): see the
+ * commit; the counter was counterBits(N) LUT4 of increment plus its wrap compare per engine.
+ */
+export function packedWeightAddress(family: Family, storage: WeightStorage, folds: number, groups: number, width: number): { groupSpan: number } | null {
+  if (family !== 'ice40' || storage !== 'bram' || folds * groups <= 1) return null;
+  const groupSpan = groups > 1 ? 2 ** counterBits(groups) : 1;
+  if (bramBlocks(folds * groupSpan, width, family) !== bramBlocks(folds * groups, width, family)) return null;
+  return { groupSpan };
+}
+
 export function buildEngine(o: EngineOptions): Engine {
   const { model, shape } = o;
   const { pe, simd } = o.fold;
@@ -190,6 +204,8 @@ export function buildEngine(o: EngineOptions): Engine {
   // RAM line buffer: its registered read is the pipeline stage the weight ROM read also uses
   const useRam = o.fold.window === 'ram';
   const pStage = romStage || useRam;
+  // raw popcounts accumulated, the offset in the threshold bounds (estimate.ts's countAccumulation)
+  const countAcc = countAccumulation(model, shape, o.family, useRam ? 'ram' : 'regs', simd);
 
   const m = new Module(`${tag}_engine`, {
     description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
@@ -250,10 +266,27 @@ export function buildEngine(o: EngineOptions): Engine {
   let lastGF: Expr;
   if (pStage) {
     if (romStage) {
-      const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
-      const addr = m.reg('waddr', rom.addrWidth);
-      m.If(issue, () => addr.set(addr.eq(words.length - 1).select(constant(0, addr.width), addr.add(1).trunc(addr.width))));
-      weightWord = rom.read(addr, { enable: ce });
+      const packed = packedWeightAddress(o.family, o.weightStorage, folds, groups, pe * simd);
+      if (packed) {
+        // iCE40, block RAM: word f*2^gb+g, addressed by the issue counters themselves
+        // ({fold, group} always equals the running word index, both step on `issue`), so the
+        // separate address counter and its wrap compare disappear (reference design, yosys
+        // 0.23 synth_ice40: see packedWeightAddress). Gated on iCE40: ECP5 designs stay
+        // byte-identical this session (their place-and-route runs are cached).
+        const data: bigint[] = [];
+        for (let f = 0; f < folds; f++) for (let g = 0; g < packed.groupSpan; g++) data.push(g < groups ? words[f * groups + g]! : 0n);
+        const rom = m.rom('weights', { width: pe * simd, data, style: 'block' });
+        const parts: Expr[] = [];
+        if (folds > 1) parts.push(fcnt);
+        if (groups > 1) parts.push(gcnt);
+        const addr = parts.length === 1 ? parts[0]! : cat(...parts);
+        weightWord = rom.read(addr.width === rom.addrWidth ? addr : addr.zext(rom.addrWidth), { enable: ce });
+      } else {
+        const rom = m.rom('weights', { width: pe * simd, data: words, style: o.weightStorage === 'bram' ? 'block' : 'lut' });
+        const addr = m.reg('waddr', rom.addrWidth);
+        m.If(issue, () => addr.set(addr.eq(words.length - 1).select(constant(0, addr.width), addr.add(1).trunc(addr.width))));
+        weightWord = rom.read(addr, { enable: ce });
+      }
     }
     const r = (name: string, e: Expr, reset: number | null = null) => {
       const s = m.reg(name, e.width, { reset, enable: ce });
@@ -291,7 +324,7 @@ export function buildEngine(o: EngineOptions): Engine {
   const lastGD = delay('c_last', lastGF, null);
 
   // ---- lanes: partial sums of this group --------------------------------------------------
-  const contribW = shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
+  const contribW = countAcc ? unsignedBits(simd) : shape.inputKind === 'int' ? intDotWidth(simd, tb) : signedBits(-simd, simd);
   const contribs: Expr[] = [];
   // RAM window with zero padding: a group is one position, all real or all padding, so the
   // lanes need no mask: a padding group contributes 0 (its is_real bit, registered with the
@@ -313,6 +346,12 @@ export function buildEngine(o: EngineOptions): Engine {
       if (laneWeights === undefined) pc.bind('w', sliceOf(weightWord!, l, simd));
       if (maskF) pc.bind('mask', maskF);
       const count = pc.out('count');
+      if (countAcc) {
+        // the raw count; a padding group adds SIMD/2, whose 2u - SIMD is 0 (SIMD is even here)
+        const u = count.width === contribW ? count : count.zext(contribW);
+        contribs.push(m.let(`contrib${l}`, groupReal ? groupReal.select(u, constant(simd / 2, contribW)) : u));
+        continue;
+      }
       const twice = count.zext(count.width + 1).shl(1).trunc(count.width + 1);
       const sub = maskCount ? twice.sub(maskCount) : twice.sub(constant(simd, count.width + 1));
       const c = sub.trunc(contribW);
@@ -331,7 +370,8 @@ export function buildEngine(o: EngineOptions): Engine {
   // there one enabled cycle after its last group, so the tree + accumulator adder and the
   // threshold + pool behind it are separate clock periods (on the UP5K they were one 61 ns
   // path). The fold's `done` and index follow in ce-enabled registers of their own (stage t).
-  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: accW, registered: true, name: `${tag}_acc` }));
+  const sumW = countAcc ? countAcc.width : accW;
+  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: sumW, registered: true, ...(countAcc ? { unsigned: true } : {}), name: `${tag}_acc` }));
   acc.bind('ce', ce.and(vD));
   acc.bind('first', firstD);
   contribs.forEach((c, l) => acc.bind(`in${l}`, c));
@@ -345,7 +385,19 @@ export function buildEngine(o: EngineOptions): Engine {
   // The fold in stage t: fold results come strictly in order, so a counter of the folds that
   // have left stage t is its index (no fold index travels down the pipeline). `tFoldNext` is
   // the counter's next value, for a parameter ROM that reads one fold ahead.
-  const tFoldReg = folds > 1 ? m.reg('t_fold', counterBits(folds)) : null;
+  const pool = layer.kind === 'conv' ? layer.pool : null;
+  const pooling = !!pool && (pool.size > 1 || pool.stride > 1);
+  // with several folds the pool works fold by fold (blocks/fold-pool.ts), so no whole
+  // position is ever assembled; with one fold the position is one word anyway
+  const foldSerial = pooling && folds > 1;
+  // iCE40, fold-serial pool: stage t's fold index serves only the threshold parameters, so
+  // they load instead with the accumulator's own enable from the fold of the group entering
+  // it (the issue fold counter carried down the p/c stages in ce-enabled flip-flops) and stay
+  // aligned with its register through stalls: no stage-t fold counter, no wrap compare, no
+  // next-value mux (see the commit for the measured LUT4). Gated on iCE40: ECP5 designs stay
+  // byte-identical this session (cached place-and-route runs).
+  const paramsWithAcc = o.family === 'ice40' && foldSerial;
+  const tFoldReg = folds > 1 && !paramsWithAcc ? m.reg('t_fold', counterBits(folds)) : null;
   const tFoldNext = tFoldReg ? m.let('t_fold_next', ce.and(tDone).select(countUp(tFoldReg, folds - 1), tFoldReg)) : null;
   if (tFoldReg) tFoldReg.set(tFoldNext!);
   const tFold = (): Expr => tFoldReg ?? constant(0, 1);
@@ -354,11 +406,6 @@ export function buildEngine(o: EngineOptions): Engine {
   const bitFns = layer.out.kind === 'binary' ? layer.out.fns : [];
   const slots = mode === 'splitpool' ? splitSlots(bitFns, shape.channelPreact) : 0;
   const laneBits = mode === 'bitpool' ? 1 : mode === 'splitpool' ? 2 * slots : accW;
-  const pool = layer.kind === 'conv' ? layer.pool : null;
-  const pooling = !!pool && (pool.size > 1 || pool.stride > 1);
-  // with several folds the pool works fold by fold (blocks/fold-pool.ts), so no whole
-  // position is ever assembled; with one fold the position is one word anyway
-  const foldSerial = pooling && folds > 1;
   // fold-serial bit pooling ORs every lane; an AND channel (le t) pools its inverse
   // (a <= t is not a >= t + 1) and is inverted back after pooling
   const serialAnd = foldSerial && mode === 'bitpool' ? bitFns.map((f) => f.kind === 'le') : [];
@@ -366,13 +413,27 @@ export function buildEngine(o: EngineOptions): Engine {
   let laneValues: Expr[];
   if (mode !== 'logits') {
     const split = mode === 'splitpool';
-    const thOpts = { fns: thresholdFns, pe, accWidth: accW, reachable: shape.channelPreact, split };
+    const thOpts = { fns: thresholdFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) };
     const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
-    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, name: `${tag}_threshold` }));
+    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, ...(paramsWithAcc ? { enable: true } : {}), name: `${tag}_threshold` }));
+    if (paramsWithAcc && params !== 'case') {
+      // the fold of the group in stage c: the next accumulator load is of that fold
+      let f: Expr = fcnt;
+      if (pStage) {
+        const r = m.reg('p_fold', fcnt.width, { reset: null, enable: ce });
+        r.set(fcnt);
+        f = r;
+      }
+      th.bind('fold_next', delay('c_fold', f, null));
+      th.bind('ce', ce.and(vD));
+    } else if (paramsWithAcc) {
+      // 'case' with several folds: no parameter depends on the fold (thresholdParamStorage)
+      th.bind('fold', constant(0, counterBits(folds)));
+    }
     // registered parameters (a ROM, or the case statement's register): drive them with the
     // stage-t fold counter's next value, so they hold the parameters of the fold in stage t
     // (through stalls too)
-    if (folds > 1 && params !== 'case') th.bind('fold_next', tFoldNext!);
+    else if (folds > 1 && params !== 'case') th.bind('fold_next', tFoldNext!);
     else if (folds > 1) th.bind('fold', tFold());
     sums.forEach((s, l) => th.bind(`a${l}`, s));
     const bits = th.out(split ? 'cmp' : 'bits');

@@ -34,7 +34,11 @@
  * - layer 1 (integer inputs): conditional negation, 3 (zBits+1) LUTs per tap unless constant
  *   weights (negate, select, sign-extend; the aami5 SIMD 7 lane with 8-bit z is 240 LUT4, the
  *   formula 253; SIMD 1: 23, formula 27) + adder tree of n (zBits+1)-bit leaves;
- * - accumulator: accW LUTs + accW FFs per lane; output function: one comparator (accW LUTs)
+ * - accumulator: accW LUTs + accW FFs per lane (iCE40 bit layers: the raw popcount's width,
+ *   countAccumulation, with the threshold bounds transformed; yosys 0.23 synth_ice40, reference
+ *   UP5K design conv2..conv5: accumulators 28/32/18/18 -> 24/28/16/16 LUT4, engines without the
+ *   per-lane subtractor 32/41/37/51 -> 24/33/33/47, thresholds 12/27/28/64 -> 9/25/25/71, the
+ *   last one's case statement as Yosys happens to map it); output function: one comparator (accW LUTs)
  *   per lane when every channel's function is monotone (ge/le/const), two otherwise, plus a
  *   per-lane table ROM when any channel uses a table; the per-fold parameters as a case
  *   statement (caseParamLuts, per parameter bit that differs between folds), or in block RAM
@@ -341,6 +345,26 @@ export function accumulatorWidth(model: QModel, shape: LayerShape): number {
   return signedBits(-m, m);
 }
 
+/**
+ * Count accumulation (iCE40): a binary layer whose output is bits accumulates each lane's raw
+ * popcounts u (unsigned, up to the layer's taps) instead of the pre-activation a = 2u - taps,
+ * and the threshold unit takes the offset and the factor 2 into its bounds at generation time
+ * (blocks/threshold.ts's countOffset, integer-exact), so the lanes lose their subtractors and
+ * the accumulator and comparators a bit. A padding group of the RAM window adds SIMD/2 (its a
+ * is 0), so SIMD must be even there; a register window with zero padding masks taps inside a
+ * group (a = 2 popcount(agree & real) - popcount(real), no integer u): not taken. The logits
+ * layer keeps the signed sum (its pool and logit unit need a itself). Gated on iCE40: ECP5
+ * designs stay byte-identical this session (cached place-and-route runs).
+ * Null when not taken; else the count width and the offset K (a = 2u - K).
+ */
+export function countAccumulation(model: QModel, shape: LayerShape, family: Family, window: WindowStorage, simd: number): { width: number; offset: number } | null {
+  const layer = model.layers[shape.index]!;
+  if (family !== 'ice40' || shape.inputKind !== 'binary' || layer.out.kind !== 'binary') return null;
+  const padZero = layer.kind === 'conv' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
+  if (padZero && (window !== 'ram' || simd % 2 !== 0)) return null;
+  return { width: unsignedBits(shape.taps), offset: shape.taps };
+}
+
 function shapeText(model: QModel, shape: LayerShape): string {
   const layer = model.layers[shape.index]!;
   const io = `${shape.inChannels}x${shape.inLength} -> ${shape.outChannels}x${shape.outLength}`;
@@ -429,13 +453,17 @@ export function estimateEngine(
   const window: WindowStorage = windowOverride ?? (ramLine && costIn(ramLine.resources) < costIn(regsLine) ? 'ram' : 'regs');
   if (window === 'ram' && !ramLine) throw new Error(`estimateEngine: ${shape.name} cannot use a RAM window at SIMD ${simd}`);
   const line = window === 'ram' ? ramLine!.resources : regsLine;
+  // the width the lanes accumulate and the threshold unit compares: the raw popcount's when
+  // countAccumulation takes it (iCE40), else the pre-activation's
+  const countAcc = countAccumulation(model, shape, target.family, window, simd);
+  const sumW = countAcc ? countAcc.width : accW;
 
   // datapath per lane
   let lane: Resources;
   if (shape.inputKind === 'binary') {
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
     // the accumulator: a LUT4 per sum bit and the carry chain (blocks/accumulator.ts)
-    lane = res(popcountLuts(simd, target.family) + (padZero ? accW : 0) + accW + 1, accW + pipeline * Math.ceil(simd / 2));
+    lane = res(popcountLuts(simd, target.family) + (padZero ? sumW : 0) + sumW + 1, sumW + pipeline * Math.ceil(simd / 2));
   } else {
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide.
     // Weights from memory (blocks/intdot.ts): x or ~x per term (a LUT per bit), the pairing tree
@@ -464,7 +492,7 @@ export function estimateEngine(
     // register (thresholdParamStorage), read ahead from the stage-t fold counter (counted below)
     const split = !monotone && !!pool && (pool.size > 1 || pool.stride > 1);
     const thFns = foldSerial && monotone ? layer.out.fns.map((f): BitFunction => (f.kind === 'le' ? { kind: 'ge', t: f.t + 1 } : f)) : layer.out.fns;
-    const columns = thresholdParamColumns({ fns: thFns, pe, accWidth: accW, reachable: shape.channelPreact, split });
+    const columns = thresholdParamColumns({ fns: thFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) });
     const paramStorage = thresholdParamStorage(folds, columns, target.family);
     const params =
       paramStorage === 'rom'
@@ -474,7 +502,7 @@ export function estimateEngine(
     // the carry chain takes both operands as they are, a LUT4 for the sign bit), against a
     // constant Yosys's comparator (about a LUT4 per bit)
     const constBounds = Math.max(0, pe * (monotone ? 1 : 2) - columns.bounds);
-    const compare = addResources(res(constBounds * accW + columns.bounds + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
+    const compare = addResources(res(constBounds * sumW + columns.bounds + (tables.length ? pe * lutRomLuts(folds * tableSize, 1) : 0), 0), params);
     if (foldSerial) {
       // fold by fold (blocks/fold-pool.ts): AND channels pool inverted, split lanes finish per fold
       const slots = splitSlots(layer.out.fns, shape.channelPreact);
@@ -526,8 +554,15 @@ export function estimateEngine(
   // the enable in the flip-flops, plus its wrap compare) and, before a fold-serial pool,
   // stage f: a skid register of one fold word with its full bit, and a 2:1 mux per word bit
   const laneOutBits = layer.out.kind === 'logits' ? accW : layer.out.fns.every((f) => isMonotone(f.kind)) ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
-  const stageFf = 1 + (folds > 1 ? counterBits(folds) : 0) + (foldSerial ? 1 + pe * laneOutBits : 0);
-  const stageLut = (folds > 1 ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
+  // iCE40 with a fold-serial pool (engine.ts's paramsWithAcc): no stage-t fold counter; a bit
+  // layer's threshold parameters load with the accumulator from the issue fold carried down the
+  // p/c stages (flip-flops only; yosys 0.23 synth_ice40, reference UP5K design: engines
+  // conv1..conv5 34/24/33/33/47 -> 28/22/27/25/29 LUT4)
+  const foldCarry = target.family === 'ice40' && foldSerial;
+  const carriedStages = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline;
+  const tFoldFf = folds > 1 ? (foldCarry ? (layer.out.kind === 'binary' ? counterBits(folds) * carriedStages : 0) : counterBits(folds)) : 0;
+  const stageFf = 1 + tFoldFf + (foldSerial ? 1 + pe * laneOutBits : 0);
+  const stageLut = (folds > 1 && !foldCarry ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
   const control = res(2 * ctrlBits + stageLut, ctrlBits + stageFf);
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);

@@ -21,32 +21,35 @@ export interface AccumulatorOptions {
   accWidth: number;
   /** output the register (`total<l>`) instead of the combinational sum (`sum<l>`) */
   registered?: boolean;
+  /** unsigned inputs and sums (the engine's raw popcounts, see estimate.ts's countAccumulation) */
+  unsigned?: boolean;
   name?: string;
 }
 
 export function foldedAccumulator(o: AccumulatorOptions): Module {
-  const m = new Module(o.name ?? `accumulator_pe${o.pe}_i${o.inWidth}_a${o.accWidth}${o.registered ? '_r' : ''}`, {
+  const sg = !o.unsigned;
+  const m = new Module(o.name ?? `accumulator_pe${o.pe}_i${o.inWidth}_a${o.accWidth}${o.registered ? '_r' : ''}${sg ? '' : '_u'}`, {
     description: o.registered ? 'folded accumulator: per lane acc <= (first ? 0 : acc) + in, total = acc' : 'folded accumulator: per lane sum = (first ? 0 : acc) + in',
-    params: { pe: o.pe, inWidth: o.inWidth, accWidth: o.accWidth, registered: !!o.registered },
+    params: { pe: o.pe, inWidth: o.inWidth, accWidth: o.accWidth, registered: !!o.registered, ...(sg ? {} : { unsigned: true }) },
   });
   const ce = m.input('ce', 1);
   const first = m.input('first', 1);
   for (let l = 0; l < o.pe; l++) {
-    const x = m.input(`in${l}`, o.inWidth, { signed: true });
-    const acc = m.reg(`acc${l}`, o.accWidth, { signed: true, reset: null, enable: ce });
+    const x = m.input(`in${l}`, o.inWidth, { signed: sg });
+    const acc = m.reg(`acc${l}`, o.accWidth, { signed: sg, reset: null, enable: ce });
     // first ? in : acc + in rather than (first ? 0 : acc) + in: the choice comes after the
     // addition, so it merges into each sum bit's LUT4 (first, acc, in, carry in) and the carry
     // chain takes acc and in as they are; gating acc before the addition cost a LUT4 per bit
     // more (yosys 0.23 synth_ice40, aami5 smallest folding: conv1/conv2/conv6 21/13/19 -> 11/7/10
     // LUT4, one per sum bit)
-    const xs = x.sext(o.accWidth);
+    const xs = sg ? x.sext(o.accWidth) : x.zext(o.accWidth);
     const sum = m.let(`sum${l}_full`, first.select(xs, acc.add(xs).trunc(o.accWidth)));
     if (o.registered) {
       acc.set(sum.trunc(o.accWidth));
-      m.output(`total${l}`, o.accWidth, { signed: true }).set(acc);
+      m.output(`total${l}`, o.accWidth, { signed: sg }).set(acc);
       continue;
     }
-    const s = m.output(`sum${l}`, o.accWidth, { signed: true });
+    const s = m.output(`sum${l}`, o.accWidth, { signed: sg });
     s.set(sum.trunc(o.accWidth));
     acc.set(s);
   }

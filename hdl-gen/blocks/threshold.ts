@@ -86,7 +86,48 @@ export interface ThresholdOptions {
    * register, or a block-RAM ROM (see the file comment)
    */
   params?: 'case' | 'reg' | 'rom';
+  /**
+   * Count input: the lanes carry unsigned counts u (accWidth bits) and every function applies
+   * to a = 2u - countOffset (the engine's binary lanes accumulate raw popcounts and leave the
+   * offset and the factor 2 to the bounds, see countIntervals). Default: a itself, signed.
+   */
+  countOffset?: number;
+  /**
+   * Registered parameters ('reg', 'rom') load only when the input `ce` is high: `fold_next`
+   * is then the fold whose parameters the next enabled edge loads (the engine's fold of the
+   * group entering the accumulator, so they stay aligned with it through stalls, no fold
+   * counter of its own). Default: they load every cycle.
+   */
+  enable?: boolean;
   name?: string;
+}
+
+/**
+ * The intervals of a function of a = 2u - K as intervals of u, integer-exact for every u:
+ * 2u - K >= lo <=> u >= ceil((lo + K) / 2) and 2u - K <= hi <=> u <= floor((hi + K) / 2);
+ * an interval that no u maps into (e.g. [lo, lo] with lo + K odd) is dropped.
+ */
+export function countIntervals(iv: Intervals, K: number): Intervals {
+  const parts: [number, number][] = [];
+  for (const [lo, hi] of iv.parts) {
+    const ulo = lo === -Infinity ? -Infinity : Math.ceil((lo + K) / 2);
+    const uhi = hi === Infinity ? Infinity : Math.floor((hi + K) / 2);
+    if (ulo <= uhi) parts.push([ulo, uhi]);
+  }
+  return { parts, inv: iv.inv };
+}
+
+/** The interval forms a unit applies to its inputs (a, or the count u with countOffset). */
+function unitForms(opts: Pick<ThresholdOptions, 'fns' | 'reachable' | 'countOffset'>): Intervals[] {
+  return opts.fns.map((f, c) => {
+    const iv = fnIntervals(f, opts.reachable?.[c]);
+    return opts.countOffset === undefined ? iv : countIntervals(iv, opts.countOffset);
+  });
+}
+
+/** The input range of a unit: signed W bits, or unsigned W bits with countOffset. */
+function inputRange(W: number, counts: boolean): [number, number] {
+  return counts ? [0, 2 ** W - 1] : [-(2 ** (W - 1)), 2 ** (W - 1) - 1];
 }
 
 /** Interval slots S of a layer's split form: the most intervals any channel needs (at least 1). */
@@ -129,9 +170,8 @@ export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'n
   const { fns, pe, accWidth: W } = opts;
   const folds = fns.length / pe;
   if (folds <= 1) return { width: 0, varying: 0, bounds: 0 };
-  const minA = -(2 ** (W - 1));
-  const maxA = 2 ** (W - 1) - 1;
-  const forms = fns.map((f, c) => fnIntervals(f, opts.reachable?.[c]));
+  const [minA, maxA] = inputRange(W, opts.countOffset !== undefined);
+  const forms = unitForms(opts);
   const clampLo = (v: number) => (v <= minA ? minA : v > maxA ? maxA + 1 : v);
   const clampHi = (v: number) => (v >= maxA ? maxA : v < minA ? minA - 1 : v);
   const layerSlots = opts.split ? splitSlots(fns, opts.reachable) : 0;
@@ -165,17 +205,18 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const folds = fns.length / pe;
   const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}${opts.split ? '_split' : ''}`, {
     description: 'threshold unit: per-channel bit functions as intervals with inversion',
-    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: folds > 1 ? (opts.params ?? 'case') : 'case' },
+    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: folds > 1 ? (opts.params ?? 'case') : 'case', ...(opts.countOffset !== undefined ? { countOffset: opts.countOffset } : {}) },
   });
   const useRom = opts.params === 'rom' && folds > 1;
   const useReg = opts.params === 'reg' && folds > 1;
   const foldIn = folds > 1 ? m.input(useRom || useReg ? 'fold_next' : 'fold', counterBits(folds)) : null;
+  const ceIn = opts.enable && (useRom || useReg) ? m.input('ce', 1) : null;
   // rom: the fold-dependent parameters, in creation order, become fields of one ROM word
   const romFields: { wire: Signal; values: number[]; width: number }[] = [];
-  const lanesIn = Array.from({ length: pe }, (_, l) => m.input(`a${l}`, W, { signed: true }));
-  const minA = -(2 ** (W - 1));
-  const maxA = 2 ** (W - 1) - 1;
-  const forms = fns.map((f, c) => fnIntervals(f, opts.reachable?.[c]));
+  const counts = opts.countOffset !== undefined;
+  const lanesIn = Array.from({ length: pe }, (_, l) => m.input(`a${l}`, W, { signed: !counts }));
+  const [minA, maxA] = inputRange(W, counts);
+  const forms = unitForms(opts);
   const clampLo = (v: number) => (v <= minA ? minA : v > maxA ? maxA + 1 : v);
   const clampHi = (v: number) => (v >= maxA ? maxA : v < minA ? minA - 1 : v);
   const P = W + 1; // parameter width: holds minA - 1 .. maxA + 1
@@ -183,7 +224,8 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const splitBits: Expr[] = [];
   const layerSlots = opts.split ? splitSlots(fns, opts.reachable) : 0;
   for (let l = 0; l < pe; l++) {
-    const a = lanesIn[l]!.sext(P);
+    // P = W + 1 bits hold a count's bounds 0 - 1 .. 2^W as well
+    const a = counts ? lanesIn[l]!.zext(P).asSigned() : lanesIn[l]!.sext(P);
     const chans = Array.from({ length: folds }, (_, f) => forms[f * pe + l]!);
     const slots = opts.split ? layerSlots : Math.max(0, ...chans.map((c) => c.parts.length));
     // per fold, per slot: [lo, hi]; an unused slot is empty (lo > hi)
@@ -203,7 +245,7 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
         sw.Default(() => c.set(constant(values[0]!, width, signed)));
       });
       if (!useReg) return w;
-      const r = m.reg(`${name}_q`, width, { signed, reset: null });
+      const r = m.reg(`${name}_q`, width, ceIn ? { signed, reset: null, enable: ceIn } : { signed, reset: null });
       r.set(c);
       w.set(r);
       return w;
@@ -217,8 +259,13 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
     // bit besides (yosys 0.23 synth_ice40, aami5's conv5 unit at the smallest folding, ROM
     // parameters: 2 LUT4 against 35; registered case statement, conv4: see estimate.ts).
     const sumSign = (addend: Expr): Expr => a.add(addend).trunc(P).bit(P - 1);
+    // (a count's empty slot, lo = 2^W, does not fit P signed bits: the comparison is false)
     const geLo = (name: string, los: number[]): Expr =>
-      los.every((v) => v === los[0]) ? a.ge(constant(los[0]!, P, true)) : sumSign(param(name, los.map(loParam), P, true)).not();
+      los.every((v) => v === los[0])
+        ? counts && los[0]! > maxA
+          ? constant(0, 1)
+          : a.ge(constant(los[0]!, P, true))
+        : sumSign(param(name, los.map(loParam), P, true)).not();
     const leHi = (name: string, his: number[]): Expr =>
       his.every((v) => v === his[0]) ? a.le(constant(his[0]!, P, true)) : sumSign(param(name, his.map(hiParam), P, true));
     let any: Expr | null = null;
@@ -257,7 +304,7 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
       return word;
     });
     const rom = m.rom('params', { width: romWidth, data: words, style: 'block' });
-    const data = rom.read(foldIn!);
+    const data = ceIn ? rom.read(foldIn!, { enable: ceIn }) : rom.read(foldIn!);
     let at = 0;
     for (const fld of romFields) {
       const v = data.slice(at + fld.width - 1, at);

@@ -56,6 +56,32 @@ describe('folded accumulator, registered output', () => {
     });
     expect(checked).toBeGreaterThan(2900);
   });
+
+  it('PE 2, unsigned (raw popcounts): sums of counts up to the full width, held while ce is low (random)', async () => {
+    const sim = await Simulator.build(foldedAccumulator({ pe: 2, inWidth: 5, accWidth: 7, registered: true, unsigned: true }));
+    const rng = makeRng(82);
+    // counts 0..16 (a SIMD 16 popcount), first every 4..8 groups: sums reach 7-bit values >= 64
+    const cycles = Array.from({ length: 3000 }, () => ({ ce: rng() < 0.7 ? 1 : 0, first: rng() < 0.15 ? 1 : 0, in0: rng.int(17), in1: rng() < 0.5 ? 16 : rng.int(17) }));
+    const got = sim.run(cycles);
+    const acc = [0, 0];
+    let started = false;
+    let checked = 0;
+    let high = 0;
+    cycles.forEach((c, t) => {
+      if (started) {
+        for (let l = 0; l < 2; l++) expect(got[t]![`total${l}`], `cycle ${t} lane ${l}`).toBe(BigInt(acc[l]!));
+        if (acc[1]! >= 64) high++;
+        checked++;
+      }
+      if (c.ce) {
+        if (c.first) started = true;
+        const ins = [c.in0, c.in1];
+        for (let l = 0; l < 2; l++) acc[l] = ((c.first ? 0 : acc[l]!) + ins[l]!) % 128;
+      }
+    });
+    expect(checked).toBeGreaterThan(2900);
+    expect(high).toBeGreaterThan(100);
+  });
 });
 
 describe('layer-1 add/subtract tree', () => {
@@ -145,6 +171,7 @@ describe('small blocks pass the tools', () => {
   it('lint-clean and yosys check -assert', async () => {
     await lintAndCheck(foldedAccumulator({ pe: 2, inWidth: 6, accWidth: 10 }));
     await lintAndCheck(foldedAccumulator({ pe: 2, inWidth: 6, accWidth: 10, registered: true }));
+    await lintAndCheck(foldedAccumulator({ pe: 2, inWidth: 5, accWidth: 7, registered: true, unsigned: true }));
     await lintAndCheck(intDot({ simd: 5, bits: 8 }));
     await lintAndCheck(intDot({ simd: 4, bits: 6, weights: 0b1010n }));
     await lintAndCheck(intDot({ simd: 7, bits: 9, stages: 2 }));

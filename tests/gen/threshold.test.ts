@@ -3,7 +3,7 @@ import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
 import { compileFns, evalFn } from '../../src/reference/fns.ts';
 import type { BitFunction } from '../../src/model/qmodel.ts';
-import { fnIntervals, splitSlots, thresholdUnit } from '../../hdl-gen/blocks/threshold.ts';
+import { countIntervals, fnIntervals, splitSlots, thresholdParamColumns, thresholdUnit } from '../../hdl-gen/blocks/threshold.ts';
 import { lintAndCheck } from './tools.ts';
 
 // Every kind, bounds inside, at and beyond the 6-bit accumulator range [-32, 31].
@@ -112,7 +112,111 @@ describe('threshold unit', () => {
     });
   }
 
+  for (const [pe, split, params] of [
+    [3, false, 'reg'],
+    [2, true, 'rom'],
+  ] as const) {
+    it(`parameters with an enable (${params}, PE ${pe}${split ? ' split' : ''}): fold_next loads only at an edge with ce high, held through ce low`, async () => {
+      const caseSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split }));
+      const enSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params, enable: true }));
+      const folds = FNS.length / pe;
+      const rng = makeRng(500 + pe);
+      const n = 400;
+      const foldSeq = Array.from({ length: n }, () => rng.int(folds));
+      const ces = Array.from({ length: n }, () => (rng() < 0.6 ? 1 : 0));
+      const lanes = foldSeq.map(() => Array.from({ length: pe }, () => -32 + rng.int(64)));
+      // the fold in force at cycle t: fold_next of the last cycle before t with ce high
+      const inForce: (number | null)[] = [];
+      let cur: number | null = null;
+      for (let t = 0; t < n; t++) {
+        inForce.push(cur);
+        if (ces[t]) cur = foldSeq[t]!;
+      }
+      const port = split ? 'cmp' : 'bits';
+      const got = enSim.run(foldSeq.map((f, t) => ({ fold_next: f, ce: ces[t]!, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) }))).map((o) => o[port]);
+      const want = caseSim.run(foldSeq.map((_, t) => ({ fold: inForce[t] ?? 0, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) }))).map((o) => o[port]);
+      let checked = 0;
+      for (let t = 0; t < n; t++) {
+        if (inForce[t] === null) continue;
+        expect(got[t], `cycle ${t} fold ${inForce[t]}`).toBe(want[t]);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(n - 10);
+    });
+  }
+
+  it('count intervals: u is in the transformed intervals exactly when a = 2u - K is in the originals (exhaustive on small ranges)', () => {
+    const inAny = (iv: { parts: [number, number][]; inv: 0 | 1 }, x: number) => (iv.parts.some(([lo, hi]) => x >= lo && x <= hi) ? 1 : 0) ^ iv.inv;
+    const bounds = [-Infinity, -7, -6, -5, -1, 0, 1, 2, 5, 6, Infinity];
+    for (const K of [0, 1, 6, 7, 12]) {
+      for (const lo of bounds) {
+        for (const hi of bounds) {
+          for (const inv of [0, 1] as const) {
+            if (lo === Infinity || hi === -Infinity) continue;
+            const iv = { parts: [[lo, hi]] as [number, number][], inv };
+            const cv = countIntervals(iv, K);
+            for (let u = -4; u <= 16; u++) expect(inAny(cv, u), `K ${K} [${lo}, ${hi}] inv ${inv} u ${u}`).toBe(inAny(iv, 2 * u - K));
+          }
+        }
+      }
+    }
+    // an interval holding only values of the other parity than K maps to no u and is dropped
+    expect(countIntervals({ parts: [[3, 3], [4, 9]], inv: 0 }, 6).parts).toEqual([[5, 7]]);
+  });
+
+  for (const K of [31, 32]) {
+    for (const [pe, split, params] of [
+      [1, false, 'case'],
+      [3, false, 'reg'],
+      [4, true, 'case'],
+      [2, true, 'rom'],
+    ] as const) {
+      it(`count input (a = 2u - ${K}), PE ${pe}${split ? ' split' : ''}, ${params} parameters: exhaustive over every fold and every 5-bit u against the reference of a`, async () => {
+        const countSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 5, split, params, countOffset: K }));
+        const S = splitSlots(FNS);
+        const folds = FNS.length / pe;
+        const rng = makeRng(900 + K + pe);
+        const us: number[][] = [];
+        for (let f = 0; f < folds; f++) for (let u = 0; u < 32; u++) us.push(Array.from({ length: pe }, (_, l) => (l === 0 ? u : rng.int(32))));
+        const foldOf = (t: number) => Math.floor(t / 32);
+        const ahead = params !== 'case' && folds > 1;
+        // registered parameters: fold_next one cycle ahead (the first cycle is a dummy read)
+        const countCycles = [...us, us[us.length - 1]!].map((v, t) => ({
+          ...(folds > 1 ? (ahead ? { fold_next: foldOf(Math.min(t, us.length - 1)) } : { fold: foldOf(Math.min(t, us.length - 1)) }) : {}),
+          ...Object.fromEntries(v.map((u, l) => [`a${l}`, ahead ? (us[t - 1] ?? v)[l]! : u])),
+        }));
+        const gotAll = countSim.run(countCycles);
+        const got = ahead ? gotAll.slice(1) : gotAll.slice(0, us.length);
+        const compiled = compileFns(FNS);
+        us.forEach((v, t) => {
+          for (let l = 0; l < pe; l++) {
+            const c = foldOf(t) * pe + l;
+            let bit: number;
+            if (split) {
+              // combined as splitCombine does (a window of one value; pooling: the engine tests)
+              const w = got[t]!.cmp! >> BigInt(l * 2 * S);
+              let any = 0;
+              for (let k = 0; k < S; k++) any |= Number((w >> BigInt(k)) & (w >> BigInt(S + k)) & 1n);
+              bit = any ^ fnIntervals(FNS[c]!).inv;
+            } else bit = Number((got[t]!.bits! >> BigInt(l)) & 1n);
+            expect(bit, `channel ${c} u ${v[l]}`).toBe(evalFn(compiled, c, 2 * v[l]! - K));
+          }
+        });
+      });
+    }
+  }
+
+  it('count input: the parameter columns are no wider than the signed form of the same functions', () => {
+    const signed = thresholdParamColumns({ fns: FNS, pe: 2, accWidth: 6, split: true });
+    const counts = thresholdParamColumns({ fns: FNS, pe: 2, accWidth: 5, split: true, countOffset: 32 });
+    expect(counts.width).toBeLessThanOrEqual(signed.width);
+    expect(counts.bounds).toBeLessThanOrEqual(signed.bounds);
+  });
+
   it('is lint-clean and passes yosys check -assert', async () => {
+    await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 5, split: true, params: 'reg', countOffset: 31 }));
+    await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 5, countOffset: 32 }));
+    await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 6, params: 'reg', enable: true }));
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, split: true }));
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 3, accWidth: 6 }));
     await lintAndCheck(thresholdUnit({ fns: FNS.slice(0, 1), pe: 1, accWidth: 9 }));

@@ -453,7 +453,7 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
     // every choice of every layer (layer 1 with the lane line buffer), with weights both ways
     const lanesHook: Layer1Hook = {
       admits: (shape, fold) => !inputLanesUnsupported(model, shape, fold, lanes),
-      adjust: (shape, e) => withInputLanes(model, shape, e, lanes),
+      adjust: (shape, e) => withInputLanes(model, shape, e, lanes, target.family),
     };
     const choices = engineOptions(model, shapes, target, lanesHook, staged).map((opts) => {
       const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, weights: o.fold.weights, cycles: o.cycles, cost: costOf(o.resources, device) }));

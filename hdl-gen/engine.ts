@@ -215,7 +215,7 @@ export function buildEngine(o: EngineOptions): Engine {
   const inp = m.streamIn('in', inWidth);
 
   // ---- line buffer: K position registers, or a circular RAM read one group per step ------
-  const lb = m.instance('window', useRam ? ramWindow({ ...lbo, simd }) : lineBuffer(lbo));
+  const lb = m.instance('window', useRam ? ramWindow({ ...lbo, simd, family: o.family }) : lineBuffer({ ...lbo, family: o.family }));
   m.connect(inp, lb.stream('in'));
   const win = useRam ? null : lb.stream('win');
   const winValid: Expr = win ? win.valid : lb.out('avail');

@@ -77,7 +77,7 @@ import type { BitFunction, QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import type { Family, Target } from '../src/design/targets.ts';
 import { windowGeometry, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
-import { ramWindowGeometry, ramWindowUnsupported } from './blocks/ramwindow.ts';
+import { ramWindowGeometry, ramWindowPadSlots, ramWindowUnsupported } from './blocks/ramwindow.ts';
 import { intDotWidth } from './blocks/intdot.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
@@ -447,7 +447,7 @@ export function estimateEngine(
   // line buffer (a dense layer holds its whole input): registers or RAM, the cheaper by default
   const kernel = layer.kind === 'conv' ? layer.kernel : shape.inLength;
   const padZero = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
-  const regsLine = registerWindowResources(model, shape, simd, padZero);
+  const regsLine = registerWindowResources(model, shape, simd, padZero, target.family);
   const ramLine = ramWindowResources(model, shape, simd, target);
   const costIn = (r: Resources) => r.lut4 / target.resources.lut4 + r.ff / target.resources.ff + r.bram / Math.max(1, target.resources.bram);
   const window: WindowStorage = windowOverride ?? (ramLine && costIn(ramLine.resources) < costIn(regsLine) ? 'ram' : 'regs');
@@ -611,9 +611,13 @@ export function estimateEngine(
  * alone, ecgbnn-s-aami5 UP5K layers conv1..conv6 (8/8/16/32/32/64 bits a position):
  * 92/72/76/89/86/117 LUT4 (estimate 88/74/78/90/86/116), 103/91/153/279/277/532 FF (before
  * the single-source window: 164/99/118/161/159/253 LUT4). The (taps/SIMD):1 group mux costs
- * n-1 LUTs per SIMD tap bit.
+ * n-1 LUTs per SIMD tap bit. On iCE40 (blocks/linebuffer.ts's iCE40 form, when there is a
+ * staging register) there is no window counter (its FFs and about a LUT4 per bit with the
+ * compare), the loader's wrap compare is the AND of a constant's one-bits (about 3 LUT4
+ * fewer) and its other constant compares AND/OR chains instead of carry chains (about a LUT4
+ * per bit of u): the aami5 1-ms conv1 window 88 -> 63 LUT4 (estimate 88 -> 62), 103 -> 92 FF.
  */
-function registerWindowResources(model: QModel, shape: LayerShape, simd: number, padZero: boolean): Resources {
+export function registerWindowResources(model: QModel, shape: LayerShape, simd: number, padZero: boolean, family?: Family): Resources {
   const layer = model.layers[shape.index]!;
   const tapBits = shape.inputKind === 'int' ? model.normalizer.outBits : 1;
   const groups = shape.taps / simd;
@@ -624,7 +628,11 @@ function registerWindowResources(model: QModel, shape: LayerShape, simd: number,
   const counters = counterBits(shape.inLength + kernel) + counterBits(positions);
   const ctrl = counters + counterBits(kernel + 1) + 4;
   const luts = Math.max(1, adv) * posBits + 2 * counters + REGS_WINDOW_CONTROL_LUTS + muxLuts(groups, simd * tapBits);
-  return res(luts, (kernel + adv) * posBits + ctrl);
+  const staged = positions > 1 || adv > 1;
+  const ice40 = family === 'ice40' && staged ? counterBits(positions) : 0; // the window counter iCE40 drops
+  // iCE40: the loader's compares as AND/OR chains, about a LUT4 per bit of u fewer
+  const chains = family === 'ice40' ? counterBits(shape.inLength + kernel) : 0;
+  return res(luts - chains - (family === 'ice40' && staged ? ice40 + 3 : 0), (kernel + adv) * posBits + ctrl - ice40);
 }
 
 /**
@@ -635,12 +643,12 @@ function registerWindowResources(model: QModel, shape: LayerShape, simd: number,
  * LANE_QUEUE_LUT_PER_SOURCE LUT4 per source); the loader compares its position counter with
  * a few constants per lane.
  */
-export function withInputLanes(model: QModel, shape: LayerShape, e: EngineEstimate, lanes: number): EngineEstimate {
+export function withInputLanes(model: QModel, shape: LayerShape, e: EngineEstimate, lanes: number, family?: Family): EngineEstimate {
   const layer = model.layers[shape.index]!;
   const kernel = layer.kind === 'conv' ? layer.kernel : shape.inLength;
   const tapBits = model.normalizer.outBits;
   const posBits = shape.inChannels * tapBits;
-  const regs = registerWindowResources(model, shape, e.simd, false);
+  const regs = registerWindowResources(model, shape, e.simd, false, family);
   const q = kernel + 2 * lanes - 1;
   const ctrl = counterBits(shape.inLength + kernel + lanes) + counterBits(q + 1) + counterBits(e.positions) + 2;
   const queue = res(LANE_QUEUE_LUT_PER_SOURCE * (1 + lanes) * q * posBits + 12 * lanes + 3 * ctrl + 40 + muxLuts(e.groups, e.simd * tapBits), q * posBits + ctrl);
@@ -666,7 +674,11 @@ const REGS_WINDOW_CONTROL_LUTS = 26;
  * 1/8/8/8/8/8) 91/60/60/81/77/111 LUT4, 29/24/26/28/27/30 FF (estimate 91/62/64/82/78/112,
  * 30/25/28/31/30/33); 1-ms design conv3..conv5 (SIMD 16/32/32, W = 1) 63/80/75 LUT4
  * (estimate 66/78/74). Before (a window counter, ahead with two adders, the bypass):
- * 111/81/92/103/97/136 LUT4, 55..62 FF. Zero padding (the mask) adds the read-position
+ * 111/81/92/103/97/136 LUT4, 55..62 FF. iCE40 forms (per-slot padding flags when W = 1 and
+ * the word has at least 2D bits, about D + 5D/8 LUT4 and D FF; the write address from wu;
+ * the end-of-image AND of one-bits), 1-ms design conv2..conv6: 60/63/80/76/100 ->
+ * 54/55/56/53/95 LUT4 (estimate 62/66/78/74/112 -> 55/56/52/48/105), 24/23/22/21/35 ->
+ * 21/28/27/26/29 FF (estimate 22/29/28/27/27). Zero padding (the mask) adds the read-position
  * registers ru and ru_start (2 uw FFs, about 4 LUT4 per bit, not recalibrated) and the
  * registered padding test.
  */
@@ -683,9 +695,18 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const layer = model.layers[shape.index]!;
   const masked = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
   const pow2 = (N & (N - 1)) === 0;
-  const ff = uw + ab + 3 * aw + wb + 1 + (masked ? 2 * uw + wb + 1 : 0);
-  const writeData = W > 1 ? muxLuts(W, gw) : gw;
-  const luts = 4 * uw + 6 * aw + writeData + (pow2 ? 0 : 15) - 4 + (masked ? 4 * uw + 2 : 0);
+  // iCE40 forms (blocks/ramwindow.ts): padding flags per slot instead of the write-data
+  // padding choice, the write address from wu (no register, its increment gone; the one-hot
+  // select's encoder at W >= 8), the end-of-image compare as an AND of one-bits
+  const ice40 = target.family === 'ice40';
+  const padSlots = ramWindowPadSlots({ ...g, pad: masked ? { kind: 'zero' } : { kind: 'const', value: 0 }, family: target.family });
+  const isPow2 = (n: number) => (n & (n - 1)) === 0;
+  const waddrFromWu = ice40 && slots >= 2 && isPow2(slots) && isPow2(W);
+  const oneHot = W >= 8 && g.bits === 1;
+  const ff = uw + ab + 3 * aw + wb + 1 + (masked ? 2 * uw + wb + 1 : 0) + (padSlots ? slots : 0) - (waddrFromWu ? aw : 0);
+  const writeData = padSlots ? slots + Math.ceil((5 * slots) / 8) : W > 1 ? muxLuts(W, gw) : gw;
+  const ice40Luts = (waddrFromWu ? aw + 1 - (oneHot ? Math.log2(W) : 0) : 0) + (ice40 ? 3 : 0);
+  const luts = 4 * uw + 6 * aw + writeData + (pow2 ? 0 : 15) - 4 + (masked ? 4 * uw + 2 : 0) - ice40Luts;
   return { resources: res(luts, ff, { bram: bramBlocks(N, gw, target.family) }), wordsPerPosition: W };
 }
 
@@ -738,7 +759,7 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
     return estimateEngine(model, s, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, f.window);
   });
   const lanes = folding.inputLanes ?? 1;
-  if (lanes > 1) engines[0] = withInputLanes(model, shapes[0]!, engines[0]!, lanes);
+  if (lanes > 1) engines[0] = withInputLanes(model, shapes[0]!, engines[0]!, lanes, target.family);
   const buffers = folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target);
   const normalizer = estimateNormalizer(model, target, buffers, engines[0]!.cycles, lanes);
   let cyclesPerWindow = normalizer.cycles;

@@ -24,7 +24,8 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits } from '../widths.ts';
-import { ltConst } from './const-compare.ts';
+import { eqConstAtMost, geConst, ltConst } from './const-compare.ts';
+import type { Family } from '../../src/design/targets.ts';
 
 export interface LineBufferOptions {
   /** input positions per image */
@@ -43,6 +44,8 @@ export interface LineBufferOptions {
   /** input positions per beat (default 1); more than 1 needs stride <= kernel */
   lanes?: number;
   name?: string;
+  /** the target's family: the iCE40 form below (no window counter) is measured there */
+  family?: Family;
 }
 
 /** Window payload width: taps plus the mask when padding is 'zero'. */
@@ -91,10 +94,16 @@ export function lineBuffer(o: LineBufferOptions): Module {
   // the next image starts when the loader has walked this one AND the engine took its last window
   const loaderDone = m.reg('loader_done', 1);
   const windowsDone = m.reg('windows_done', 1);
-  const pastEnd: Expr = PL + L < U ? u.ge(PL + L) : constant(0, 1);
-  const isPad = m.let('is_pad', PL > 0 ? u.lt(PL).or(pastEnd) : pastEnd);
-  let needed: Expr = lastNeeded + PL >= U - 1 ? constant(1, 1) : u.le(lastNeeded + PL);
-  if (uMod) needed = needed.and(uMod.lt(K));
+  // iCE40 (measured there): the loader's constant compares as AND/OR chains of u's bits
+  // (const-compare.ts) instead of Yosys's carry chains, which were the design's critical path
+  // (u -> is_pad -> in_ready -> the normalizer) on the aami5 1-ms design
+  const ice40 = o.family === 'ice40';
+  const uGe = (c: number): Expr => (ice40 ? geConst(u, c) : u.ge(c));
+  const uLt = (c: number): Expr => (ice40 ? ltConst(u, c) : u.lt(c));
+  const pastEnd: Expr = PL + L < U ? uGe(PL + L) : constant(0, 1);
+  const isPad = m.let('is_pad', PL > 0 ? uLt(PL).or(pastEnd) : pastEnd);
+  let needed: Expr = lastNeeded + PL >= U - 1 ? constant(1, 1) : ice40 ? ltConst(u, lastNeeded + PL + 1) : u.le(lastNeeded + PL);
+  if (uMod) needed = needed.and(ice40 ? ltConst(uMod, K) : uMod.lt(K));
   const isNeeded = m.let('is_needed', needed);
 
   // ---- window assembly --------------------------------------------------------------------
@@ -121,10 +130,16 @@ export function lineBuffer(o: LineBufferOptions): Module {
   // moves the window still owes before it is complete (0 while it is offered)
   const owed = M > 1 ? m.reg('owed', counterBits(M + 1), { reset: M }) : null;
   const full = m.reg('full', 1); // window complete and offered
-  const pidx = m.reg('pidx', counterBits(P));
-
+  // iCE40 (measured there; ECP5 designs stay as they were): no window counter. A window
+  // offered once the loader has taken every needed entry, with nothing staged, is the image's
+  // last: a later window would need entries from the stage (adv of them) or the loader. On
+  // the aami5 1-ms conv1 (1801 windows) that drops pidx and its compare, 11 FF and about 14 LUT4.
+  const noPidx = o.family === 'ice40' && nstage !== null;
+  const pidx = noPidx ? null : m.reg('pidx', counterBits(P));
+  const needEndU = lastNeeded + PL; // last u a window reads
+  const pastNeeded: Expr = needEndU >= U - 1 ? loaderDone : loaderDone.or(geConst(u, needEndU + 1));
   const advance = m.let('advance', win.fire);
-  const lastPos = pidx.eq(P - 1);
+  const lastPos = pidx ? pidx.eq(P - 1) : m.let('last_pos', pastNeeded.and(nstage!.eq(0)));
   const room = m.let('room', nstage ? ltConst(nstage, adv) : full.not());
   // an entry moves when the loader has one and (for a real position) the input offers it
   const haveEntry = m.let('have_entry', loaderDone.not().and(isPad.or(inp.valid)));
@@ -132,12 +147,14 @@ export function lineBuffer(o: LineBufferOptions): Module {
   inp.ready.set(loaderDone.not().and(isPad.not()).and(isNeeded.not().or(room)));
   const load = m.let('load', take.and(isNeeded));
 
+  // u never passes U - 1 (it wraps there): on iCE40 (measured there) the AND of U - 1's one-bits
+  const uLast = o.family === 'ice40' ? eqConstAtMost(u, U - 1) : u.eq(U - 1);
   m.If(take, () => {
-    m.If(u.eq(U - 1), () => {
+    m.If(uLast, () => {
       u.set(0);
       loaderDone.set(1);
     }).Else(() => u.set(u.add(1).trunc(u.width)));
-    if (uMod) uMod.set(u.eq(U - 1).or(uMod.eq(S - 1)).select(constant(0, uMod.width), uMod.add(1).trunc(uMod.width)));
+    if (uMod) uMod.set(uLast.or(uMod.eq(S - 1)).select(constant(0, uMod.width), uMod.add(1).trunc(uMod.width)));
   });
   m.If(loaderDone.and(windowsDone), () => {
     loaderDone.set(0);
@@ -188,10 +205,12 @@ export function lineBuffer(o: LineBufferOptions): Module {
   }
   m.If(advance, () => {
     m.If(lastPos, () => {
-      pidx.set(0);
+      if (pidx) pidx.set(0);
       windowsDone.set(1);
       if (nstage) nstage.set(pre);
-    }).Else(() => pidx.set(pidx.add(1).trunc(pidx.width)));
+    }).Else(() => {
+      if (pidx) pidx.set(pidx.add(1).trunc(pidx.width));
+    });
   });
 
   win.valid.set(full);

@@ -45,12 +45,30 @@
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
 import { counterBits, unsignedBits } from '../widths.ts';
-import { geConst, ltConst } from './const-compare.ts';
+import { eqConstAtMost, geConst, ltConst } from './const-compare.ts';
 import type { LineBufferOptions } from './linebuffer.ts';
+import type { Family } from '../../src/design/targets.ts';
 
 export interface RamWindowOptions extends LineBufferOptions {
   /** taps per group; must divide `channels` */
   simd: number;
+  /** the target's family: the iCE40 forms below (padSlots, waddr from wu) are measured there */
+  family?: Family;
+}
+
+/**
+ * iCE40 only (measured there; ECP5 keeps the write-data padding choice so its designs stay as
+ * they were): a ring of one word per position (W = 1) whose D is a power of two and whose
+ * word is at least 2D bits keeps a padding flag per slot instead of writing the pad word.
+ * The block RAM gets a second half of D words, all the pad word from the bitstream (never
+ * written), and the read address's top bit is the flag of the slot being read: D flag
+ * flip-flops, a D-way write decode and a D:1 read mux (13 LUT4 at D = 8) instead of one LUT4
+ * per RAM bit choosing the pad word (32 on the aami5 1-ms conv4). The EBR count must not grow:
+ * 2D words fit in the 256 words of the widest (16-bit) EBR shape.
+ */
+export function ramWindowPadSlots(o: { bits: number; channels: number; simd: number; kernel: number; stride: number; positions: number; pad: LineBufferOptions['pad']; family?: Family }): boolean {
+  const { slots: D, wordsPerPosition: W } = ramWindowGeometry(o);
+  return o.family === 'ice40' && o.pad.kind === 'const' && W === 1 && (D & (D - 1)) === 0 && o.simd * o.bits >= 2 * D && 2 * D <= 256;
 }
 
 /** Geometry of the ring: slots D, words per position W, RAM words N = D*W. */
@@ -110,13 +128,22 @@ export function ramWindow(o: RamWindowOptions): Module {
   // positions, all written before (ahead >= K, or the writer done), while the writer writes
   // positions pS+K .. pS+D-1 of other slots; no Yosys read-during-write bypass (about 21 FF
   // and a few LUT4 on the aami5 layers)
-  const ram = m.ram('ring', { width: gw, depth: N, style: 'block', disjointReadWrite: true });
-  const aw = ram.addrWidth;
+  const padSlots = ramWindowPadSlots(o);
+  const ram = m.ram('ring', {
+    width: gw,
+    depth: padSlots ? 2 * N : N,
+    style: 'block',
+    disjointReadWrite: true,
+    init: padSlots ? Array.from({ length: N }, (_, k) => [N + k, padWord] as const) : [],
+  });
+  const aw = padSlots ? ram.addrWidth - 1 : ram.addrWidth; // ring address bits
   const wordAddr = (u: number) => constant(((u % D) * W) % N, aw);
 
   // ---- image bookkeeping ------------------------------------------------------------------
   const wu = m.reg('wu', uw, { reset: u0 }); // next position the writer handles
-  const wdone = m.let('wdone', wu.eq(uEnd)); // the writer has consumed (and padded) the image
+  // the writer has consumed (and padded) the image; wu stops at uEnd, so on iCE40 (measured
+  // there) the AND of uEnd's one-bits says it
+  const wdone = m.let('wdone', o.family === 'ice40' ? eqConstAtMost(wu, uEnd) : wu.eq(uEnd));
   const winsDone = m.reg('wins_done', 1); // the engine released the image's last window
   // ahead = (positions the writer has taken, up to the last one a window reads) - p*S, kept
   // biased so it is unsigned: the writer may write while ahead < D, window p is complete once
@@ -145,7 +172,30 @@ export function ramWindow(o: RamWindowOptions): Module {
   const wj = W > 1 && !oneHot ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
   const wsel = oneHot ? m.reg('wsel', W, { reset: 1 }) : null;
   const wmod = S > K ? m.reg('wmod', counterBits(S), { reset: u0 % S }) : null; // u mod S
-  const waddr = m.reg('waddr', aw, { reset: ((u0 % D) * W) % N });
+  // iCE40, D and W powers of two: the write address is (wu mod D)*W + (the sub-block being
+  // written), wu's low bits next to the sub-block index (a drop or a position's last write
+  // moves both on), so it needs no register of its own: 3 FF and about 4 LUT4 fewer on the
+  // aami5 1-ms conv2..conv5 (W = 1), 6 FF and 4 LUT4 on conv6 (W = 8, the one-hot select
+  // encoded); not on ECP5, whose designs stay as they were
+  const pow2 = (n: number) => (n & (n - 1)) === 0;
+  const slotBits = Math.log2(D);
+  const waddrFromWu = o.family === 'ice40' && D >= 2 && pow2(D) && pow2(W) && uw >= slotBits;
+  const waddrReg = waddrFromWu ? null : m.reg('waddr', aw, { reset: ((u0 % D) * W) % N });
+  let waddr: Expr;
+  if (waddrReg) waddr = waddrReg;
+  else {
+    const slot = wu.slice(slotBits - 1, 0);
+    let sub: Expr | null = wj;
+    if (wsel) {
+      // one-hot to binary: bit b of the index is the OR of the select bits whose index has it
+      const bits = Array.from({ length: Math.log2(W) }, (_, b) => {
+        const ks = Array.from({ length: W }, (_, k) => k).filter((k) => (k >> b) & 1);
+        return ks.slice(1).reduce<Expr>((acc, k) => acc.or(wsel.bit(k)), wsel.bit(ks[0]!));
+      });
+      sub = cat(...bits.reverse());
+    }
+    waddr = m.let('waddr', sub ? cat(slot, sub) : slot);
+  }
   let needed: Expr = lastNeeded >= PL + L - 1 ? constant(1, 1) : ltConst(wu, lastNeeded + 1);
   if (wmod) needed = needed.and(ltConst(wmod, K));
   const isNeeded = m.let('is_needed', needed);
@@ -160,6 +210,7 @@ export function ramWindow(o: RamWindowOptions): Module {
   inp.ready.set(wdone.not().and(padW.not()).and(finish));
   const take = m.let('take', active.and(finish)); // the writer moves to the next position
   let chunk: Expr;
+  let padSlotFlags: Signal[] | null = null;
   if (wsel) {
     const ones = constant((1n << BigInt(gw)) - 1n, gw);
     const zeros = constant(0, gw);
@@ -172,7 +223,13 @@ export function ramWindow(o: RamWindowOptions): Module {
     const fresh = wj && W > 1 ? selectChunk(m, inp.payload, wj, W, gw) : inp.payload;
     chunk = writePads ? padW.select(constant(padWord, gw), fresh) : fresh;
   }
-  ram.write(waddr, chunk, write);
+  if (padSlots) {
+    // a padding position only sets its slot's flag; the RAM keeps the slot's old word
+    const flags = Array.from({ length: D }, (_, k) => m.reg(`pad_slot${k}`, 1, { reset: null }));
+    flags.forEach((f, k) => m.If(write.and(waddr.eq(k)), () => f.set(padW)));
+    ram.write(cat(constant(0, 1), waddr), inp.payload, write.and(padW.not()));
+    padSlotFlags = flags;
+  } else ram.write(waddr, chunk, write);
 
   // ---- reader -----------------------------------------------------------------------------
   const raddr = m.reg('raddr', aw, { reset: 0 });
@@ -181,7 +238,18 @@ export function ramWindow(o: RamWindowOptions): Module {
   const rj = W > 1 ? m.reg('rj', counterBits(W), { reset: 0 }) : null;
   const rbaseNext = m.let('rbase_next', wrapAdd(rbase, (S * W) % N, N));
   m.output('avail', 1).set(winsDone.not().and(geConst(ahead, K + bias).or(wdone)));
-  const data = ram.read(raddr, { enable: ce });
+  let readAddr: Expr = raddr;
+  if (padSlotFlags) {
+    // the slot's flag picks the pad half of the RAM (every word there is the pad word)
+    const flags = padSlotFlags;
+    const padR = m.wire('pad_r', 1);
+    m.Switch(raddr, (sw) => {
+      for (let k = 1; k < D; k++) sw.Case(k, () => padR.set(flags[k]!));
+      sw.Default(() => padR.set(flags[0]!));
+    });
+    readAddr = cat(padR, raddr);
+  }
+  const data = ram.read(readAddr, { enable: ce });
   if (ru) {
     const isPad = m.let('is_pad', (PL > 0 ? ltConst(ru, PL) : constant(0, 1)).or(geConst(ru, PL + L)));
     const padQ = m.reg('pad_q', 1, { reset: null, enable: ce });
@@ -196,7 +264,7 @@ export function ramWindow(o: RamWindowOptions): Module {
     if (wj) wj.set(0);
     if (wsel) wsel.set(1);
     if (wmod) wmod.set(u0 % S);
-    waddr.set(wordAddr(u0));
+    if (waddrReg) waddrReg.set(wordAddr(u0));
     winsDone.set(0);
     if (ruStart) ruStart.set(0);
     ahead.set(u0 + bias);
@@ -208,8 +276,10 @@ export function ramWindow(o: RamWindowOptions): Module {
     m.If(write, () => {
       if (wj) wj.set(lastChunk.select(constant(0, wj.width), wj.add(1).trunc(wj.width)));
       if (wsel) wsel.set(cat(wsel.slice(W - 2, 0), wsel.bit(W - 1)));
-      waddr.set(wrapAdd(waddr, 1, N));
-    }).Elif(drop, () => waddr.set(wrapAdd(waddr, W % N, N)));
+      if (waddrReg) waddrReg.set(wrapAdd(waddrReg, 1, N));
+    }).Elif(drop, () => {
+      if (waddrReg) waddrReg.set(wrapAdd(waddrReg, W % N, N));
+    });
     // one position in (not in the tail), S out when the window moves on (not past the
     // image's last window): one adder whose constant operand the two events choose
     const moves = m.let('moves_on', step.and(release).and(lastWindow.not()));

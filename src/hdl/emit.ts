@@ -224,6 +224,11 @@ class ModuleEmitter {
       const attrs = [...(mem.style ? [`ram_style = "${mem.style}"`] : []), ...(mem.disjointReadWrite ? ['no_rw_check'] : [])];
       if (attrs.length) decls.push(`(* ${attrs.join(', ')} *)`);
       decls.push(`reg ${range(mem.width, false)}${mem.name} ${arr};`);
+      if (mem.init.length > 0) {
+        lines.push('initial begin');
+        for (const [a, v] of mem.init) lines.push(`${INDENT}${mem.name}[${a}] = ${mem.width}'h${v.toString(16)};`);
+        lines.push('end');
+      }
     }
     for (const w of mem.writePorts) {
       this.hint = mem.name;

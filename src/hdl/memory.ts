@@ -59,6 +59,11 @@ export class Memory {
    * and one LUT per data bit). Emitted as `(* no_rw_check *)`; the caller guarantees it.
    */
   disjointReadWrite = false;
+  /**
+   * RAM only: words with a power-on value (address, bit pattern), emitted as an `initial`
+   * block; block RAM takes them from the bitstream (iCE40 EBR INIT_*), a reset does not.
+   */
+  init: ReadonlyArray<readonly [number, bigint]> = [];
 
   constructor(
     readonly module: Module,

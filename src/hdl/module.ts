@@ -242,11 +242,15 @@ export class Module {
 
   /**
    * A RAM with one write port and registered reads (infers block RAM; SPRAM with style 'huge').
-   * `disjointReadWrite`: see Memory.disjointReadWrite.
+   * `disjointReadWrite`: see Memory.disjointReadWrite; `init`: see Memory.init.
    */
-  ram(name: string, opts: { width: number; depth: number; style?: RamStyle; disjointReadWrite?: boolean }): Memory {
+  ram(name: string, opts: { width: number; depth: number; style?: RamStyle; disjointReadWrite?: boolean; init?: ReadonlyArray<readonly [number, number | bigint]> }): Memory {
     const mem = this.declareMemory(name, 'ram', opts.width, opts.depth, undefined, opts.style);
     mem.disjointReadWrite = !!opts.disjointReadWrite;
+    mem.init = (opts.init ?? []).map(([a, v]) => {
+      if (!Number.isInteger(a) || a < 0 || a >= opts.depth) throw new HdlError(`ram ${name}: initial word address ${a} is outside 0..${opts.depth - 1}`);
+      return [a, (constant(v, opts.width, typeof v === 'bigint' ? v < 0n : v < 0, `initial word ${a} of ram ${name}`).node as { value: bigint }).value] as const;
+    });
     return mem;
   }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { constant, Module } from '../../src/hdl/index.ts';
-import { ramWindow, ramWindowModel, ramWindowUnsupported, type RamWindowOptions } from '../../hdl-gen/blocks/ramwindow.ts';
+import { constant, emitDesignFiles, Module } from '../../src/hdl/index.ts';
+import { ramWindow, ramWindowModel, ramWindowPadSlots, ramWindowUnsupported, type RamWindowOptions } from '../../hdl-gen/blocks/ramwindow.ts';
 import { convOutLength } from '../../src/model/shapes.ts';
 import { counterBits } from '../../hdl-gen/widths.ts';
 import { packLanes, unpackLanes } from './streams.ts';
@@ -72,6 +72,23 @@ const CASES: { o: RamWindowOptions; folds: number }[] = [
   { o: { ...opts({ length: 9, channels: 2, simd: 2, kernel: 3, stride: 1, padLeft: 2, padRight: 1, pad: { kind: 'const', value: 6 }, name: 'g' }), bits: 5 }, folds: 2 },
   // integer taps, two sub-blocks per position (SIMD 2 of 4 channels), pad 0
   { o: { ...opts({ length: 11, channels: 4, simd: 2, kernel: 3, stride: 2, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 0 }, name: 'h' }), bits: 4 }, folds: 1 },
+  // iCE40 forms (one word per position, power-of-two ring): the write address as wu's low
+  // bits, and per-slot padding flags that read the pad half of the RAM (ramWindowPadSlots):
+  // aami5 1-ms conv2..conv5-like (D 8, 16 bits, pad +1), D 4 with pad -1 (bit 0), stride 2,
+  // stride > kernel (gaps dropped), integer taps, and zero padding (no flags, waddr from wu)
+  { o: { ...opts({ length: 20, channels: 16, simd: 16, kernel: 7, stride: 1, padLeft: 5, padRight: 5, pad: { kind: 'const', value: 1 }, name: 'i1' }), family: 'ice40' }, folds: 2 },
+  { o: { ...opts({ length: 9, channels: 8, simd: 8, kernel: 3, stride: 1, padLeft: 2, padRight: 2, pad: { kind: 'const', value: -1 }, name: 'i2' }), family: 'ice40' }, folds: 1 },
+  { o: { ...opts({ length: 13, channels: 16, simd: 16, kernel: 6, stride: 2, padLeft: 3, padRight: 2, pad: { kind: 'const', value: 1 }, name: 'i3' }), family: 'ice40' }, folds: 3 },
+  { o: { ...opts({ length: 14, channels: 8, simd: 8, kernel: 1, stride: 3, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 1 }, name: 'i4' }), family: 'ice40' }, folds: 1 },
+  { o: { ...opts({ length: 12, channels: 2, simd: 2, kernel: 7, stride: 1, padLeft: 3, padRight: 3, pad: { kind: 'const', value: -3 }, name: 'i5' }), bits: 8, family: 'ice40' }, folds: 2 },
+  { o: { ...opts({ length: 15, channels: 4, simd: 4, kernel: 3, stride: 1, padLeft: 1, padRight: 1, pad: { kind: 'zero' }, name: 'i6' }), family: 'ice40' }, folds: 1 },
+  // iCE40 with several words per position: the write address from wu and the sub-block index
+  // (binary wj at W = 2, the one-hot select encoded at W = 8), gaps dropped W words at a time
+  { o: { ...opts({ length: 20, channels: 8, simd: 4, kernel: 7, stride: 1, padLeft: 5, padRight: 5, pad: { kind: 'const', value: 1 }, name: 'j1' }), family: 'ice40' }, folds: 2 },
+  { o: { ...opts({ length: 9, channels: 16, simd: 2, kernel: 3, stride: 1, padLeft: 2, padRight: 2, pad: { kind: 'const', value: 1 }, name: 'j2' }), family: 'ice40' }, folds: 2 },
+  { o: { ...opts({ length: 8, channels: 8, simd: 1, kernel: 2, stride: 2, padLeft: 1, padRight: 2, pad: { kind: 'const', value: -1 }, name: 'j3' }), family: 'ice40' }, folds: 1 },
+  { o: { ...opts({ length: 8, channels: 8, simd: 1, kernel: 3, stride: 1, padLeft: 1, padRight: 1, pad: { kind: 'zero' }, name: 'j4' }), family: 'ice40' }, folds: 1 },
+  { o: { ...opts({ length: 14, channels: 4, simd: 2, kernel: 1, stride: 3, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 1 }, name: 'j5' }), family: 'ice40' }, folds: 1 },
 ];
 
 async function run(o: RamWindowOptions, folds: number, seed: number, pValid: number, pCe: number, images = 3) {
@@ -136,6 +153,25 @@ describe('RAM line buffer', () => {
   });
 
   it('is lint-clean and passes yosys check -assert', async () => {
-    for (const c of [CASES[0]!, CASES[2]!, CASES[7]!]) await lintAndCheck(ramWindow(c.o));
+    for (const c of [CASES[0]!, CASES[2]!, CASES[7]!, CASES[13]!, CASES[17]!, CASES[18]!, CASES[19]!, CASES[20]!]) await lintAndCheck(ramWindow(c.o));
+  });
+
+  it('on iCE40 keeps padding flags per slot and a pad half of the RAM; elsewhere writes the pad word', () => {
+    const base = CASES[13]!.o; // D 8, 16-bit words
+    expect(ramWindowPadSlots(base)).toBe(true);
+    expect(ramWindowPadSlots({ ...base, family: 'ecp5' })).toBe(false);
+    expect(ramWindowPadSlots({ ...base, family: undefined })).toBe(false);
+    expect(ramWindowPadSlots({ ...base, pad: { kind: 'zero' } })).toBe(false);
+    expect(ramWindowPadSlots({ ...base, channels: 8, simd: 8 })).toBe(false); // 8 bits < 2D: the flags cost more
+    expect(ramWindowPadSlots({ ...base, simd: 8 })).toBe(false); // two words per position
+    const ice = emitDesignFiles(ramWindow(base)).map((f) => f.text).join('\n');
+    expect(ice).toMatch(/reg \[15:0\] ring \[0:15\];/);
+    expect(ice).toContain("ring[15] = 16'hffff;");
+    expect(ice).toContain('pad_slot7');
+    expect(ice).not.toMatch(/reg \[2:0\] waddr;/);
+    const ecp = emitDesignFiles(ramWindow({ ...base, family: 'ecp5' })).map((f) => f.text).join('\n');
+    expect(ecp).toMatch(/reg \[15:0\] ring \[0:7\];/);
+    expect(ecp).not.toContain('pad_slot');
+    expect(ecp).toMatch(/reg \[2:0\] waddr;/);
   });
 });

@@ -56,7 +56,11 @@
  *   foldPoolStorage picks (ECP5 LUT RAM, counted as 2 LUT4 per TRELLIS_DPR16X4; iCE40 block
  *   RAM, or flip-flops with an F:1 read mux when a block would hold few bits), an assembly
  *   shift register and the output stream register (C_out bits, the hand-off to the next
- *   engine); no conv position is assembled;
+ *   engine); no conv position is assembled; on iCE40 the logit layer's integer max at PE 1
+ *   merges the slots one at a time (foldPoolSlotSerial: one comparator, a block-RAM word per
+ *   fold and slot), which takes a fold word every foldPoolWordCycles cycles at most (the
+ *   engine's cycles per position count the slower of it and C_in K / SIMD) and sends the
+ *   pooled value a cycle later (one more output stage);
  * - pool with one fold (or none): m running partial results per channel (a conv position
  *   belongs to at most m pool windows); bit pooling (OR/AND, every function monotone): m FFs
  *   and m LUTs per channel; split pooling (some in/out/table function): 2 bits per interval
@@ -83,7 +87,7 @@ import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitMultipliersFor, logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
-import { foldPoolResources, foldPoolStateWidth, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
+import { foldPoolResources, foldPoolSlotSerial, foldPoolStateWidth, foldPoolWordCycles, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 import { poolSlots, poolTrackerBits, poolTrackerLuts } from './blocks/pool.ts';
 import { compressorPlan } from './blocks/adder-tree.ts';
 
@@ -431,8 +435,16 @@ export function estimateEngine(
   const folds = shape.outChannels / pe;
   const groups = shape.taps / simd;
   const positions = layer.kind === 'conv' ? contributingConvPositions(shape.convLength, layer.pool) : 1;
-  const cyclesPerPosition = folds * groups;
   const accW = accumulatorWidth(model, shape);
+  // the logit layer's fold-serial pool, slot by slot on iCE40 (blocks/fold-pool.ts's
+  // foldPoolSlotSerial): it takes a fold word every foldPoolWordCycles cycles at most (the
+  // engine waits where it makes them faster), and its output leaves a cycle later
+  const convPool = layer.kind === 'conv' ? layer.pool : null;
+  const logitPoolGeometry = { folds, pe, size: convPool?.size ?? 1, stride: convPool?.stride ?? 1, outputs: shape.outLength, mode: { kind: 'max' as const, width: accW } };
+  const slotSerialPool =
+    layer.out.kind === 'logits' && !!convPool && (convPool.size > 1 || convPool.stride > 1) && folds > 1 &&
+    foldPoolSlotSerial({ ...logitPoolGeometry, storage: foldPoolStorage(folds, foldPoolStateWidth(logitPoolGeometry), target.family), serialOut: true, family: target.family });
+  const cyclesPerPosition = folds * (slotSerialPool ? Math.max(groups, foldPoolWordCycles({ ...logitPoolGeometry, storage: 'block', serialOut: true, family: target.family })) : groups);
   const zb = model.normalizer.outBits;
   const tapBits = shape.inputKind === 'int' ? zb : 1;
 
@@ -573,7 +585,7 @@ export function estimateEngine(
   // the fold word register (stage f). The output stages delay every result (latency) but, as
   // Verilator shows, leave the interval between windows as it was (small model: 580, 20 and 52
   // cycles per window with and without them), so they are not in `cycles`.
-  const outputStages = 1 + (foldSerial ? 1 : 0);
+  const outputStages = 1 + (foldSerial ? 1 : 0) + (slotSerialPool ? 1 : 0);
   const frontFill = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline + 1 + (pool && (pool.size > 1 || pool.stride > 1) && !foldSerial ? 1 : 0);
   const fill = frontFill + outputStages;
   const cycles = Math.max(positions * cyclesPerPosition, inBeats) + frontFill + tail;

@@ -100,9 +100,34 @@ export const FOLD_JOHNSON_MAX_BITS = 8;
 /** LUT4s of the Johnson fold counter (its step and last-fold decode; fitted, see foldPoolResources). */
 export const FOLD_JOHNSON_LUTS = 5;
 
+/**
+ * iCE40, integer max with block storage and serial output (the logit layer's pool): the slots
+ * are merged one at a time through a single comparator and choice (slotSerialMaxPool), each
+ * slot in its own block-RAM word. The parallel form costs 2w LUT4 per slot and lane (the age
+ * move and the choice of the maximum) and a comparator per slot; aami5's conv6 pool (5 folds,
+ * 10 bits, 3 slots) went 80 -> 46 LUT4 and 2 -> 1 SB_RAM40_4K (yosys 0.23 synth_ice40). It
+ * takes each fold word for FOLD_POOL_SLOT_SERIAL_BUSY + slots (+1 at a move) cycles, so it
+ * pays where the fold words come further apart than that: in front of the logit unit a fold
+ * word is a full dot product (C_in K / SIMD cycles, 56 in the 1 ms folding); the estimate
+ * counts the slower pace where it is not (foldPoolWordCycles). Only on iCE40 (ECP5 keeps
+ * its LUT-RAM form byte-identical) and at PE 1 (one lane: the choice is one LUT4 per bit).
+ */
+export function foldPoolSlotSerial(o: Pick<FoldPoolOptions, 'family' | 'mode' | 'size' | 'storage' | 'serialOut' | 'pe'>): boolean {
+  return o.family === 'ice40' && o.mode.kind === 'max' && o.size > 1 && o.storage === 'block' && !!o.serialOut && o.pe === 1;
+}
+/** Cycles a fold word takes in the slot-serial pool beside its slots: the accepting cycle. */
+export const FOLD_POOL_SLOT_SERIAL_BUSY = 1;
+/** Fewest cycles between two fold words the pool takes (1 but for the slot-serial form). */
+export function foldPoolWordCycles(o: Pick<FoldPoolOptions, 'family' | 'mode' | 'size' | 'stride' | 'storage' | 'serialOut' | 'pe'>): number {
+  if (!foldPoolSlotSerial(o)) return 1;
+  // a move (shift) reads one slot more: the ending window's, then the m that stay
+  return FOLD_POOL_SLOT_SERIAL_BUSY + foldPoolSlots(o) + 1;
+}
+
 export function foldPoolUnit(o: FoldPoolOptions): Module {
   const F = o.folds;
   if (!Number.isInteger(F) || F < 2) throw new RangeError(`foldPoolUnit: needs at least 2 folds, got ${F} (use poolUnit)`);
+  if (foldPoolSlotSerial(o)) return slotSerialMaxPool(o);
   const pe = o.pe;
   const w = o.mode.width;
   const B = pe * w;
@@ -246,6 +271,86 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
 }
 
 /**
+ * The slot-serial integer max pool (foldPoolSlotSerial). The state memory holds one word per
+ * fold and slot (address {fold, j}), each partial p in the stored form ~(p ^ 2^(w-1)) of the
+ * parallel unit, so "x > p" is one addition's carry. A fold word is taken (its sign-flipped
+ * value into a register) while the unit is idle, and slot 0 of its fold is read in the same
+ * cycle; then in busy step j = 1, 2, .. the read register holds slot j - 1 (slot j is read for
+ * the next step) and one comparator and a w-bit choice give max(slot j - 1, x):
+ *   - step 1 with a window ending: that is the pooled value, un-inverted to the output register;
+ *   - without a move (shift) it goes back to slot j - 1, with a move to slot j - 2, and the
+ *     extra step j = m + 1 writes x itself to slot m - 1 (its read is ignored), as
+ *     agedPartials does it in parallel.
+ * Read and write addresses differ in every step (write slot < j), so there is no bypass
+ * (disjointReadWrite). The fold counter and the window tracker advance in the last step, so
+ * `shift` and `ends` hold through the steps. The input is refused while busy, and when a
+ * window ends while the output register is full and not being taken (the pooled value
+ * enters it in step 1).
+ */
+function slotSerialMaxPool(o: FoldPoolOptions): Module {
+  const F = o.folds;
+  const w = o.mode.width;
+  const slots = foldPoolSlots(o);
+  const m = new Module(o.name ?? `foldpool_f${F}_pe1_max${w}_s${o.size}_${o.stride}_n${o.outputs}_serial_slots`, {
+    description: 'fold-serial max-pool, slot by slot: one comparator, the partial windows in block RAM one word per fold and slot',
+    params: { folds: F, pe: 1, size: o.size, stride: o.stride, outputs: o.outputs, mode: 'max', width: w, slots, storage: o.storage, serialOut: true, slotSerial: true, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}) },
+  });
+  const inp = m.streamIn('in', w);
+  const out = m.streamOut('out', w, { reg: true });
+
+  const johnson = foldJohnson(o);
+  const fold = m.reg('fold', johnson ? F / 2 : counterBits(F));
+  const lastFold = m.let('last_fold', !johnson ? fold.eq(F - 1) : F === 2 ? fold.bit(0) : fold.bit(F / 2 - 1).and(fold.bit(F / 2 - 2).not()));
+  const nextFold = johnson
+    ? F === 2
+      ? fold.not()
+      : cat(fold.slice(F / 2 - 2, 0), fold.bit(F / 2 - 1).not())
+    : lastFold.select(constant(0, fold.width), fold.add(1).trunc(fold.width));
+
+  // step counter: 0 idle, 1 .. m (+ 1 with a move) busy
+  const jBits = counterBits(slots + 2);
+  const j = m.reg('step', jBits);
+  const busy = m.let('busy', j.reduceOr());
+  const advance = m.wire('advance', 1);
+  const t = poolWindowTracker(m, o, advance.and(lastFold));
+  const shift = t.shift;
+  const ends = t.ends;
+  const lastStep = m.let('last_step', shift.select(j.eq(slots + 1), j.eq(slots)));
+  advance.set(busy.and(lastStep));
+
+  const accept = m.let('accept', busy.or(ends.and(out.valid).and(out.ready.not())).not());
+  inp.ready.set(accept);
+  const fire = m.let('fire', inp.valid.and(accept));
+
+  const flip = (v: Expr): Expr => (w > 1 ? cat(v.bit(w - 1).not(), v.slice(w - 2, 0)) : v.not());
+  // x with its sign flipped (signed order = unsigned order); ~xf is x's stored form
+  const xf = m.reg('x_flip', w, { reset: null });
+  m.If(fire, () => xf.set(flip(inp.payload)));
+
+  const depth = (johnson ? 2 ** (F / 2) : F) << jBits;
+  const mem = m.ram('state', { width: w, depth, style: o.storage, disjointReadWrite: true });
+  const old = mem.read(cat(fold, j));
+  const xBigger = carryAdd(xf, old, 0).bit(w);
+  // step m + 1 (only with a move) writes x itself to the top slot
+  const takeX = m.let('take_x', xBigger.or(j.eq(slots + 1)));
+  const merged = m.let('merged', takeX.select(xf.not(), old));
+  const first = j.eq(1);
+  const writeSlot = shift.select(j.sub(2).trunc(jBits), j.sub(1).trunc(jBits)).asUnsigned();
+  mem.write(cat(fold, writeSlot), merged, busy.and(shift.and(first).not()));
+
+  m.If(out.ready.and(out.valid), () => out.valid.set(0));
+  m.If(busy.and(first).and(ends), () => {
+    out.valid.set(1);
+    // max(slot 0, x), un-inverted: x where it is bigger, else the stored partial's value
+    out.payload.set(flip(merged.not()));
+  });
+  m.If(fire, () => j.set(constant(1, jBits)));
+  m.If(busy, () => j.set(lastStep.select(constant(0, jBits), j.add(1).trunc(jBits))));
+  m.If(advance, () => fold.set(nextFold));
+  return m;
+}
+
+/**
  * TypeScript model: the pooled output words' channel values of one image. `image[p][c]` is
  * channel c's lane value at conv position p (bits modes: the lane's `width` bits as an
  * unsigned integer; 'max': a signed integer); the result has, per pooled output, each
@@ -312,6 +417,24 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
   const OB = o.pe * ow;
   const slots = foldPoolSlots(o);
   const stateful = o.size > 1;
+  const johnson = foldJohnson(o);
+  const foldBits = johnson ? F / 2 : counterBits(F);
+  const foldLuts = johnson ? FOLD_JOHNSON_LUTS : 2.2 * counterBits(F);
+  if (foldPoolSlotSerial(o)) {
+    // slot-serial (slotSerialMaxPool): the merge choice and the output's choice, w LUT4 each;
+    // the step counter, its decodes and the write address (step - 1 or - 2), about 3 LUT4 per
+    // step bit and 4 of handshake and carry-out; FFs: x, the step counter, the output register.
+    // yosys 0.23 synth_ice40, aami5's 1 ms conv6 pool (F = 5, w = 10, m = 3): 54 LUT4, 40 FF;
+    // this formula 54 / 40.
+    const jBits = counterBits(slots + 2);
+    const depth = (johnson ? 2 ** (F / 2) : F) << jBits;
+    return {
+      lut4: Math.round(2 * w + 3 * jBits + 4 + foldLuts + poolTrackerLuts(o)),
+      ff: w + jBits + w + 1 + foldBits + poolTrackerBits(o),
+      bram: bramBlocks(depth, w, family),
+      lutram: 0,
+    };
+  }
   let lut4 = 0;
   let ff = 0;
   let bram = 0;
@@ -334,9 +457,8 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
   for (let v = o.invert ?? 0n; v > 0n; v >>= 1n) inverted += Number(v & 1n);
   lut4 += inverted;
   ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
-  const johnson = foldJohnson(o);
-  ff += (johnson ? F / 2 : counterBits(F)) + poolTrackerBits(o);
-  lut4 += Math.round((johnson ? FOLD_JOHNSON_LUTS : 2.2 * counterBits(F)) + poolTrackerLuts(o));
+  ff += foldBits + poolTrackerBits(o);
+  lut4 += Math.round(foldLuts + poolTrackerLuts(o));
   return { lut4, ff, bram, lutram };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { foldJohnson, foldPoolModel, foldPoolOutBits, foldPoolUnit, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
+import { foldJohnson, foldPoolModel, foldPoolOutBits, foldPoolResources, foldPoolSlots, foldPoolSlotSerial, foldPoolUnit, foldPoolWordCycles, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
 import { poolInputs } from '../../hdl-gen/blocks/pool.ts';
 import { driveStream, packLanes, unpackLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -99,6 +99,68 @@ describe('fold-serial pool unit', () => {
         expect(r.inFires.length).toBe(words.length);
       }
     });
+  });
+
+  // iCE40 integer max into the logit unit: slot by slot (foldPoolSlotSerial). The 1 ms
+  // folding's conv6 geometry (3 slots, moves at every other position), a Johnson fold counter
+  // with 2 slots and stride 1 (a move at every position), and windows that end between moves
+  // (size 2, stride 3: one slot, the ending window read without a move)
+  const SLOT_SERIAL: FoldPoolOptions[] = [
+    { folds: 5, pe: 1, size: 7, stride: 2, outputs: 4, mode: { kind: 'max', width: 10 }, storage: 'block', serialOut: true, family: 'ice40' },
+    { folds: 4, pe: 1, size: 3, stride: 1, outputs: 6, mode: { kind: 'max', width: 6 }, storage: 'block', serialOut: true, family: 'ice40' },
+    { folds: 3, pe: 1, size: 2, stride: 3, outputs: 5, mode: { kind: 'max', width: 5 }, storage: 'block', serialOut: true, family: 'ice40' },
+  ];
+  SLOT_SERIAL.forEach((o, i) => {
+    it(`slot-serial max, ${o.folds} folds, size ${o.size} stride ${o.stride}: matches the model with random stalls, a fold word every ${foldPoolWordCycles(o)} cycles at most`, async () => {
+      expect(foldPoolSlotSerial(o)).toBe(true);
+      const sim = await Simulator.build(foldPoolUnit(o));
+      for (const [pValid, pReady] of [
+        [1, 1],
+        [0.8, 0.5],
+        [1, 0.15],
+        [0.2, 1],
+      ] as const) {
+        const rng = makeRng(1300 + i * 10 + Math.round(pReady * 7 + pValid * 3));
+        const images = [0.5, 0.5, 0.5].map((bias) => randomImage(o, rng, bias));
+        const words = images.flatMap((im) => foldWords(o, im));
+        // per pooled output, one word per fold (PE 1: one channel each)
+        const want = images.flatMap((im) => foldPoolModel(o, im).flat());
+        const r = await driveStream(sim, words, { rng, expectOutputs: want.length, pValid, pReady });
+        expect(r.outputs.map((word) => unpackLanes(word, 1, o.mode.width, true)[0]), `pValid ${pValid}, pReady ${pReady}`).toEqual(want);
+        expect(r.inFires.length).toBe(words.length);
+        if (pValid === 1 && pReady === 1) {
+          // nothing to wait for: a word after the accepting cycle and one step per slot
+          // (one more at a move), never slower than foldPoolWordCycles says
+          const gaps = r.inFires.slice(1).map((c, k) => c - r.inFires[k]!);
+          expect(Math.max(...gaps)).toBe(foldPoolWordCycles(o));
+          expect(Math.min(...gaps)).toBe(o.stride === 1 ? foldPoolWordCycles(o) : 1 + foldPoolSlots(o));
+        }
+      }
+    });
+  });
+
+  it('slot-serial max: only on iCE40, integer max at PE 1 with block storage and serial output', () => {
+    const o = SLOT_SERIAL[0]!;
+    expect(foldPoolSlotSerial({ ...o, family: 'ecp5' })).toBe(false);
+    expect(foldPoolSlotSerial({ ...o, family: undefined })).toBe(false);
+    expect(foldPoolSlotSerial({ ...o, serialOut: false })).toBe(false);
+    expect(foldPoolSlotSerial({ ...o, storage: 'logic' })).toBe(false);
+    expect(foldPoolSlotSerial({ ...o, pe: 2 })).toBe(false);
+    expect(foldPoolWordCycles({ ...o, family: 'ecp5' })).toBe(1);
+    expect(foldPoolUnit(o).generationParams.slotSerial).toBe(true);
+  });
+
+  it('slot-serial max: one comparator, the state in one block RAM (synth_ice40, the resource model within 3 LUT4)', async () => {
+    // aami5's 1 ms conv6 pool: 5 folds x 3 slots of 10 bits, 27 outputs
+    const o: FoldPoolOptions = { ...SLOT_SERIAL[0]!, outputs: 27 };
+    const log = await lintAndCheck(foldPoolUnit(o));
+    expect(log).toMatch(/SB_RAM40_4K\s+1\n/);
+    const carries = Number(/SB_CARRY\s+(\d+)\n/.exec(log)![1]);
+    expect(carries).toBeLessThanOrEqual(o.mode.width + 4);
+    const luts = Number(/SB_LUT4\s+(\d+)\n/.exec(log)![1]);
+    expect(Math.abs(luts - foldPoolResources(o, 'ice40').lut4)).toBeLessThanOrEqual(3);
+    await lintAndCheck(foldPoolUnit(SLOT_SERIAL[1]!));
+    await lintAndCheck(foldPoolUnit(SLOT_SERIAL[2]!));
   });
 
   it('refuses a single fold (poolUnit serves that case)', () => {

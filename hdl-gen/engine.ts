@@ -414,8 +414,12 @@ export function buildEngine(o: EngineOptions): Engine {
   if (mode !== 'logits') {
     const split = mode === 'splitpool';
     const thOpts = { fns: thresholdFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) };
-    const params = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
-    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, ...(paramsWithAcc ? { enable: true } : {}), name: `${tag}_threshold` }));
+    // a registered case statement becomes a (partial) block-RAM ROM where the estimate spent
+    // spare iCE40 block RAM on it (estimate.ts's thresholdRomPlan): same fold_next and ce
+    const baseParams = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
+    const romWidth = baseParams === 'reg' && o.fold.thresholdRomWidth !== undefined ? o.fold.thresholdRomWidth : undefined;
+    const params = romWidth !== undefined ? 'rom' : baseParams;
+    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, ...(romWidth !== undefined ? { romWidth } : {}), ...(paramsWithAcc ? { enable: true } : {}), name: `${tag}_threshold` }));
     if (paramsWithAcc && params !== 'case') {
       // the fold of the group in stage c: the next accumulator load is of that fold
       let f: Expr = fcnt;

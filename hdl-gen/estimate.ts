@@ -85,7 +85,7 @@ import { ramWindowGeometry, ramWindowPadSlots, ramWindowUnsupported } from './bl
 import { intDotWidth } from './blocks/intdot.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
-import { fnIntervals, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
+import { fnIntervals, romVaryingBits, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitMultipliersFor, logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
 import { foldPoolResources, foldPoolSlotSerial, foldPoolStateWidth, foldPoolWordCycles, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 import { poolSlots, poolTrackerBits, poolTrackerLuts } from './blocks/pool.ts';
@@ -312,6 +312,12 @@ export interface EngineEstimate {
   /** line buffer kind: position registers + group mux, or the circular RAM */
   window: WindowStorage;
   resources: Resources;
+  /**
+   * a bit layer's threshold parameters at several folds: 'reg' (registered case statement)
+   * or 'rom'; with romWidth (iCE40's spare block RAM, thresholdRomPlan) the ROM word's width,
+   * the rest of the parameters in the case statement
+   */
+  thresholdParams?: { storage: 'case' | 'reg' | 'rom'; folds: number; width: number; varying: number; fields: boolean[][]; romWidth?: number };
 }
 
 export interface DesignEstimate {
@@ -431,6 +437,7 @@ export function estimateEngine(
   target: Target,
   pipeline = 0,
   windowOverride?: WindowStorage,
+  thresholdRomWidth?: number,
 ): EngineEstimate {
   const layer = model.layers[shape.index]!;
   const folds = shape.outChannels / pe;
@@ -494,6 +501,7 @@ export function estimateEngine(
 
   // output function + pool
   let out: Resources;
+  let thresholdParams: EngineEstimate['thresholdParams'];
   const pool = layer.kind === 'conv' ? layer.pool : null;
   let tail = 0;
   const foldSerial = !!pool && (pool.size > 1 || pool.stride > 1) && folds > 1;
@@ -506,10 +514,16 @@ export function estimateEngine(
     const split = !monotone && !!pool && (pool.size > 1 || pool.stride > 1);
     const thFns = foldSerial && monotone ? layer.out.fns.map((f): BitFunction => (f.kind === 'le' ? { kind: 'ge', t: f.t + 1 } : f)) : layer.out.fns;
     const columns = thresholdParamColumns({ fns: thFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) });
-    const paramStorage = thresholdParamStorage(folds, columns, target.family);
+    const baseStorage = thresholdParamStorage(folds, columns, target.family);
+    // thresholdRomPlan's choice: a ROM of at most romWidth bits in place of the case statement
+    const romWidth = baseStorage === 'reg' && thresholdRomWidth !== undefined ? Math.min(thresholdRomWidth, columns.width) : undefined;
+    const paramStorage = romWidth !== undefined ? 'rom' : baseStorage;
+    thresholdParams = { storage: paramStorage, folds, width: columns.width, varying: columns.varying, fields: columns.fields, ...(romWidth !== undefined ? { romWidth } : {}) };
+    // a partial ROM's remaining varying bits stay in the registered case statement
+    const caseVarying = romWidth !== undefined ? columns.varying - romVaryingBits(columns.fields, romWidth) : columns.varying;
     const params =
       paramStorage === 'rom'
-        ? res(0, 0, { bram: bramBlocks(folds, columns.width, target.family) })
+        ? res(caseParamLuts(folds, romWidth !== undefined ? caseVarying : 0), romWidth !== undefined ? caseVarying : 0, { bram: bramBlocks(folds, romWidth ?? columns.width, target.family) })
         : res(caseParamLuts(folds, columns.varying), paramStorage === 'reg' ? columns.varying : 0);
     // comparisons: against a fold-dependent bound the sign of one addition (blocks/threshold.ts:
     // the carry chain takes both operands as they are, a LUT4 for the sign bit), against a
@@ -611,7 +625,46 @@ export function estimateEngine(
     weightWidth,
     window,
     resources,
+    ...(thresholdParams && thresholdParams.storage !== 'case' ? { thresholdParams } : {}),
   };
+}
+
+/**
+ * iCE40: spends the block RAMs a design leaves unused on threshold parameters (blocks/
+ * threshold.ts's 'rom', whole or partial), largest case statement first (caseParamLuts; ties
+ * by layer order), while a ROM saves at least THRESHOLD_ROM_MIN_LUTS LUT4 per block it takes
+ * and never beyond the device's count: `spare` blocks in all. A whole ROM when it fits, else
+ * the widest word the remaining blocks hold at the layer's fold depth (partial: the rest of
+ * the parameters stay in the registered case statement). Returns per layer the ROM width
+ * (undefined: no change). ECP5 is left out (its designs stay byte-identical; LUT RAM there).
+ * Reference UP5K design (aami5 1 ms, 29 of 30 EBR): conv5's 32 folds x 36 bits take 3
+ * blocks whole; the one spare block holds 16 of its bits: yosys 0.23 synth_ice40, its
+ * threshold unit 66 -> 38 LUT4, 28 -> 16 FF (the estimate's caseParamLuts says 19 fewer;
+ * it underrates conv5's case statement, 66 LUT4 against 46 estimated, left as fitted at PE 1).
+ */
+export function thresholdRomPlan(engines: EngineEstimate[], target: Target, spare: number): (number | undefined)[] {
+  const plan: (number | undefined)[] = engines.map(() => undefined);
+  if (target.family !== 'ice40' || spare <= 0) return plan;
+  const order = engines
+    .map((e, i) => ({ i, t: e.thresholdParams }))
+    .filter((c) => c.t?.storage === 'reg')
+    .sort((a, b) => caseParamLuts(b.t!.folds, b.t!.varying) - caseParamLuts(a.t!.folds, a.t!.varying) || a.i - b.i);
+  let left = spare;
+  for (const { i, t } of order) {
+    if (left <= 0) break;
+    const { folds, width, varying, fields } = t!;
+    // the most blocks (up to the whole ROM) whose widest word saves the minimum per block
+    for (let b = Math.min(bramBlocks(folds, width, target.family), left); b > 0; b--) {
+      let romWidth = 0;
+      while (romWidth < width && bramBlocks(folds, romWidth + 1, target.family) <= b) romWidth++;
+      const saved = caseParamLuts(folds, varying) - caseParamLuts(folds, varying - romVaryingBits(fields, romWidth));
+      if (saved < THRESHOLD_ROM_MIN_LUTS * b) continue;
+      plan[i] = romWidth;
+      left -= b;
+      break;
+    }
+  }
+  return plan;
 }
 
 /**
@@ -776,6 +829,14 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
   if (lanes > 1) engines[0] = withInputLanes(model, shapes[0]!, engines[0]!, lanes, target.family);
   const buffers = folding.normalizerBuffers ?? defaultNormalizerBuffers(model, target);
   const normalizer = estimateNormalizer(model, target, buffers, engines[0]!.cycles, lanes);
+  // iCE40: block RAM left over goes to threshold parameters (thresholdRomPlan)
+  const usedBram = normalizer.resources.bram + engines.reduce((t, e) => t + e.resources.bram, 0);
+  thresholdRomPlan(engines, target, target.resources.bram - usedBram).forEach((w, i) => {
+    if (w === undefined) return;
+    const f = folding.layers[i]!;
+    const e = estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, engines[i]!.window, w);
+    engines[i] = i === 0 && lanes > 1 ? withInputLanes(model, shapes[0]!, e, lanes, target.family) : e;
+  });
   let cyclesPerWindow = normalizer.cycles;
   let bottleneck = 'normalizer';
   for (const e of engines) {
@@ -862,7 +923,7 @@ export function formatEstimateTable(est: DesignEstimate): string {
   ]);
   for (const e of est.engines) {
     const r = e.resources;
-    rows.push([e.layer, e.shape, String(e.pe), String(e.simd), String(e.cycles), String(r.lut4), String(r.ff), String(r.bram), String(r.spram), String(r.dsp), e.weightStorage, e.window]);
+    rows.push([e.layer, e.shape, String(e.pe), String(e.simd), String(e.cycles), String(r.lut4), String(r.ff), String(r.bram), String(r.spram), String(r.dsp), e.weightStorage + (e.thresholdParams?.romWidth !== undefined ? ` thr${e.thresholdParams.romWidth}b` : ''), e.window]);
   }
   const t = est.total;
   rows.push(['total', `target ${est.target}`, '', '', String(est.cyclesPerWindow), String(t.lut4), String(t.ff), String(t.bram), String(t.spram), String(t.dsp), '', '']);

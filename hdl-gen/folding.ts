@@ -60,7 +60,13 @@ export const FoldingFileSchema = z
   })
   .strict();
 
-export type LayerFold = z.infer<typeof LayerFoldSchema>;
+export type LayerFold = z.infer<typeof LayerFoldSchema> & {
+  /**
+   * not a file option: the estimate's choice of a threshold parameter ROM in iCE40's spare
+   * block RAM (estimate.ts's thresholdRomPlan), its word width; set by generate.ts's buildDesign
+   */
+  thresholdRomWidth?: number;
+};
 export type FoldingConfig = z.infer<typeof FoldingFileSchema>;
 
 /** A folding checked against a model: one entry per layer, in model order. */

@@ -99,6 +99,14 @@ export interface ThresholdOptions {
    * counter of its own). Default: they load every cycle.
    */
   enable?: boolean;
+  /**
+   * 'rom' only: the ROM word's width limit (a partial ROM, when the device has fewer spare
+   * block RAMs than the whole word takes). The fold-dependent fields fill the word in creation
+   * order, low bits first (a bound's low bits vary most); a field's bits beyond the limit stay
+   * in the registered case statement ('reg'), read with the same fold_next (and ce), so both
+   * halves of a parameter load on the same edge. Default: no limit.
+   */
+  romWidth?: number;
   name?: string;
 }
 
@@ -166,10 +174,11 @@ const hiParam = (hi: number): number => -hi - 1;
  * statement), and `bounds` of the comparisons take a fold-dependent bound (an addition's sign
  * bit, see thresholdUnit; the others compare with a constant). All 0 with one fold.
  */
-export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'name'>): { width: number; varying: number; bounds: number } {
+export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'name' | 'romWidth'>): { width: number; varying: number; bounds: number; fields: boolean[][] } {
   const { fns, pe, accWidth: W } = opts;
   const folds = fns.length / pe;
-  if (folds <= 1) return { width: 0, varying: 0, bounds: 0 };
+  const fields: boolean[][] = [];
+  if (folds <= 1) return { width: 0, varying: 0, bounds: 0, fields };
   const [minA, maxA] = inputRange(W, opts.countOffset !== undefined);
   const forms = unitForms(opts);
   const clampLo = (v: number) => (v <= minA ? minA : v > maxA ? maxA + 1 : v);
@@ -183,7 +192,10 @@ export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'n
     if (bits > 1) bounds++;
     width += bits;
     const words = values.map((v) => BigInt.asUintN(bits, BigInt(v)));
-    for (let b = 0n; b < BigInt(bits); b++) if (words.some((w) => ((w >> b) & 1n) !== ((words[0]! >> b) & 1n))) varying++;
+    const flags: boolean[] = [];
+    for (let b = 0n; b < BigInt(bits); b++) flags.push(words.some((w) => ((w >> b) & 1n) !== ((words[0]! >> b) & 1n)));
+    varying += flags.filter((x) => x).length;
+    fields.push(flags);
   };
   for (let l = 0; l < pe; l++) {
     const chans = Array.from({ length: folds }, (_, f) => forms[f * pe + l]!);
@@ -196,7 +208,22 @@ export function thresholdParamColumns(opts: Omit<ThresholdOptions, 'params' | 'n
     }
     if (!opts.split) field(chans.map((c) => c.inv), 1);
   }
-  return { width, varying, bounds };
+  return { width, varying, bounds, fields };
+}
+
+/**
+ * The varying parameter bits a ROM word of at most `romWidth` bits takes out of the case
+ * statement (thresholdUnit's fill order: fields in order, each from its low bit).
+ */
+export function romVaryingBits(fields: boolean[][], romWidth: number): number {
+  let left = romWidth;
+  let n = 0;
+  for (const f of fields) {
+    const k = Math.min(f.length, left);
+    n += f.slice(0, k).filter((x) => x).length;
+    left -= k;
+  }
+  return n;
 }
 
 export function thresholdUnit(opts: ThresholdOptions): Module {
@@ -205,7 +232,7 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const folds = fns.length / pe;
   const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}${opts.split ? '_split' : ''}`, {
     description: 'threshold unit: per-channel bit functions as intervals with inversion',
-    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: folds > 1 ? (opts.params ?? 'case') : 'case', ...(opts.countOffset !== undefined ? { countOffset: opts.countOffset } : {}) },
+    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: folds > 1 ? (opts.params ?? 'case') : 'case', ...(opts.countOffset !== undefined ? { countOffset: opts.countOffset } : {}), ...(opts.romWidth !== undefined && opts.params === 'rom' && folds > 1 ? { romWidth: opts.romWidth } : {}) },
   });
   const useRom = opts.params === 'rom' && folds > 1;
   const useReg = opts.params === 'reg' && folds > 1;
@@ -213,6 +240,7 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const ceIn = opts.enable && (useRom || useReg) ? m.input('ce', 1) : null;
   // rom: the fold-dependent parameters, in creation order, become fields of one ROM word
   const romFields: { wire: Signal; values: number[]; width: number }[] = [];
+  let romLeft = opts.romWidth ?? Infinity;
   const counts = opts.countOffset !== undefined;
   const lanesIn = Array.from({ length: pe }, (_, l) => m.input(`a${l}`, W, { signed: !counts }));
   const [minA, maxA] = inputRange(W, counts);
@@ -232,22 +260,39 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
     const lo = chans.map((c) => Array.from({ length: slots }, (_, k) => (k < c.parts.length ? clampLo(c.parts[k]![0]) : maxA + 1)));
     const hi = chans.map((c) => Array.from({ length: slots }, (_, k) => (k < c.parts.length ? clampHi(c.parts[k]![1]) : minA - 1)));
     const inv = chans.map((c) => c.inv);
-    const param = (name: string, values: number[], width: number, signed: boolean): Expr => {
+    // the registered case statement of `values` (useReg, or a partial ROM's remaining bits)
+    const caseReg = (name: string, values: number[], width: number, signed: boolean, registered: boolean): Expr => {
       if (values.every((v) => v === values[0])) return constant(values[0]!, width, signed);
       const w = m.wire(name, width, { signed });
-      if (useRom) {
-        romFields.push({ wire: w, values, width });
-        return w;
-      }
-      const c = useReg ? m.wire(`${name}_next`, width, { signed }) : w;
+      const c = registered ? m.wire(`${name}_next`, width, { signed }) : w;
       m.Switch(foldIn!, (sw) => {
         values.forEach((v, f) => sw.Case(f, () => c.set(constant(v, width, signed))));
         sw.Default(() => c.set(constant(values[0]!, width, signed)));
       });
-      if (!useReg) return w;
+      if (!registered) return w;
       const r = m.reg(`${name}_q`, width, ceIn ? { signed, reset: null, enable: ceIn } : { signed, reset: null });
       r.set(c);
       w.set(r);
+      return w;
+    };
+    const param = (name: string, values: number[], width: number, signed: boolean): Expr => {
+      if (values.every((v) => v === values[0])) return constant(values[0]!, width, signed);
+      if (!useRom) return caseReg(name, values, width, signed, useReg);
+      const k = Math.min(width, romLeft);
+      if (k === 0) return caseReg(name, values, width, signed, true);
+      romLeft -= k;
+      const w = m.wire(name, width, { signed });
+      if (k === width) {
+        romFields.push({ wire: w, values, width });
+        return w;
+      }
+      // partial: the low k bits from the ROM, the rest from the registered case statement
+      const low = m.wire(`${name}_lo`, k);
+      romFields.push({ wire: low, values, width: k });
+      const highs = values.map((v) => Number(BigInt.asUintN(width, BigInt(v)) >> BigInt(k)));
+      const high = caseReg(`${name}_hi`, highs, width - k, false, true);
+      const joined = cat(high, low);
+      w.set(signed ? joined.asSigned() : joined);
       return w;
     };
     // A fold-dependent bound is stored as the addend of one W + 1-bit addition whose sign bit

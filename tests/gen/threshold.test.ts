@@ -112,13 +112,27 @@ describe('threshold unit', () => {
     });
   }
 
-  for (const [pe, split, params] of [
-    [3, false, 'reg'],
-    [2, true, 'rom'],
+  for (const [pe, split, params, romWidth] of [
+    [3, false, 'reg', undefined],
+    [2, true, 'rom', undefined],
+    // partial ROMs (the fields beyond the word limit, and a field split across it, in the
+    // registered case statement), and whole ROMs at PE 2 and 4
+    [2, false, 'rom', 16],
+    [4, false, 'rom', 10],
+    [4, true, 'rom', 5],
+    [2, false, 'rom', undefined],
+    [4, false, 'rom', undefined],
   ] as const) {
-    it(`parameters with an enable (${params}, PE ${pe}${split ? ' split' : ''}): fold_next loads only at an edge with ce high, held through ce low`, async () => {
+    it(`parameters with an enable (${params}${romWidth !== undefined ? ` of at most ${romWidth} bits` : ''}, PE ${pe}${split ? ' split' : ''}): fold_next loads only at an edge with ce high, held through ce low`, async () => {
       const caseSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split }));
-      const enSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params, enable: true }));
+      const unit = thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params, enable: true, ...(romWidth !== undefined ? { romWidth } : {}) });
+      if (romWidth !== undefined) {
+        // the ROM word is the limit wide; the rest is in case statements
+        const cols = thresholdParamColumns({ fns: FNS, pe, accWidth: 6, split });
+        expect(cols.width).toBeGreaterThan(romWidth);
+        expect(unit.generationParams.romWidth).toBe(romWidth);
+      }
+      const enSim = await Simulator.build(unit);
       const folds = FNS.length / pe;
       const rng = makeRng(500 + pe);
       const n = 400;

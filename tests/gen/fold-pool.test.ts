@@ -48,6 +48,27 @@ function foldWords(o: FoldPoolOptions, image: number[][]): bigint[] {
   return words;
 }
 
+/**
+ * A serial-output pool driven with random stalls at each (pValid, pReady): three random images,
+ * every output word decoded and compared with the model's pooled rows split by `perOutput`.
+ * Returns the input-accept cycles of the unstalled (1, 1) run, for pace checks.
+ */
+async function serialOutputMatches<T>(o: FoldPoolOptions, seed: number, stalls: (readonly [number, number])[], perOutput: (row: number[]) => T[], decode: (word: bigint) => T): Promise<number[]> {
+  const sim = await Simulator.build(foldPoolUnit(o));
+  let unstalled: number[] = [];
+  for (const [pValid, pReady] of stalls) {
+    const rng = makeRng(seed + Math.round(pReady * 7 + pValid * 3));
+    const images = [0.5, 0.5, 0.5].map((bias) => randomImage(o, rng, bias));
+    const words = images.flatMap((im) => foldWords(o, im));
+    const want = images.flatMap((im) => foldPoolModel(o, im).flatMap(perOutput));
+    const r = await driveStream(sim, words, { rng, expectOutputs: want.length, pValid, pReady });
+    expect(r.outputs.map(decode), `pValid ${pValid}, pReady ${pReady}`).toEqual(want);
+    expect(r.inFires.length).toBe(words.length);
+    if (pValid === 1 && pReady === 1) unstalled = r.inFires;
+  }
+  return unstalled;
+}
+
 describe('fold-serial pool unit', () => {
   CASES.forEach((o, i) => {
     const label = `${o.mode.kind}${o.mode.kind === 'bits' && o.mode.splitSlots ? ' split' : ''} ${o.folds} folds x PE ${o.pe}, size ${o.size} stride ${o.stride}`;
@@ -82,22 +103,11 @@ describe('fold-serial pool unit', () => {
   [CASES[2]!, CASES[4]!, { ...CASES[0]!, mode: { kind: 'max' as const, width: 4 }, invert: undefined }, CASES[7]!].forEach((base, i) => {
     const o: FoldPoolOptions = { ...base, serialOut: true };
     it(`serial output, ${o.folds} folds x PE ${o.pe}, size ${o.size} stride ${o.stride}: fold words match the model, with random stalls`, async () => {
-      const sim = await Simulator.build(foldPoolUnit(o));
       const ow = foldPoolOutBits(o);
-      for (const [pValid, pReady] of [
-        [0.8, 0.5],
-        [1, 1],
-        [1, 0.15],
-      ] as const) {
-        const rng = makeRng(900 + i * 10 + Math.round(pReady * 7 + pValid * 3));
-        const images = [0.5, 0.5, 0.5].map((bias) => randomImage(o, rng, bias));
-        const words = images.flatMap((im) => foldWords(o, im));
+      await serialOutputMatches(o, 900 + i * 10, [[0.8, 0.5], [1, 1], [1, 0.15]],
         // per pooled output, fold f's PE lanes as one word
-        const want = images.flatMap((im) => foldPoolModel(o, im).flatMap((row) => Array.from({ length: o.folds }, (_, f) => row.slice(f * o.pe, (f + 1) * o.pe))));
-        const r = await driveStream(sim, words, { rng, expectOutputs: want.length, pValid, pReady });
-        expect(r.outputs.map((word) => unpackLanes(word, o.pe, ow, true)), `pValid ${pValid}, pReady ${pReady}`).toEqual(want);
-        expect(r.inFires.length).toBe(words.length);
-      }
+        (row) => Array.from({ length: o.folds }, (_, f) => row.slice(f * o.pe, (f + 1) * o.pe)),
+        (word) => unpackLanes(word, o.pe, ow, true));
     });
   });
 
@@ -113,29 +123,15 @@ describe('fold-serial pool unit', () => {
   SLOT_SERIAL.forEach((o, i) => {
     it(`slot-serial max, ${o.folds} folds, size ${o.size} stride ${o.stride}: matches the model with random stalls, a fold word every ${foldPoolWordCycles(o)} cycles at most`, async () => {
       expect(foldPoolSlotSerial(o)).toBe(true);
-      const sim = await Simulator.build(foldPoolUnit(o));
-      for (const [pValid, pReady] of [
-        [1, 1],
-        [0.8, 0.5],
-        [1, 0.15],
-        [0.2, 1],
-      ] as const) {
-        const rng = makeRng(1300 + i * 10 + Math.round(pReady * 7 + pValid * 3));
-        const images = [0.5, 0.5, 0.5].map((bias) => randomImage(o, rng, bias));
-        const words = images.flatMap((im) => foldWords(o, im));
+      const unstalled = await serialOutputMatches(o, 1300 + i * 10, [[1, 1], [0.8, 0.5], [1, 0.15], [0.2, 1]],
         // per pooled output, one word per fold (PE 1: one channel each)
-        const want = images.flatMap((im) => foldPoolModel(o, im).flat());
-        const r = await driveStream(sim, words, { rng, expectOutputs: want.length, pValid, pReady });
-        expect(r.outputs.map((word) => unpackLanes(word, 1, o.mode.width, true)[0]), `pValid ${pValid}, pReady ${pReady}`).toEqual(want);
-        expect(r.inFires.length).toBe(words.length);
-        if (pValid === 1 && pReady === 1) {
-          // nothing to wait for: a word after the accepting cycle and one step per slot
-          // (one more at a move), never slower than foldPoolWordCycles says
-          const gaps = r.inFires.slice(1).map((c, k) => c - r.inFires[k]!);
-          expect(Math.max(...gaps)).toBe(foldPoolWordCycles(o));
-          expect(Math.min(...gaps)).toBe(o.stride === 1 ? foldPoolWordCycles(o) : 1 + foldPoolSlots(o));
-        }
-      }
+        (row) => row,
+        (word) => unpackLanes(word, 1, o.mode.width, true)[0]);
+      // nothing to wait for: a word after the accepting cycle and one step per slot (one more
+      // at a move), never slower than foldPoolWordCycles says
+      const gaps = unstalled.slice(1).map((c, k) => c - unstalled[k]!);
+      expect(Math.max(...gaps)).toBe(foldPoolWordCycles(o));
+      expect(Math.min(...gaps)).toBe(o.stride === 1 ? foldPoolWordCycles(o) : 1 + foldPoolSlots(o));
     });
   });
 

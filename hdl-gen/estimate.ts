@@ -81,9 +81,9 @@ import type { BitFunction, QModel } from '../src/model/qmodel.ts';
 import { contributingConvPositions, layerShapes, type LayerShape } from '../src/model/shapes.ts';
 import type { Family, Target } from '../src/design/targets.ts';
 import { windowGeometry, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
-import { ramWindowGeometry, ramWindowPadSlots, ramWindowUnsupported } from './blocks/ramwindow.ts';
+import { ramWindowGeometry, ramWindowPadSlots, ramWindowUnsupported, ramWindowWaddrFromWu } from './blocks/ramwindow.ts';
 import { intDotWidth } from './blocks/intdot.ts';
-import { counterBits, signedBits, unsignedBits } from './widths.ts';
+import { counterBits, isPowerOfTwo, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { fnIntervals, romVaryingBits, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
 import { logitMultipliersFor, logitTailCycles, logitUnitResources, logitWidth } from './blocks/logits.ts';
@@ -761,14 +761,13 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const gw = simd * g.bits; // a RAM word: one group of SIMD taps
   const layer = model.layers[shape.index]!;
   const masked = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
-  const pow2 = (N & (N - 1)) === 0;
+  const pow2 = isPowerOfTwo(N);
   // iCE40 forms (blocks/ramwindow.ts): padding flags per slot instead of the write-data
   // padding choice, the write address from wu (no register, its increment gone; the one-hot
   // select's encoder at W >= 8), the end-of-image compare as an AND of one-bits
   const ice40 = target.family === 'ice40';
   const padSlots = ramWindowPadSlots({ ...g, pad: masked ? { kind: 'zero' } : { kind: 'const', value: 0 }, family: target.family });
-  const isPow2 = (n: number) => (n & (n - 1)) === 0;
-  const waddrFromWu = ice40 && slots >= 2 && isPow2(slots) && isPow2(W);
+  const waddrFromWu = ramWindowWaddrFromWu(target.family, slots, W, uw);
   const oneHot = W >= 8 && g.bits === 1;
   const ff = uw + ab + 3 * aw + wb + 1 + (masked ? 2 * uw + wb + 1 : 0) + (padSlots ? slots : 0) - (waddrFromWu ? aw : 0);
   const writeData = padSlots ? slots + Math.ceil((3 * slots) / 8) : W > 1 ? muxLuts(W, gw) : gw;

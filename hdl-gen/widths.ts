@@ -26,3 +26,8 @@ export function signedBits(lo: number, hi: number): number {
 export function counterBits(n: number): number {
   return unsignedBits(Math.max(0, n - 1));
 }
+
+/** n is a power of two (1, 2, 4, ...). */
+export function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}

@@ -148,7 +148,7 @@ export function lineBuffer(o: LineBufferOptions): Module {
   const load = m.let('load', take.and(isNeeded));
 
   // u never passes U - 1 (it wraps there): on iCE40 (measured there) the AND of U - 1's one-bits
-  const uLast = o.family === 'ice40' ? eqConstAtMost(u, U - 1) : u.eq(U - 1);
+  const uLast = ice40 ? eqConstAtMost(u, U - 1) : u.eq(U - 1);
   m.If(take, () => {
     m.If(uLast, () => {
       u.set(0);

@@ -44,7 +44,7 @@
  * padding choice (a LUT4 per RAM bit).
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
-import { counterBits, unsignedBits } from '../widths.ts';
+import { counterBits, isPowerOfTwo, unsignedBits } from '../widths.ts';
 import { eqConstAtMost, geConst, ltConst } from './const-compare.ts';
 import type { LineBufferOptions } from './linebuffer.ts';
 import type { Family } from '../../src/design/targets.ts';
@@ -69,7 +69,19 @@ export interface RamWindowOptions extends LineBufferOptions {
  */
 export function ramWindowPadSlots(o: { bits: number; channels: number; simd: number; kernel: number; stride: number; positions: number; pad: LineBufferOptions['pad']; family?: Family }): boolean {
   const { slots: D, wordsPerPosition: W } = ramWindowGeometry(o);
-  return o.family === 'ice40' && o.pad.kind === 'const' && W === 1 && (D & (D - 1)) === 0 && o.simd * o.bits >= 2 * D && 2 * D <= 256;
+  return o.family === 'ice40' && o.pad.kind === 'const' && W === 1 && isPowerOfTwo(D) && o.simd * o.bits >= 2 * D && 2 * D <= 256;
+}
+
+/**
+ * iCE40 only (measured there; ECP5 keeps its waddr register so its designs stay as they were):
+ * with D and W powers of two the write address is (wu mod D)*W + (the sub-block being
+ * written), wu's low bits next to the sub-block index (a drop or a position's last write moves
+ * both on), so it needs no register of its own: 3 FF and about 4 LUT4 fewer on the aami5
+ * 1-ms conv2..conv5 (W = 1), 6 FF and 4 LUT4 on conv6 (W = 8, the one-hot select encoded).
+ * `uw`: the width of the writer's position counter wu. Shared with estimate.ts.
+ */
+export function ramWindowWaddrFromWu(family: Family | undefined, slots: number, wordsPerPosition: number, uw: number): boolean {
+  return family === 'ice40' && slots >= 2 && isPowerOfTwo(slots) && isPowerOfTwo(wordsPerPosition) && uw >= Math.log2(slots);
 }
 
 /** Geometry of the ring: slots D, words per position W, RAM words N = D*W. */
@@ -173,14 +185,9 @@ export function ramWindow(o: RamWindowOptions): Module {
   const wj = W > 1 && !oneHot ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
   const wsel = oneHot ? m.reg('wsel', W, { reset: 1 }) : null;
   const wmod = S > K ? m.reg('wmod', counterBits(S), { reset: u0 % S }) : null; // u mod S
-  // iCE40, D and W powers of two: the write address is (wu mod D)*W + (the sub-block being
-  // written), wu's low bits next to the sub-block index (a drop or a position's last write
-  // moves both on), so it needs no register of its own: 3 FF and about 4 LUT4 fewer on the
-  // aami5 1-ms conv2..conv5 (W = 1), 6 FF and 4 LUT4 on conv6 (W = 8, the one-hot select
-  // encoded); not on ECP5, whose designs stay as they were
-  const pow2 = (n: number) => (n & (n - 1)) === 0;
+  // the write address from wu's low bits where ramWindowWaddrFromWu says so (iCE40)
   const slotBits = Math.log2(D);
-  const waddrFromWu = o.family === 'ice40' && D >= 2 && pow2(D) && pow2(W) && uw >= slotBits;
+  const waddrFromWu = ramWindowWaddrFromWu(o.family, D, W, uw);
   const waddrReg = waddrFromWu ? null : m.reg('waddr', aw, { reset: ((u0 % D) * W) % N });
   let waddr: Expr;
   if (waddrReg) waddr = waddrReg;

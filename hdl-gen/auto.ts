@@ -53,7 +53,7 @@ interface Choice {
 
 /**
  * What a choice costs against a device: its logic as a share of the budget (iCE40: logic
- * cells, LUT4 + FF/2, see logicCells; ECP5: LUT4 and FF shares), plus block RAM and DSP at a
+ * cells, LUT4 + 0.6 FF, see logicCells; ECP5: LUT4 and FF shares), plus block RAM and DSP at a
  * third of their share. Memories and DSPs are hard limits the fit check enforces anyway, and
  * spending them to save logic is usually right: weighted fully, 2 EBR of the UP5K's 30 weighed
  * like ~350 LUT4, so auto avoided the RAM line buffers and threshold ROMs and found no UP5K

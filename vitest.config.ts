@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,5 +9,10 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // One test file per core, not vitest's default of one fewer than the cores: the time goes
+    // into child processes (Verilator, g++, Yosys, nextpnr), not into the workers themselves,
+    // and on a 2-core machine the default would run every file one after another.
+    maxWorkers: Math.max(2, availableParallelism()),
+    minWorkers: 1,
   },
 });

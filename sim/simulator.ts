@@ -21,6 +21,7 @@ import { HdlError } from '../src/hdl/errors.ts';
 import type { Module } from '../src/hdl/module.ts';
 import { resolveTool, runTool } from '../src/tools/index.ts';
 import { HARNESS_VERSION, harnessSource } from './harness.ts';
+import { restoreRuntime, runtimeDir, saveRuntime } from './verilator-runtime.ts';
 
 export type SimValue = bigint | number | boolean;
 export type SimInputs = Record<string, SimValue>;
@@ -184,7 +185,9 @@ export class Simulator {
         writeFileSync(join(tmp, 'harness.cpp'), harness);
         const vfiles = files.filter((f) => f.name.endsWith('.v')).map((f) => f.name);
         const log = join(tmp, 'build.log');
-        const result = await runTool(verilator, [...flags, '--top-module', top.name, '--Mdir', 'obj', '-o', `../${BINARY}`, ...vfiles, 'harness.cpp'], {
+        const runtime = runtimeDir(cacheRoot, verilator.version, flags);
+        const keepRuntime = restoreRuntime(runtime, join(tmp, 'obj'));
+        const result = await runTool(verilator, [...flags, ...keepRuntime, '--top-module', top.name, '--Mdir', 'obj', '-o', `../${BINARY}`, ...vfiles, 'harness.cpp'], {
           cwd: tmp,
           logFile: log,
           check: false,
@@ -198,6 +201,7 @@ export class Simulator {
           const first = `${result.stderr}\n${result.stdout}`.split('\n').find((l) => /%Error|error:/.test(l));
           throw new Error(`Verilator build of ${top.name} failed${first ? ` (${first.trim()})` : ''}; log and sources: ${kept}`);
         }
+        saveRuntime(runtime, join(tmp, 'obj'));
         rmSync(join(tmp, 'obj'), { recursive: true, force: true });
         try {
           renameSync(tmp, dir);

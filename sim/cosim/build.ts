@@ -7,13 +7,14 @@
  * whose ROM contents change (a retrained model, a flipped weight bit) reuses the build.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/cli/errors.ts';
 import { resolveTool, runTool } from '../../src/tools/index.ts';
 import type { DesignDir } from './design.ts';
 import { COSIM_HARNESS_VERSION, cosimHarnessSource } from './harness.ts';
+import { restoreRuntime, runtimeDir, saveRuntime } from '../verilator-runtime.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_COSIM_CACHE = join(REPO_ROOT, '.cache', 'cosim');
@@ -28,47 +29,6 @@ const BINARY = 'Vcosim';
  * initial blocks, $readmemh) stays small.
  */
 const BUILD_FLAGS = ['--cc', '--exe', '--build', '-j', '2', '--prefix', 'Vtop', '--x-assign', '0', '--x-initial', '0', '-Wno-fatal', '-O3', '--MAKEFLAGS', 'OPT_FAST=-O2'];
-
-/**
- * Verilator's runtime library (verilated.cpp and friends) is the same for every design of a
- * Verilator version and flag set, and compiling it is most of a small design's build time.
- * The first build saves its objects (and make's dependency files) here; later builds place
- * copies, newer than their sources, in their object directory so make does not rebuild them.
- */
-const RUNTIME_FILES = ['verilated', 'verilated_threads', 'verilated_vcd_c'].flatMap((f) => [`${f}.o`, `${f}.d`]);
-
-function runtimeDir(cacheRoot: string, version: string, flags: string[]): string {
-  const key = createHash('sha256').update(`${version}\n${flags.join(' ')}`).digest('hex').slice(0, 16);
-  return join(cacheRoot, `runtime-${key}`);
-}
-
-/** Copies saved runtime objects into objDir; returns make flags that keep make from rebuilding them. */
-function restoreRuntime(runtime: string, objDir: string): string[] {
-  if (!existsSync(runtime)) return [];
-  mkdirSync(objDir, { recursive: true });
-  const flags: string[] = [];
-  for (const f of readdirSync(runtime)) {
-    copyFileSync(join(runtime, f), join(objDir, f));
-    // make -o FILE: never remake FILE (Verilator's makefile makes them depend on the freshly
-    // generated Vtop.mk, which would otherwise force a rebuild)
-    if (f.endsWith('.o')) flags.push('--MAKEFLAGS', `-o${f}`);
-  }
-  return flags;
-}
-
-function saveRuntime(runtime: string, objDir: string): void {
-  if (existsSync(runtime)) return;
-  const tmp = `${runtime}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  mkdirSync(tmp, { recursive: true });
-  try {
-    for (const f of RUNTIME_FILES) if (existsSync(join(objDir, f))) copyFileSync(join(objDir, f), join(tmp, f));
-    renameSync(tmp, runtime);
-  } catch {
-    // another build saved it first; either copy is good
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
 
 export interface CosimBuild {
   /** the compiled harness */

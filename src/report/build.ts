@@ -54,7 +54,10 @@ export interface TargetRow {
   /** nextpnr's Fmax for the primary seed */
   fmaxMhz: number | null;
   fmaxSpread: SynthResult['pnr']['fmaxSpread'];
+  /** seeds that placed and routed (the spread is over these) */
   seeds: number[];
+  /** seeds after the primary whose place and route failed */
+  failedSeeds: number[];
   icetimeMhz: number | null;
   cyclesPerWindow: CycleFigure;
   latencyCycles: CycleFigure;
@@ -155,6 +158,7 @@ function targetRow(s: SynthResult, inputs: ReportInputs, windowPeriodS: number):
     fmaxMhz: fmax,
     fmaxSpread: s.pnr.fmaxSpread,
     seeds: s.pnr.runs.map((r) => r.seed),
+    failedSeeds: s.pnr.failedRuns.map((r) => r.seed),
     icetimeMhz: s.icetime?.fmaxMhz ?? null,
     cyclesPerWindow: cpw,
     latencyCycles: lat,

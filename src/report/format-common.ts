@@ -33,8 +33,10 @@ export function cycleText(c: CycleFigure, estimateMark: string, missing = DASH):
 
 export function fmaxSpreadText(t: TargetRow, missing = DASH): string {
   const s = t.fmaxSpread;
-  if (!s || s.seeds < 2) return missing;
-  return `${s.min.toFixed(1)}/${s.median.toFixed(1)}/${s.max.toFixed(1)}`;
+  const spread = !s || s.seeds < 2 ? missing : `${s.min.toFixed(1)}/${s.median.toFixed(1)}/${s.max.toFixed(1)}`;
+  if (t.failedSeeds.length === 0) return spread;
+  const n = t.failedSeeds.length;
+  return `${spread} (seed${n > 1 ? 's' : ''} ${t.failedSeeds.join(', ')} did not place)`;
 }
 
 export function accuracyText(r: { model: { accuracy: number | null } }, missing = DASH): string {

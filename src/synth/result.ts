@@ -55,6 +55,15 @@ export const PnrRunSchema = z.object({
   log: z.string(),
 });
 
+/** A non-primary seed whose place and route stopped (typically "Unable to find legal placement"). */
+export const FailedPnrRunSchema = z.object({
+  seed: z.number().int(),
+  /** the tool's error, one line */
+  error: z.string(),
+  /** file in the build directory */
+  log: z.string(),
+});
+
 export const SynthResultSchema = z.object({
   format: z.literal(SYNTH_FORMAT),
   version: z.number().int().positive(),
@@ -84,6 +93,11 @@ export const SynthResultSchema = z.object({
     /** the seed whose placement produced the .asc/.config (and bitstream) */
     primarySeed: z.number().int(),
     runs: z.array(PnrRunSchema).min(1),
+    /**
+     * seeds after the primary whose place and route failed: a design that places at most
+     * seeds is still worth reporting, with the failures named (absent in older results)
+     */
+    failedRuns: z.array(FailedPnrRunSchema).default([]),
     /** over all runs with a measured Fmax */
     fmaxSpread: z.object({ min: z.number(), median: z.number(), max: z.number(), seeds: count }).nullable(),
   }),
@@ -95,6 +109,7 @@ export const SynthResultSchema = z.object({
 
 export type SynthResult = z.infer<typeof SynthResultSchema>;
 export type PnrRun = z.infer<typeof PnrRunSchema>;
+export type FailedPnrRun = z.infer<typeof FailedPnrRunSchema>;
 
 export function readSynthResult(file: string): SynthResult {
   if (!existsSync(file)) throw new UserError(`${file} not found: run \`bitbeat synth\` for this design and target first`);

@@ -28,7 +28,7 @@ import { toolJobs } from './limiter.ts';
 import { instanceTree, readNetlist, type InstanceNode } from './netlist.ts';
 import { readPnrReport } from './nextpnr-report.ts';
 import { RESOURCE_CLASSES, addCells, addCounts, emptyCounts, type ResourceCounts } from './resources.ts';
-import { median, SYNTH_FORMAT, SYNTH_VERSION, type InstanceResult, type PnrRun, type SynthResult } from './result.ts';
+import { median, SYNTH_FORMAT, SYNTH_VERSION, type FailedPnrRun, type InstanceResult, type PnrRun, type SynthResult } from './result.ts';
 import { hierarchicalCounts, ownCounts, parseYosysStat, sourceModuleName, type YosysStat } from './yosys-stat.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 
@@ -220,9 +220,23 @@ export async function synthesize(designDir: string, targetName: string, opts: Sy
 
   const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
   progress(`place and route: ${seeds.length} seed${seeds.length > 1 ? 's' : ''} on ${target.device} (${board.board})`);
-  const runs = await Promise.all(
+  const settled = await Promise.allSettled(
     seeds.map((s, i) => runPlaceAndRoute(dir, target, board, constraints, s, i === 0, freqMhz, tools.nextpnr, manifest.top)),
   );
+  // The primary seed's placement is the one packed into a bitstream and timed by icetime, so
+  // it must succeed. The other seeds only measure the Fmax spread: a seed that finds no legal
+  // placement is recorded, not fatal, since a design that places at most seeds is still a result.
+  const runs: PnrRun[] = [];
+  const failedRuns: FailedPnrRun[] = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') runs.push(r.value);
+    else if (i === 0 || !(r.reason instanceof UserError)) throw r.reason;
+    else {
+      const message = (r.reason as Error).message.split(`${dir}/`).join('');
+      failedRuns.push({ seed: seeds[i]!, error: message, log: `pnr-seed${seeds[i]}.log` });
+      progress(`place and route: seed ${seeds[i]} failed (${message}); the spread is over the seeds that placed`);
+    }
+  });
   const fmaxes = runs.map((r) => r.fmaxMhz).filter((f): f is number => f !== null);
   const fmaxSpread = fmaxes.length ? { min: Math.min(...fmaxes), median: median(fmaxes), max: Math.max(...fmaxes), seeds: fmaxes.length } : null;
 
@@ -268,7 +282,7 @@ export async function synthesize(designDir: string, targetName: string, opts: Sy
     constraints,
     tools: toolVersions,
     synthesis: { script: synth.script, resources: synth.total, topOwn: synth.topOwn, instances: synth.instances, modules: synth.modules },
-    pnr: { freqTargetMhz: freqMhz, primarySeed: seed, runs, fmaxSpread },
+    pnr: { freqTargetMhz: freqMhz, primarySeed: seed, runs, failedRuns, fmaxSpread },
     icetime,
     bitstream,
   };

@@ -129,6 +129,7 @@ describe('bench:hardware goals and Markdown', () => {
       estimate: { lut4: 100, ff: 10, bram: 1, spram: 0, dsp: 0 },
       estimateError: { lut4: 0.1, ff: 0, bram: 0, spram: null, dsp: null },
       fmaxSpread: null,
+      failedSeeds: [],
       icetimeMhz: null,
       logicCells: null,
       windowsPerSecond: null,

@@ -7,7 +7,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ToolFailedError, clearToolCache } from '../../src/tools/index.ts';
+import { ToolFailedError, clearToolCache, findOnPath } from '../../src/tools/index.ts';
+import { buildReport } from '../../src/report/build.ts';
+import { fmaxSpreadText } from '../../src/report/format-common.ts';
+import { reportsToCsv } from '../../src/report/format-csv.ts';
+import { loadManifest } from '../../src/synth/design-dir.ts';
 import { MalformedToolOutputError } from '../../src/synth/errors.ts';
 import { RESOURCE_CLASSES, sumCounts } from '../../src/synth/resources.ts';
 import { readSynthResult, synthesize, type SynthResult } from '../../src/synth/index.ts';
@@ -111,6 +115,33 @@ describe.skipIf(ice40Missing.length > 0)('synth on ice40-up5k', () => {
     expect(err).toBeInstanceOf(MalformedToolOutputError);
     expect((err as Error).message).toMatch(/^place and route \(nextpnr-ice40, seed 1\): malformed tool output in .*pnr-seed1\.json: not JSON/);
     expect(existsSync(join(design, 'build', 'ice40-up5k', 'pnr-seed1.log'))).toBe(true);
+    expect(existsSync(join(design, 'build', 'ice40-up5k', 'synth.json'))).toBe(false);
+  });
+
+  it('a seed after the primary that finds no placement is recorded, and the spread is over the seeds that placed; a failing primary seed still fails', async () => {
+    const real = findOnPath('nextpnr-ice40')!;
+    // the real nextpnr, except that the seed named by FAIL_SEED stops the way an over-full design does
+    const fake = join(mkdtempSync(join(tmpdir(), 'bb-fake-')), 'nextpnr-some-seeds');
+    writeFileSync(
+      fake,
+      `#!/bin/sh\nprev=\nfor a in "$@"; do if [ "$prev" = "--seed" ] && [ "$a" = "$FAIL_SEED" ]; then echo "ERROR: Unable to find legal placement for all cells, design is likely too big for the selected device." >&2; exit 1; fi; prev="$a"; done\nexec ${real} "$@"\n`,
+    );
+    chmodSync(fake, 0o755);
+    process.env.BITBEAT_NEXTPNR_ICE40 = fake;
+    process.env.FAIL_SEED = '2';
+    clearToolCache();
+    const design = copyFixture();
+    const r = await synthesize(design, 'ice40-up5k', { seeds: 3, icetime: false });
+    expect(r.pnr.runs.map((x) => x.seed)).toEqual([1, 3]);
+    expect(r.pnr.failedRuns).toEqual([{ seed: 2, error: expect.stringMatching(/^place and route \(nextpnr-ice40, seed 2\): .*Unable to find legal placement.*full log: pnr-seed2\.log$/), log: 'pnr-seed2.log' }]);
+    expect(r.pnr.fmaxSpread!.seeds).toBe(2);
+    const report = buildReport({ manifest: loadManifest(design), synth: [r] });
+    expect(report.targets[0]!.failedSeeds).toEqual([2]);
+    expect(fmaxSpreadText(report.targets[0]!)).toMatch(/^\d+\.\d\/\d+\.\d\/\d+\.\d \(seed 2 did not place\)$/);
+    expect(reportsToCsv([report])).toMatch(/,1;3,2,/);
+
+    process.env.FAIL_SEED = '1';
+    await expect(synthesize(design, 'ice40-up5k', { seeds: 2, icetime: false })).rejects.toThrow(/^place and route \(nextpnr-ice40, seed 1\): .*Unable to find legal placement/);
     expect(existsSync(join(design, 'build', 'ice40-up5k', 'synth.json'))).toBe(false);
   });
 

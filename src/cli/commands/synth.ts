@@ -46,6 +46,7 @@ export function registerSynth(program: Command): void {
       ];
       const s = result.pnr.fmaxSpread;
       if (s && s.seeds > 1) lines.push(`  Fmax over ${s.seeds} seeds: min ${s.min.toFixed(1)}, median ${s.median.toFixed(1)}, max ${s.max.toFixed(1)} MHz`);
+      for (const f of result.pnr.failedRuns) lines.push(`  seed ${f.seed} did not place and route (${f.error}); log: ${f.log}`);
       if (result.icetime) lines.push(`  icetime: ${result.icetime.fmaxMhz.toFixed(1)} MHz (${result.icetime.pathDelayNs} ns critical path)`);
       for (const inst of result.synthesis.instances) lines.push(`  ${inst.name.padEnd(16)} ${inst.module.padEnd(20)} LUT4 ${inst.resources.lut4}  FF ${inst.resources.ff}  BRAM ${inst.resources.bram}`);
       if (result.bitstream) lines.push(`  bitstream: ${join(dir, result.bitstream)}`);

@@ -93,9 +93,17 @@ function costOf(r: Resources, budget: Target): number {
  * trees only and to 75.3 with stages in every tree wider than 4 (2,196 LUT4 both, +36 FF;
  * critical path then from conv2's SIMD 4 weight ROM); the default design from 47.6 to 76.5 MHz
  * (2,484 to 2,505 LUT4, 1,758 to 1,830 FF), critical path then conv1's RAM window into its sum.
+ * iCE40, weights in block RAM: one stage at any SIMD. A weight ROM deeper than one EBR reads
+ * through a mux of the EBRs' outputs before the XNORs, and that path set btpn-aami5's clock:
+ * its UP5K default design (SIMD 4 and 8 trees, weights of conv3-conv7 in 3-7 EBR each) placed
+ * at 30.2 MHz, critical path conv6's 3-EBR weight ROM -> output mux -> popcount -> padding
+ * select -> accumulator (33 ns); with a stage in conv6 and conv7 only, 30.7 MHz with conv5's
+ * ROM the critical path; with a stage in every block-RAM-fed tree 34.2 MHz (nextpnr seed 1;
+ * 3,068 LUT4 either way, +80 FF, +5 cycles of latency).
  */
-export function treeStages(simd: number, target: Target): number {
+export function treeStages(simd: number, target: Target, weights: WeightStorage = 'lut'): number {
   const depth = Math.ceil(Math.log2(Math.max(1, simd)));
+  if (target.family === 'ice40' && weights === 'bram') return 1;
   return depth >= (target.family === 'ice40' ? ICE40_STAGE_DEPTH : ECP5_STAGE_DEPTH) ? 1 : 0;
 }
 /** iCE40: a tree of this many levels (SIMD > 8) or more gets a register stage. */
@@ -139,7 +147,7 @@ function engineOptions(model: QModel, shapes: LayerShape[], target: Target, laye
         const byRule = estimateEngine(model, shape, pe, simd, undefined, target, 0, 'regs').weightStorage;
         for (const window of windows) {
           for (const weights of ['lut', 'bram'] as const) {
-            const pipeline = staged ? treeStages(simd, target) : 0;
+            const pipeline = staged ? treeStages(simd, target, weights) : 0;
             const fold = { layer: shape.name, pe, simd, window, weights, ...(pipeline > 0 ? { pipeline } : {}) };
             if (i === 0 && layer1 && !layer1.admits(shape, fold)) continue;
             let e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window);
@@ -306,7 +314,7 @@ export function autoFolding(model: QModel, target: Target, goal: AutoGoal): Auto
   // the unstaged search sees the same choices when no tree of this model can take a stage
   // here (all its SIMD choices too narrow for the family's rule): it would only repeat the
   // staged one
-  const stagesPossible = layerShapes(model).some((s) => divisors(s.taps).some((simd) => treeStages(simd, target) > 0));
+  const stagesPossible = layerShapes(model).some((s) => divisors(s.taps).some((simd) => treeStages(simd, target, 'bram') > 0));
   if (goal.kind !== 'fit' || !stagesPossible) return staged;
   const plain = autoSearch(model, target, goal, false);
   const cuts = (p: number, s: number) => p < s * (1 - FIT_STAGE_CYCLES_SHARE);

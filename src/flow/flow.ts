@@ -21,7 +21,7 @@ import { loadFoldingFile, validateFolding, type ResolvedFolding } from '../../hd
 import { generateDesign } from '../../hdl-gen/generate.ts';
 import { cosimulate, readDesignDir, datasetWindows, syntheticWindows, describeMismatch, type CosimRun } from '../../sim/cosim/index.ts';
 import { synthesize, type SynthResult } from '../synth/index.ts';
-import { buildReport, metricsFileAccuracy, renderReport, type DesignReport } from '../report/index.ts';
+import { buildReport, metricsFileAccuracy, renderReport, type DesignReport, type TargetRow } from '../report/index.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 
 export interface FlowOptions {
@@ -148,6 +148,14 @@ function fmt(v: number | null | undefined, digits = 0, unit = ''): string {
   return v === null || v === undefined ? '—' : `${v.toFixed(digits)}${unit}`;
 }
 
+/** With --pnr-seeds N > 1: the spread over the seeds that placed, and those that did not. */
+export function flowSeedsText(row: TargetRow): string {
+  const s = row.fmaxSpread;
+  const spread = s && s.seeds > 1 ? `; over ${s.seeds} seeds min/median/max ${s.min.toFixed(1)}/${s.median.toFixed(1)}/${s.max.toFixed(1)} MHz` : '';
+  const failed = row.failedSeeds.length ? `; seed${row.failedSeeds.length > 1 ? 's' : ''} ${row.failedSeeds.join(', ')} did not place and route` : '';
+  return spread + failed;
+}
+
 /** The closing summary: the figures a researcher would put in a paper, in a few lines. */
 export function formatFlowSummary(r: FlowResult): string {
   const row = r.report.targets[0]!;
@@ -159,7 +167,7 @@ export function formatFlowSummary(r: FlowResult): string {
     `  model           accuracy ${fmt(r.report.model.accuracy === null ? null : r.report.model.accuracy * 100, 2, ' %')}${r.report.model.accuracySource ? ` (${r.report.model.accuracySource})` : ''}, storage ${fmt(r.report.model.bytes === null ? null : r.report.model.bytes / 1024, 2, ' KB')}`,
     `  cosimulation    ${c.windows} windows, ${c.mismatches} mismatches (${c.input.kind} input, back-pressure ${c.backpressure})`,
     `  resources       ${res.lut4} LUT4, ${res.ff} FF, ${res.bram} BRAM, ${res.spram} SPRAM, ${res.dsp} DSP (${fmt(row.lutUtilisation * 100, 1, ' %')} of LUT4)`,
-    `  Fmax            ${fmt(row.fmaxMhz, 1, ' MHz')}${row.icetimeMhz !== null ? ` (icetime ${fmt(row.icetimeMhz, 1, ' MHz')})` : ''}`,
+    `  Fmax            ${fmt(row.fmaxMhz, 1, ' MHz')}${row.icetimeMhz !== null ? ` (icetime ${fmt(row.icetimeMhz, 1, ' MHz')})` : ''}${flowSeedsText(row)}`,
     `  cycles/window   ${row.cyclesPerWindow.value} (${row.cyclesPerWindow.source}; estimate ${c.estimate.cyclesPerWindow})`,
     `  latency         ${row.latencyCycles.value} cycles = ${fmt(row.latencyUs, 1, ' µs')} at Fmax`,
     `  throughput      ${fmt(row.windowsPerSecond, 0, ' windows/s')}, real-time margin ${fmt(row.realtimeMargin, 0, 'x')} over a 360 Hz stream`,

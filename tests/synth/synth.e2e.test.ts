@@ -12,6 +12,7 @@ import { buildReport } from '../../src/report/build.ts';
 import { fmaxSpreadText } from '../../src/report/format-common.ts';
 import { reportsToCsv } from '../../src/report/format-csv.ts';
 import { loadManifest } from '../../src/synth/design-dir.ts';
+import { flowSeedsText } from '../../src/flow/flow.ts';
 import { MalformedToolOutputError } from '../../src/synth/errors.ts';
 import { RESOURCE_CLASSES, sumCounts } from '../../src/synth/resources.ts';
 import { readSynthResult, synthesize, type SynthResult } from '../../src/synth/index.ts';
@@ -139,6 +140,7 @@ describe.skipIf(ice40Missing.length > 0)('synth on ice40-up5k', () => {
     expect(report.targets[0]!.failedSeeds).toEqual([2]);
     expect(fmaxSpreadText(report.targets[0]!)).toMatch(/^\d+\.\d\/\d+\.\d\/\d+\.\d \(seed 2 did not place\)$/);
     expect(reportsToCsv([report])).toMatch(/,1;3,2,/);
+    expect(flowSeedsText(report.targets[0]!)).toMatch(/^; over 2 seeds min\/median\/max \d+\.\d\/\d+\.\d\/\d+\.\d MHz; seed 2 did not place and route$/);
 
     process.env.FAIL_SEED = '1';
     await expect(synthesize(design, 'ice40-up5k', { seeds: 2, icetime: false })).rejects.toThrow(/^place and route \(nextpnr-ice40, seed 1\): .*Unable to find legal placement/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getTarget } from '../../src/design/targets.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { layerShapes } from '../../src/model/shapes.ts';
-import { autoFolding, DEFAULT_FIT_MARGIN, treeStages } from '../../hdl-gen/auto.ts';
+import { autoFolding, DEFAULT_FIT_MARGIN, oneBufferWorstCycles, treeStages } from '../../hdl-gen/auto.ts';
 import { estimateDesign, fitsDevice, type DesignEstimate } from '../../hdl-gen/estimate.ts';
 import type { Target } from '../../src/design/targets.ts';
 
@@ -49,6 +49,23 @@ describe('auto pipeline stages', () => {
     expect(narrow.some((e) => e.weightStorage === 'bram')).toBe(true);
     for (const e of narrow) expect(folding.layers.find((f) => f.layer === e.layer)!.pipeline ?? 0).toBe(e.weightStorage === 'bram' ? 1 : 0);
     expect(estimate.cyclesPerWindow).toBeLessThanOrEqual(100000);
+  });
+
+  it('a cycle bound takes one normalizer buffer where that is cheaper and its worst-case interval meets the bound', () => {
+    const r = autoFolding(model, up5k, { kind: 'cycles', targetCycles: 100000 });
+    expect(r.folding.normalizerBuffers).toBe(1);
+    const two = estimateDesign(model, { ...r.folding, normalizerBuffers: 2 }, up5k, shapes);
+    expect(r.estimate.total.lut4).toBeLessThan(two.total.lut4);
+    expect(r.estimate.latencyCycles).toBe(two.latencyCycles);
+    expect(oneBufferWorstCycles(r.estimate)).toBeLessThanOrEqual(100000);
+    // the worst case: pass 2 at the slowest layer's pace, then the next window's pass 1
+    const slowest = Math.max(...r.estimate.engines.map((e) => e.cycles));
+    expect(oneBufferWorstCycles(r.estimate)).toBe(Math.max(r.estimate.cyclesPerWindow, r.estimate.normalizer.cycles + slowest - r.estimate.engines[0]!.cycles));
+    // BTPN's slowest layer is far slower than its layer 1: one buffer's worst case misses 100,000, so two
+    const btpn = loadModel('models/btpn-aami5.json');
+    const b = autoFolding(btpn, up5k, { kind: 'cycles', targetCycles: 100000 });
+    expect(b.folding.normalizerBuffers).toBe(2);
+    expect(oneBufferWorstCycles(estimateDesign(btpn, { ...b.folding, normalizerBuffers: 1 }, up5k))).toBeGreaterThan(100000);
   });
 
   it('the smallest UP5K design (narrow trees) stages only its block-RAM-fed trees; the default ECP5 design stages exactly its trees wider than 4', () => {

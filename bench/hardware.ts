@@ -79,10 +79,7 @@ function readPrevious(): HardwareResult[] {
   if (!existsSync(JSON_FILE)) return [];
   try {
     const doc = JSON.parse(readFileSync(JSON_FILE, 'utf8')) as BenchFile;
-    const all = doc.version === HARDWARE_BENCH_VERSION && Array.isArray(doc.results) ? [...doc.results, ...(doc.stale ?? [])] : [];
-    // results written before failed seeds were recorded had none
-    for (const r of all) for (const t of r.report?.targets ?? []) t.failedSeeds ??= [];
-    return all;
+    return doc.version === HARDWARE_BENCH_VERSION && Array.isArray(doc.results) ? [...doc.results, ...(doc.stale ?? [])] : [];
   } catch {
     process.stderr.write(`bench:hardware: ${JSON_FILE} is unreadable; starting afresh\n`);
     return [];

@@ -326,8 +326,8 @@ export function oneBufferWorstCycles(e: DesignEstimate): number {
 export function autoFolding(model: QModel, target: Target, goal: AutoGoal): AutoResult {
   const staged = autoSearch(model, target, goal, true);
   // the unstaged search sees the same choices when no tree of this model can take a stage
-  // here (all its SIMD choices too narrow for the family's rule): it would only repeat the
-  // staged one
+  // here (all its SIMD choices too narrow for the family's rule, even with block-RAM weights):
+  // it would only repeat the staged one
   const stagesPossible = layerShapes(model).some((s) => divisors(s.taps).some((simd) => treeStages(simd, target, 'bram') > 0));
   if (goal.kind !== 'fit' || !stagesPossible) return staged;
   const plain = autoSearch(model, target, goal, false);

@@ -19,7 +19,7 @@ import type { Target } from '../design/targets.ts';
 import { resolveFoldingSpec } from '../flow/folding-spec.ts';
 import type { QModel } from '../model/qmodel.ts';
 import { buildReport, modelMetrics, type DesignReport, type MeasuredAccuracy, type ModelMetrics } from '../report/index.ts';
-import { buildDirFor, synthesize } from '../synth/index.ts';
+import { buildDirFor, pnrLogName, synthesize } from '../synth/index.ts';
 import type { ResourceCounts } from '../synth/resources.ts';
 import { MissingToolError } from '../tools/index.ts';
 import { hierarchicalCounts, parseYosysStat } from '../synth/yosys-stat.ts';
@@ -270,7 +270,7 @@ export async function runHardwarePoint(spec: HardwarePointSpec, ctx: PointContex
     const buildDir = buildDirFor(dir, target);
     const synthesized = synthesizedCounts(buildDir, manifest, target);
     // the device's over-used cells say more than nextpnr's last error line
-    const pnrLog = join(buildDir, 'pnr-seed1.log');
+    const pnrLog = join(buildDir, pnrLogName(1)); // the primary seed (synthesize's default)
     const over = /^place and route/.test(e.message) && existsSync(pnrLog) ? overUtilised(readFileSync(pnrLog, 'utf8')) : [];
     const error = `${over.length ? `does not fit: ${overUseText(over)}; ` : ''}${e.message}`.split(`${process.cwd()}/`).join('');
     return { ...common, status: 'failed', failedStep: stepOf(e.message), error, synthesized, reused: false };

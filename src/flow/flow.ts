@@ -22,6 +22,7 @@ import { generateDesign } from '../../hdl-gen/generate.ts';
 import { cosimulate, readDesignDir, datasetWindows, syntheticWindows, describeMismatch, type CosimRun } from '../../sim/cosim/index.ts';
 import { synthesize, type SynthResult } from '../synth/index.ts';
 import { buildReport, metricsFileAccuracy, renderReport, type DesignReport, type TargetRow } from '../report/index.ts';
+import { failedSeedsText } from '../report/format-common.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 
 export interface FlowOptions {
@@ -152,8 +153,8 @@ function fmt(v: number | null | undefined, digits = 0, unit = ''): string {
 export function flowSeedsText(row: TargetRow): string {
   const s = row.fmaxSpread;
   const spread = s && s.seeds > 1 ? `; over ${s.seeds} seeds min/median/max ${s.min.toFixed(1)}/${s.median.toFixed(1)}/${s.max.toFixed(1)} MHz` : '';
-  const failed = row.failedSeeds.length ? `; seed${row.failedSeeds.length > 1 ? 's' : ''} ${row.failedSeeds.join(', ')} did not place and route` : '';
-  return spread + failed;
+  const failed = failedSeedsText(row);
+  return failed ? `${spread}; ${failed} did not place and route` : spread;
 }
 
 /** The closing summary: the figures a researcher would put in a paper, in a few lines. */

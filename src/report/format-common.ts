@@ -31,12 +31,17 @@ export function cycleText(c: CycleFigure, estimateMark: string, missing = DASH):
   return `${count(c.value)}${c.source === 'estimate' ? estimateMark : ''}`;
 }
 
+/** The seeds after the primary that did not place and route, e.g. "seeds 2, 3"; '' when none. */
+export function failedSeedsText(t: TargetRow): string {
+  const n = t.failedSeeds.length;
+  return n === 0 ? '' : `seed${n > 1 ? 's' : ''} ${t.failedSeeds.join(', ')}`;
+}
+
 export function fmaxSpreadText(t: TargetRow, missing = DASH): string {
   const s = t.fmaxSpread;
   const spread = !s || s.seeds < 2 ? missing : `${s.min.toFixed(1)}/${s.median.toFixed(1)}/${s.max.toFixed(1)}`;
-  if (t.failedSeeds.length === 0) return spread;
-  const n = t.failedSeeds.length;
-  return `${spread} (seed${n > 1 ? 's' : ''} ${t.failedSeeds.join(', ')} did not place)`;
+  const failed = failedSeedsText(t);
+  return failed ? `${spread} (${failed} did not place)` : spread;
 }
 
 export function accuracyText(r: { model: { accuracy: number | null } }, missing = DASH): string {

@@ -1,4 +1,4 @@
-export { synthesize, buildDirFor, SYNTH_RESULT_FILE, type SynthOptions } from './synthesize.ts';
+export { synthesize, buildDirFor, pnrLogName, SYNTH_RESULT_FILE, type SynthOptions } from './synthesize.ts';
 export { readSynthResult, SynthResultSchema, type SynthResult, type PnrRun, type InstanceResult } from './result.ts';
 export { loadManifest } from './design-dir.ts';
 export { boardForTarget, boardNames, loadBoard, renderConstraints, assignPins, type Board } from './boards.ts';

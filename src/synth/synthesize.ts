@@ -162,6 +162,11 @@ async function runSynthesis(
   return { script, stat, instances, topOwn, total, modules };
 }
 
+/** A seed's place-and-route log in the build directory. */
+export function pnrLogName(seed: number): string {
+  return `pnr-seed${seed}.log`;
+}
+
 async function runPlaceAndRoute(
   dir: string,
   target: Target,
@@ -175,7 +180,7 @@ async function runPlaceAndRoute(
 ): Promise<PnrRun> {
   const step = `place and route (${nextpnr.name}, seed ${seed})`;
   const report = `pnr-seed${seed}.json`;
-  const log = `pnr-seed${seed}.log`;
+  const log = pnrLogName(seed);
   const deviceFlag = target.nextpnrArgs[0]!; // --up5k, --hx8k, --25k, --85k
   const args = [deviceFlag, '--package', board.package, '--json', 'netlist.json'];
   args.push(target.family === 'ice40' ? '--pcf' : '--lpf', constraints);
@@ -233,7 +238,7 @@ export async function synthesize(designDir: string, targetName: string, opts: Sy
     else if (i === 0 || !(r.reason instanceof UserError)) throw r.reason;
     else {
       const message = (r.reason as Error).message.split(`${dir}/`).join('');
-      failedRuns.push({ seed: seeds[i]!, error: message, log: `pnr-seed${seeds[i]}.log` });
+      failedRuns.push({ seed: seeds[i]!, error: message, log: pnrLogName(seeds[i]!) });
       progress(`place and route: seed ${seeds[i]} failed (${message}); the spread is over the seeds that placed`);
     }
   });

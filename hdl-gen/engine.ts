@@ -40,7 +40,7 @@ import { accumulatorWidth, bramBlocks, countAccumulation, foldPoolStorage, thres
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
-import { intDot, intDotWidth } from './blocks/intdot.ts';
+import { INT_DOT_DSP_STAGES, intDot, intDotWidth } from './blocks/intdot.ts';
 import { lineBuffer, type LineBufferOptions } from './blocks/linebuffer.ts';
 import { ramWindow } from './blocks/ramwindow.ts';
 import { logitUnit, logitWidth } from './blocks/logits.ts';
@@ -209,7 +209,7 @@ export function buildEngine(o: EngineOptions): Engine {
 
   const m = new Module(`${tag}_engine`, {
     description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
-    params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant', pipeline: o.fold.pipeline ?? 0, window: useRam ? 'ram' : 'regs' },
+    params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant', pipeline: o.fold.pipeline ?? 0, window: useRam ? 'ram' : 'regs', ...(o.fold.dspDot ? { dspDot: true } : {}) },
   });
   const inWidth = Cin * tb * lanes;
   const inp = m.streamIn('in', inWidth);
@@ -309,7 +309,9 @@ export function buildEngine(o: EngineOptions): Engine {
   const constWord = romStage ? null : words[0]!;
   // pipeline registers in the popcount (or layer 1's add/subtract) tree: its result arrives
   // `stages` enabled cycles later, so the control signals travel through as many registers
-  const stages = o.fold.pipeline ?? 0;
+  // (the DSP form of layer 1's dot, estimate.ts's dspDotPlan, has a fixed depth of its own)
+  const dspDot = o.fold.dspDot === true && shape.inputKind === 'int';
+  const stages = dspDot ? INT_DOT_DSP_STAGES : (o.fold.pipeline ?? 0);
   const delay = (name: string, e: Expr, reset: number | null): Expr => {
     let x = e;
     for (let i = 0; i < stages; i++) {
@@ -357,7 +359,7 @@ export function buildEngine(o: EngineOptions): Engine {
       const c = sub.trunc(contribW);
       contribs.push(m.let(`contrib${l}`, groupReal ? groupReal.select(c, constant(0, contribW, c.signed)) : c));
     } else {
-      const dot = m.instance(`lane${l}`, intDot({ simd, bits: tb, weights: laneWeights, stages, name: `${tag}_dot${l}` }));
+      const dot = m.instance(`lane${l}`, intDot({ simd, bits: tb, weights: laneWeights, stages, ...(dspDot ? { dsp: true } : {}), name: `${tag}_dot${l}` }));
       dot.bind('x', tapsF);
       if (stages > 0) dot.bind('ce', ce);
       if (laneWeights === undefined) dot.bind('w', sliceOf(weightWord!, l, simd));

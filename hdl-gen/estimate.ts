@@ -82,7 +82,7 @@ import { contributingConvPositions, layerShapes, type LayerShape } from '../src/
 import type { Family, Target } from '../src/design/targets.ts';
 import { windowGeometry, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
 import { ramWindowGeometry, ramWindowPadSlots, ramWindowUnsupported, ramWindowWaddrFromWu } from './blocks/ramwindow.ts';
-import { intDotWidth } from './blocks/intdot.ts';
+import { INT_DOT_DSP_CELLS, INT_DOT_DSP_STAGES, intDotDspFits, intDotWidth } from './blocks/intdot.ts';
 import { counterBits, isPowerOfTwo, signedBits, unsignedBits } from './widths.ts';
 import { estimateNormalizerResources, normalizerTiming } from './blocks/normalizer.ts';
 import { fnIntervals, romVaryingBits, splitSlots, thresholdParamColumns } from './blocks/threshold.ts';
@@ -318,6 +318,8 @@ export interface EngineEstimate {
    * the rest of the parameters in the case statement
    */
   thresholdParams?: { storage: 'case' | 'reg' | 'rom'; folds: number; width: number; varying: number; fields: boolean[][]; romWidth?: number };
+  /** layer 1's dot product in two SB_MAC16 per lane (dspDotPlan, blocks/intdot.ts) */
+  dspDot?: boolean;
 }
 
 export interface DesignEstimate {
@@ -438,8 +440,11 @@ export function estimateEngine(
   pipeline = 0,
   windowOverride?: WindowStorage,
   thresholdRomWidth?: number,
+  dspDot = false,
 ): EngineEstimate {
   const layer = model.layers[shape.index]!;
+  // the DSP form of layer 1's dot product has its own register stages (blocks/intdot.ts)
+  if (dspDot) pipeline = INT_DOT_DSP_STAGES;
   const folds = shape.outChannels / pe;
   const groups = shape.taps / simd;
   const positions = layer.kind === 'conv' ? contributingConvPositions(shape.convLength, layer.pool) : 1;
@@ -491,10 +496,14 @@ export function estimateEngine(
     // tree (about a LUT per weight bit). Constant weights: a tree of the plus taps and one of the
     // minus taps (taken as half each) and a subtraction, two LUT4s per bit on the iCE40.
     const half = Math.floor(simd / 2);
-    const dot = constWeights
+    const dot = dspDot
+      ? intDotDspLuts(simd, zb)
+      : constWeights
       ? adderTreeLuts(simd - half, zb) + adderTreeLuts(half, zb) + (half > 0 ? 2 * intDotWidth(simd, zb) : 0)
       : simd * zb + adderTreeLuts(simd + 1, zb) + (simd > 1 ? simd : 0);
-    lane = res(dot + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
+    lane = dspDot
+      ? res(dot + accW + 1, accW + intDotDspFfs(simd, zb), { dsp: INT_DOT_DSP_CELLS })
+      : res(dot + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
   const maskPop = padZero && window === 'regs' ? res(popcountLuts(simd, target.family, false), 0) : ZERO;
@@ -591,7 +600,7 @@ export function estimateEngine(
   const stageFf = 1 + tFoldFf + (foldSerial ? 1 + pe * laneOutBits : 0);
   const stageLut = (folds > 1 && !foldCarry ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
   const control = res(2 * ctrlBits + stageLut, ctrlBits + stageFf);
-  const lanes = res(lane.lut4 * pe, lane.ff * pe);
+  const lanes = res(lane.lut4 * pe, lane.ff * pe, { dsp: lane.dsp * pe });
   const resources = addResources(weights, line, lanes, maskPop, out, control);
 
   // pipeline: ROM or RAM-window read register, popcount stages, conv position register and
@@ -626,7 +635,40 @@ export function estimateEngine(
     window,
     resources,
     ...(thresholdParams && thresholdParams.storage !== 'case' ? { thresholdParams } : {}),
+    ...(dspDot ? { dspDot: true } : {}),
   };
+}
+
+/**
+ * LUT4s of layer 1's dot product in its DSP form (blocks/intdot.ts's buildDspDot): x or ~x for
+ * the two DSP sums (four and two taps wide) and the taps from 6 on, and the pairing tree over
+ * those terms and the count of the ~ terms. Yosys 0.23 synth_ice40, 7 taps of 8 bits: 63 LUT4
+ * (this counts 29 + 30 + 2 = 61).
+ */
+export function intDotDspLuts(simd: number, bits: number): number {
+  const widths = [intDotWidth(4, bits), intDotWidth(2, bits), ...Array.from({ length: simd - 6 }, () => bits)];
+  const terms = widths.length;
+  return widths.reduce((t, w) => t + w, 0) + adderTreeLuts(terms + 1, Math.max(...widths)) + (terms > 1 ? terms - 1 : 0);
+}
+
+/** Flip-flops of the DSP form: the second DSP's two relative signs, and the LUT terms' taps and signs, two cycles each. */
+function intDotDspFfs(simd: number, bits: number): number {
+  return 2 + 2 * (2 + (simd - 6) * (bits + 1));
+}
+
+/**
+ * iCE40: gives layer engines whose dot products are integer (layer 1) the DSP form of that dot
+ * (blocks/intdot.ts) while the device has two SB_MAC16 per lane left after the rest of the
+ * design: about 70 LUT4 fewer per lane. Only where the weights come from memory (constant
+ * weights have no add/subtract choice to make) and without input lanes. Returns per layer
+ * whether it gets the DSP form. ECP5 is left out: its designs stay byte-identical.
+ */
+export function dspDotPlan(engines: EngineEstimate[], shapes: LayerShape[], zb: number, target: Target, spare: number, lanes: number): boolean[] {
+  return engines.map((e, i) => {
+    const take = target.family === 'ice40' && lanes === 1 && shapes[i]!.inputKind === 'int' && e.weightWords > 1 && intDotDspFits(e.simd, zb) && spare >= INT_DOT_DSP_CELLS * e.pe;
+    if (take) spare -= INT_DOT_DSP_CELLS * e.pe;
+    return take;
+  });
 }
 
 /**
@@ -835,6 +877,13 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
     const f = folding.layers[i]!;
     const e = estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, engines[i]!.window, w);
     engines[i] = i === 0 && lanes > 1 ? withInputLanes(model, shapes[0]!, e, lanes, target.family) : e;
+  });
+  // iCE40: SB_MAC16 left over go to layer 1's add/subtract tree (dspDotPlan)
+  const usedDsp = normalizer.resources.dsp + engines.reduce((t, e) => t + e.resources.dsp, 0);
+  dspDotPlan(engines, shapes, model.normalizer.outBits, target, target.resources.dsp - usedDsp, lanes).forEach((take, i) => {
+    if (!take) return;
+    const f = folding.layers[i]!;
+    engines[i] = estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, engines[i]!.window, engines[i]!.thresholdParams?.romWidth, true);
   });
   let cyclesPerWindow = normalizer.cycles;
   let bottleneck = 'normalizer';

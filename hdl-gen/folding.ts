@@ -66,6 +66,11 @@ export type LayerFold = z.infer<typeof LayerFoldSchema> & {
    * block RAM (estimate.ts's thresholdRomPlan), its word width; set by generate.ts's buildDesign
    */
   thresholdRomWidth?: number;
+  /**
+   * not a file option: the estimate's choice of layer 1's dot product in two iCE40 SB_MAC16
+   * per lane (estimate.ts's dspDotPlan); set by generate.ts's buildDesign
+   */
+  dspDot?: boolean;
 };
 export type FoldingConfig = z.infer<typeof FoldingFileSchema>;
 

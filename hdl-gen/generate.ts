@@ -82,12 +82,14 @@ export function planDesign(model: QModel, folding: ResolvedFolding, target: Targ
 export function buildDesign(model: QModel, folding: ResolvedFolding, target: Target, name: string, opts: GenerateOptions = {}): { plan: DesignPlan; top: Module; trace: TracePort[] } {
   const plan = planDesign(model, folding, target, opts);
   // the line buffer each engine gets: the folding's, else the estimate's choice
-  // and the threshold parameter ROM the estimate put in spare iCE40 block RAM (thresholdRomPlan)
+  // and the threshold parameter ROM the estimate put in spare iCE40 block RAM (thresholdRomPlan),
+  // and layer 1's dot product in spare iCE40 DSPs (dspDotPlan)
   const resolved: ResolvedFolding = {
     ...folding,
     layers: folding.layers.map((f, i) => {
       const rom = plan.estimate.engines[i]!.thresholdParams?.romWidth;
-      return { ...f, window: plan.estimate.engines[i]!.window, ...(rom !== undefined ? { thresholdRomWidth: rom } : {}) };
+      const dspDot = plan.estimate.engines[i]!.dspDot === true;
+      return { ...f, window: plan.estimate.engines[i]!.window, ...(rom !== undefined ? { thresholdRomWidth: rom } : {}), ...(dspDot ? { dspDot } : {}) };
     }),
   };
   const { module: top, trace } = buildTop({

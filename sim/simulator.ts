@@ -83,6 +83,16 @@ export interface BuildOptions {
    * to show that a design does not depend on power-on values; `RunOptions.seed` picks them
    */
   randomInit?: boolean;
+  /**
+   * preprocessor macros (`+define+NAME`), e.g. SYNTHESIS, to simulate what synthesis reads of a
+   * module with a synthesis body (ModuleOptions.synthesisBody)
+   */
+  defines?: string[];
+  /**
+   * more Verilog sources compiled with the design (e.g. a vendor cell's simulation model that
+   * the SYNTHESIS branch instantiates); their warnings are not fatal, as they are not ours
+   */
+  extraSources?: { name: string; text: string }[];
 }
 
 export interface RunOptions {
@@ -101,7 +111,14 @@ const BINARY = 'Vtop';
 const BASE_FLAGS = ['--cc', '--exe', '--build', '-j', '2', '--prefix', 'Vtop', '--x-assign', '0'];
 
 function buildFlags(opts: BuildOptions): string[] {
-  return [...BASE_FLAGS, '--x-initial', opts.randomInit ? 'unique' : '0', ...(opts.trace ? ['--trace'] : [])];
+  return [
+    ...BASE_FLAGS,
+    '--x-initial',
+    opts.randomInit ? 'unique' : '0',
+    ...(opts.trace ? ['--trace'] : []),
+    ...(opts.defines ?? []).map((d) => `+define+${d}`),
+    ...(opts.extraSources?.length ? ['-Wno-fatal'] : []),
+  ];
 }
 
 export class Simulator {
@@ -170,7 +187,8 @@ export class Simulator {
     const hash = createHash('sha256');
     hash.update(`${verilator.version}\n${flags.join(' ')}\nharness v${HARNESS_VERSION}\ntop ${top.name}\n`);
     hash.update(harness);
-    for (const f of files) hash.update(`\n--- ${f.name}\n${f.text}`);
+    const extra = opts.extraSources ?? [];
+    for (const f of [...files, ...extra]) hash.update(`\n--- ${f.name}\n${f.text}`);
     const cacheRoot = opts.cacheDir ?? DEFAULT_CACHE;
     const dir = join(cacheRoot, hash.digest('hex').slice(0, 24));
 
@@ -181,9 +199,9 @@ export class Simulator {
       const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
       mkdirSync(tmp, { recursive: true });
       try {
-        for (const f of files) writeFileSync(join(tmp, f.name), f.text);
+        for (const f of [...files, ...extra]) writeFileSync(join(tmp, f.name), f.text);
         writeFileSync(join(tmp, 'harness.cpp'), harness);
-        const vfiles = files.filter((f) => f.name.endsWith('.v')).map((f) => f.name);
+        const vfiles = [...files, ...extra].filter((f) => f.name.endsWith('.v')).map((f) => f.name);
         const log = join(tmp, 'build.log');
         const runtime = runtimeDir(cacheRoot, verilator.version, flags);
         const keepRuntime = restoreRuntime(runtime, join(tmp, 'obj'));

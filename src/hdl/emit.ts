@@ -177,11 +177,21 @@ class ModuleEmitter {
       decls.push(unused ? `/* verilator lint_off UNUSEDSIGNAL */\n${decl} // ${unused}\n/* verilator lint_on UNUSEDSIGNAL */` : decl);
     }
     const sections = [decls.concat(memDecls, this.tempDecls).join('\n'), ...body].filter((x) => x.length > 0);
+    if (m.synthesisBody !== undefined) {
+      out.push('');
+      out.push('`ifdef SYNTHESIS');
+      out.push(m.synthesisBody.trimEnd());
+      out.push('`else');
+    }
     for (const sec of sections) {
       out.push('');
       out.push(sec);
     }
     out.push('');
+    if (m.synthesisBody !== undefined) {
+      out.push('`endif');
+      out.push('');
+    }
     out.push('endmodule');
     out.push('');
     out.push('`default_nettype wire');

@@ -26,6 +26,13 @@ export interface ModuleOptions {
   source?: string;
   /** TypeScript generation parameters, listed in the header comment */
   params?: Record<string, string | number | boolean>;
+  /**
+   * Verilog that synthesis reads instead of the module's own description (a vendor primitive,
+   * e.g. an iCE40 SB_MAC16 the synthesis tool would not infer): emitted as the `ifdef SYNTHESIS
+   * branch (Yosys defines SYNTHESIS), with the module's own body as the `else branch, which
+   * simulators and lint read. The two must be equivalent; the block that sets this tests it.
+   */
+  synthesisBody?: string;
 }
 
 export interface SignalOptions {
@@ -110,6 +117,8 @@ export class Module {
   readonly description: string;
   readonly source: string | undefined;
   readonly generationParams: Record<string, string | number | boolean>;
+  /** see ModuleOptions.synthesisBody */
+  readonly synthesisBody: string | undefined;
   /** every named signal in declaration order (ports and internal) */
   readonly signals: Signal[] = [];
   readonly params: Param[] = [];
@@ -135,6 +144,7 @@ export class Module {
     this.description = opts.description ?? '';
     this.source = opts.source;
     this.generationParams = opts.params ?? {};
+    this.synthesisBody = opts.synthesisBody;
     this.clk = new Signal({ name: 'clk', width: 1, signed: false, kind: 'input', module: this });
     this.rst = new Signal({ name: 'rst', width: 1, signed: false, kind: 'input', module: this });
     this.names.set('clk', 'the clock');

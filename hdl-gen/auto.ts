@@ -23,7 +23,8 @@ import type { Target } from '../src/design/targets.ts';
 import type { QModel } from '../src/model/qmodel.ts';
 import { layerShapes } from '../src/model/shapes.ts';
 import { divisors, inputLanesUnsupported, type LayerFold, type ResolvedFolding, type WeightStorage, type WindowStorage } from './folding.ts';
-import { budgetExcess, logicCells, defaultNormalizerBuffers, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, withInputLanes, type DesignEstimate, type EngineEstimate, type Resources } from './estimate.ts';
+import { INT_DOT_DSP_CELLS } from './blocks/intdot.ts';
+import { budgetExcess, logicCells, defaultNormalizerBuffers, dotDspBudget, dspDotApplies, estimateDesign, estimateEngine, fitsDevice, ramWindowResources, withInputLanes, type DesignEstimate, type EngineEstimate, type Resources } from './estimate.ts';
 import { MAX_NORMALIZER_LANES } from './blocks/normalizer.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 
@@ -59,6 +60,20 @@ interface Choice {
  * like ~350 LUT4, so auto avoided the RAM line buffers and threshold ROMs and found no UP5K
  * design for ecgbnn-s-aami5 while 19 of 30 EBR sat in use and logic cells were the limit.
  */
+/**
+ * What a design or choice is charged for: its resources without the SB_MAC16 of layer-1 dot
+ * products in DSP form, which only take DSPs the design would leave unused (dotDspBudget,
+ * dspDotPlan), and unused DSPs save nothing.
+ */
+function charged(r: Resources, dotDsps: number): Resources {
+  return dotDsps > 0 ? { ...r, dsp: r.dsp - dotDsps } : r;
+}
+
+/** A design's cost (costOf) without its layer-1 dot products' SB_MAC16 (see charged). */
+function designCost(e: DesignEstimate, budget: Target): number {
+  return costOf(charged(e.total, e.engines.reduce((t, x) => t + (x.dspDot ? INT_DOT_DSP_CELLS * x.pe : 0), 0)), budget);
+}
+
 function costOf(r: Resources, budget: Target): number {
   const b = budget.resources;
   const logic = budget.family === 'ice40' ? logicCells(r, budget) / b.lut4 : r.lut4 / b.lut4 + r.ff / b.ff;
@@ -121,6 +136,8 @@ interface EngineOption {
   defaultWeights: boolean;
   cycles: number;
   resources: Resources;
+  /** SB_MAC16 of the layer-1 dot product in DSP form (not charged, see `charged`) */
+  dotDsps: number;
 }
 
 /**
@@ -139,6 +156,9 @@ interface Layer1Hook {
  * the one enumeration the per-layer search, spendSpareBram and the lanes search share.
  */
 function engineOptions(model: QModel, shapes: LayerShape[], target: Target, layer1?: Layer1Hook, staged = true): EngineOption[][] {
+  // iCE40: layer 1's choices are costed with their dot product in spare DSPs where it applies
+  // (estimate.ts's dspDotPlan gives it to the design), so that the search sees what it saves
+  const dotBudget = dotDspBudget(model, target, shapes);
   return shapes.map((shape, i) => {
     const out: EngineOption[] = [];
     for (const pe of divisors(shape.outChannels)) {
@@ -151,8 +171,11 @@ function engineOptions(model: QModel, shapes: LayerShape[], target: Target, laye
             const fold = { layer: shape.name, pe, simd, window, weights, ...(pipeline > 0 ? { pipeline } : {}) };
             if (i === 0 && layer1 && !layer1.admits(shape, fold)) continue;
             let e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window);
+            // (not with input lanes, the layer-1 hook's case: the DSP form takes one tap word)
+            const dsp = !layer1 && dspDotApplies(e, shape, model.normalizer.outBits, target, dotBudget);
+            if (dsp) e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window, undefined, true);
             if (i === 0 && layer1) e = layer1.adjust(shape, e);
-            out.push({ fold, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources });
+            out.push({ fold, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources, dotDsps: dsp ? INT_DOT_DSP_CELLS * pe : 0 });
           }
         }
       }
@@ -169,7 +192,7 @@ function layerChoices(options: EngineOption[][], budget: Target): Choice[][] {
   return options.map((opts) => {
     const choices: Choice[] = opts
       .filter((o) => o.defaultWeights)
-      .map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, cycles: o.cycles, cost: costOf(o.resources, budget) }));
+      .map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, cycles: o.cycles, cost: costOf(charged(o.resources, o.dotDsps), budget) }));
     choices.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles || a.pe - b.pe || a.simd - b.simd || (a.window === b.window ? 0 : a.window === 'regs' ? -1 : 1));
     return choices;
   });
@@ -389,7 +412,7 @@ function autoSearch(model: QModel, target: Target, goal: AutoGoal, staged: boole
     for (const buffers of bufferOptions) {
       const r = attempt(T, buffers);
       if (!r || (buffers === 1 && oneBufferWorstCycles(r.estimate) > T)) continue;
-      if (!best || costOf(r.estimate.total, budget) < costOf(best.estimate.total, budget)) best = r;
+      if (!best || designCost(r.estimate, budget) < designCost(best.estimate, budget)) best = r;
     }
     if (best) return best;
     if (staged) return autoSearch(model, target, goal, false);
@@ -437,7 +460,7 @@ function autoSearch(model: QModel, target: Target, goal: AutoGoal, staged: boole
   let cheapest: DesignEstimate | null = null;
   for (const buffers of bufferOptions) {
     const r = attempt(all[all.length - 1]!, buffers);
-    if (r && (!cheapest || costOf(r.estimate.total, device) < costOf(cheapest.total, device))) cheapest = r.estimate;
+    if (r && (!cheapest || designCost(r.estimate, device) < designCost(cheapest, device))) cheapest = r.estimate;
   }
   const m = Math.round(margin * 100);
   throw new UserError(
@@ -487,7 +510,7 @@ export function fasterWithInputLanes(model: QModel, target: Target, device: Targ
       adjust: (shape, e) => withInputLanes(model, shape, e, lanes, target.family),
     };
     const choices = engineOptions(model, shapes, target, lanesHook, staged).map((opts) => {
-      const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, weights: o.fold.weights, cycles: o.cycles, cost: costOf(o.resources, device) }));
+      const out = opts.map((o) => ({ pe: o.fold.pe, simd: o.fold.simd, window: o.fold.window, pipeline: o.fold.pipeline ?? 0, weights: o.fold.weights, cycles: o.cycles, cost: costOf(charged(o.resources, o.dotDsps), device) }));
       out.sort((a, b) => a.cost - b.cost || a.cycles - b.cycles);
       return out;
     });

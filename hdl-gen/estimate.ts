@@ -657,6 +657,24 @@ function intDotDspFfs(simd: number, bits: number): number {
 }
 
 /**
+ * SB_MAC16 the layer-1 dot products could take on an iCE40 target: the device's DSPs less the
+ * normalizer's (default buffers) and the other layers' at their smallest folding (the logit
+ * unit's multiplier). The folding searches (auto.ts) rank layer-1 choices with the DSP form
+ * within this budget; the design's own plan (dspDotPlan) then counts exactly.
+ */
+export function dotDspBudget(model: QModel, target: Target, shapes: LayerShape[]): number {
+  if (target.family !== 'ice40' || target.resources.dsp === 0) return 0;
+  const normalizer = estimateNormalizer(model, target, defaultNormalizerBuffers(model, target), 0).resources.dsp;
+  const rest = shapes.reduce((t, s) => (s.inputKind === 'int' ? t : t + estimateEngine(model, s, 1, 1, undefined, target, 0, 'regs').resources.dsp), 0);
+  return target.resources.dsp - normalizer - rest;
+}
+
+/** Whether an engine choice can take the DSP form of its dot product within `budget` SB_MAC16 (see dspDotPlan). */
+export function dspDotApplies(e: EngineEstimate, shape: LayerShape, zb: number, target: Target, budget: number, lanes = 1): boolean {
+  return target.family === 'ice40' && lanes === 1 && shape.inputKind === 'int' && e.weightWords > 1 && intDotDspFits(e.simd, zb) && budget >= INT_DOT_DSP_CELLS * e.pe;
+}
+
+/**
  * iCE40: gives layer engines whose dot products are integer (layer 1) the DSP form of that dot
  * (blocks/intdot.ts) while the device has two SB_MAC16 per lane left after the rest of the
  * design: about 70 LUT4 fewer per lane. Only where the weights come from memory (constant
@@ -665,7 +683,7 @@ function intDotDspFfs(simd: number, bits: number): number {
  */
 export function dspDotPlan(engines: EngineEstimate[], shapes: LayerShape[], zb: number, target: Target, spare: number, lanes: number): boolean[] {
   return engines.map((e, i) => {
-    const take = target.family === 'ice40' && lanes === 1 && shapes[i]!.inputKind === 'int' && e.weightWords > 1 && intDotDspFits(e.simd, zb) && spare >= INT_DOT_DSP_CELLS * e.pe;
+    const take = dspDotApplies(e, shapes[i]!, zb, target, spare, lanes);
     if (take) spare -= INT_DOT_DSP_CELLS * e.pe;
     return take;
   });

@@ -643,7 +643,7 @@ export function estimateEngine(
  * LUT4s of layer 1's dot product in its DSP form (blocks/intdot.ts's buildDspDot): x or ~x for
  * the two DSP sums (four and two taps wide) and the taps from 6 on, and the pairing tree over
  * those terms and the count of the ~ terms. Yosys 0.23 synth_ice40, 7 taps of 8 bits: 63 LUT4
- * (this counts 29 + 30 + 2 = 61).
+ * in the 1 ms UP5K design 64 (this counts 29 + 37 + 2 = 68).
  */
 export function intDotDspLuts(simd: number, bits: number): number {
   const widths = [intDotWidth(4, bits), intDotWidth(2, bits), ...Array.from({ length: simd - 6 }, () => bits)];

@@ -179,7 +179,10 @@ describe('autoFolding', () => {
       expect(f.pe * f.simd).toBeLessThan(shapes[i]!.outChannels * shapes[i]!.taps);
     });
     const looser = autoFolding(model, up5k, { kind: 'cycles', targetCycles: 200000 });
-    expect(looser.estimate.total.lut4).toBeLessThanOrEqual(estimate.total.lut4);
+    // what the search minimises on the iCE40: logic cells (LUT4 plus unpacked FFs). LUT4 alone
+    // need not fall: with layer 1's dot in spare DSPs the tighter design here has 13 fewer
+    // LUT4 but 200 more FFs than the looser one
+    expect(logicCells(looser.estimate.total, up5k)).toBeLessThanOrEqual(logicCells(estimate.total, up5k));
   });
 
   it('--target-cycles below the fully parallel floor fails naming the floor', () => {

@@ -173,7 +173,7 @@ function engineOptions(model: QModel, shapes: LayerShape[], target: Target, laye
             let e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window);
             // (not with input lanes, the layer-1 hook's case: the DSP form takes one tap word)
             const dsp = !layer1 && dspDotApplies(e, shape, model.normalizer.outBits, target, dotBudget);
-            if (dsp) e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window, undefined, true);
+            if (dsp) e = estimateEngine(model, shape, pe, simd, weights, target, pipeline, window, undefined, {}, true);
             if (i === 0 && layer1) e = layer1.adjust(shape, e);
             out.push({ fold, defaultWeights: weights === byRule, cycles: e.cycles, resources: e.resources, dotDsps: dsp ? INT_DOT_DSP_CELLS * pe : 0 });
           }

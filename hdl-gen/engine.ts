@@ -66,13 +66,17 @@ export interface EngineOptions {
   inputLanes?: number;
   /** the logit unit's multipliers (blocks/logits.ts's logitMultipliersFor; default 'logic') */
   logitMultipliers?: 'dsp' | 'logic';
+  /** a narrow link out (link.ts): output beats of this many bits, chunks of the pooled word */
+  outChunk?: number;
+  /** a narrow link in (link.ts): one sub-block of SIMD taps per input beat */
+  subBlockIn?: boolean;
 }
 
 export interface Engine {
   module: Module;
   mode: EngineMode;
   inWidth: number;
-  /** bits per output beat: C_out for bit layers, the class index width for the logits layer */
+  /** bits per output beat: C_out for bit layers (a chunk of them on a narrow link), the class index width for the logits layer */
   outWidth: number;
   /** logits layer: width of each logit on logit_data */
   logitWidth?: number;
@@ -211,11 +215,11 @@ export function buildEngine(o: EngineOptions): Engine {
     description: `engine of layer ${shape.index} '${shape.name}' (${layer.kind}, ${mode})`,
     params: { pe, simd, folds, groups, accWidth: accW, weights: romStage ? o.weightStorage : 'constant', pipeline: o.fold.pipeline ?? 0, window: useRam ? 'ram' : 'regs', ...(o.fold.dspDot ? { dspDot: true } : {}) },
   });
-  const inWidth = Cin * tb * lanes;
+  const inWidth = o.subBlockIn ? simd * tb : Cin * tb * lanes;
   const inp = m.streamIn('in', inWidth);
 
   // ---- line buffer: K position registers, or a circular RAM read one group per step ------
-  const lb = m.instance('window', useRam ? ramWindow({ ...lbo, simd, family: o.family }) : lineBuffer({ ...lbo, family: o.family }));
+  const lb = m.instance('window', useRam ? ramWindow({ ...lbo, simd, family: o.family, ...(o.subBlockIn ? { subBlockInput: true } : {}) }) : lineBuffer({ ...lbo, family: o.family }));
   m.connect(inp, lb.stream('in'));
   const win = useRam ? null : lb.stream('win');
   const winValid: Expr = win ? win.valid : lb.out('avail');
@@ -469,6 +473,7 @@ export function buildEngine(o: EngineOptions): Engine {
         // the logit unit takes the pooled values fold by fold (its sums form a ring)
         serialOut: mode === 'logits',
         family: o.family,
+        ...(o.outChunk !== undefined ? { chunkBits: o.outChunk } : {}),
         name: `${tag}_pool`,
       }),
     );
@@ -579,7 +584,9 @@ export function buildEngine(o: EngineOptions): Engine {
     }
     return { module: m, mode, inWidth, outWidth: cb, logitWidth: lw };
   }
-  const out = m.streamOut('out', shape.outChannels);
+  const outWidth = o.outChunk ?? shape.outChannels;
+  if (o.outChunk !== undefined && !foldSerial) throw new Error(`buildEngine: ${shape.name}: a narrow link needs a fold-serial pool`);
+  const out = m.streamOut('out', outWidth);
   if (mode === 'splitpool' && !foldSerial) {
     out.payload.set(m.let('combined', splitCombine(pooled.payload, bitFns, slots)));
     out.valid.set(pooled.valid);
@@ -588,5 +595,5 @@ export function buildEngine(o: EngineOptions): Engine {
     m.connect(pooled, out);
   }
   void unsignedBits;
-  return { module: m, mode, inWidth, outWidth: shape.outChannels };
+  return { module: m, mode, inWidth, outWidth };
 }

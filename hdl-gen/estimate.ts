@@ -56,7 +56,8 @@
  *   foldPoolStorage picks (ECP5 LUT RAM, counted as 2 LUT4 per TRELLIS_DPR16X4; iCE40 block
  *   RAM, or flip-flops with an F:1 read mux when a block would hold few bits), an assembly
  *   shift register and the output stream register (C_out bits, the hand-off to the next
- *   engine); no conv position is assembled; on iCE40 the logit layer's integer max at PE 1
+ *   engine; on an iCE40 narrow link, link.ts, a chunk of the next layer's SIMD bits, and that
+ *   RAM line buffer without its W:1 write mux); no conv position is assembled; on iCE40 the logit layer's integer max at PE 1
  *   merges the slots one at a time (foldPoolSlotSerial: one comparator, a block-RAM word per
  *   fold and slot), which takes a fold word every foldPoolWordCycles cycles at most (the
  *   engine's cycles per position count the slower of it and C_in K / SIMD) and sends the
@@ -90,6 +91,7 @@ import { logitMultipliersFor, logitTailCycles, logitUnitResources, logitWidth } 
 import { foldPoolResources, foldPoolSlotSerial, foldPoolStateWidth, foldPoolWordCycles, type FoldPoolOptions, type FoldPoolStorage } from './blocks/fold-pool.ts';
 import { poolSlots, poolTrackerBits, poolTrackerLuts } from './blocks/pool.ts';
 import { compressorPlan } from './blocks/adder-tree.ts';
+import { narrowLinks } from './link.ts';
 
 export interface Resources {
   lut4: number;
@@ -182,10 +184,10 @@ export const THRESHOLD_ROM_MIN_LUTS = 16;
  * foldPoolStorage). An ECP5 LUT RAM cell (TRELLIS_DPR16X4) counts as the two LUT4s of the
  * slice it occupies; synthesis reports list them apart, as LUTRAM.
  */
-function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family, serialOut = false): Resources {
+function foldPoolEstimate(folds: number, pe: number, pool: { size: number; stride: number }, outputs: number, mode: FoldPoolOptions['mode'], inverted: number, family: Family, serialOut = false, chunkBits?: number): Resources {
   const geometry = { folds, pe, size: pool.size, stride: pool.stride, outputs, mode };
   const storage = foldPoolStorage(folds, foldPoolStateWidth(geometry), family);
-  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage, serialOut, family }, family);
+  const r = foldPoolResources({ ...geometry, invert: (1n << BigInt(inverted)) - 1n, storage, serialOut, family, ...(chunkBits !== undefined ? { chunkBits } : {}) }, family);
   return res(r.lut4 + 2 * r.lutram, r.ff, { bram: r.bram });
 }
 
@@ -429,7 +431,13 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
   };
 }
 
-/** One engine's estimate (exported for the auto-folding search, which tries each choice alone). */
+/** An engine's narrow links (link.ts): output beats of `out` bits, sub-block input. */
+export interface EngineLink {
+  out?: number;
+  subBlockIn?: boolean;
+}
+
+/** One engine's estimate (exported for the auto-folding search, which tries each choice alone, without links). */
 export function estimateEngine(
   model: QModel,
   shape: LayerShape,
@@ -440,6 +448,7 @@ export function estimateEngine(
   pipeline = 0,
   windowOverride?: WindowStorage,
   thresholdRomWidth?: number,
+  link: EngineLink = {},
   dspDot = false,
 ): EngineEstimate {
   const layer = model.layers[shape.index]!;
@@ -473,7 +482,7 @@ export function estimateEngine(
   const kernel = layer.kind === 'conv' ? layer.kernel : shape.inLength;
   const padZero = layer.kind === 'conv' && shape.inputKind === 'binary' && layer.pad.value === 0 && layer.pad.left + layer.pad.right > 0;
   const regsLine = registerWindowResources(model, shape, simd, padZero, target.family);
-  const ramLine = ramWindowResources(model, shape, simd, target);
+  const ramLine = ramWindowResources(model, shape, simd, target, !!link.subBlockIn);
   const costIn = (r: Resources) => r.lut4 / target.resources.lut4 + r.ff / target.resources.ff + r.bram / Math.max(1, target.resources.bram);
   const window: WindowStorage = windowOverride ?? (ramLine && costIn(ramLine.resources) < costIn(regsLine) ? 'ram' : 'regs');
   if (window === 'ram' && !ramLine) throw new Error(`estimateEngine: ${shape.name} cannot use a RAM window at SIMD ${simd}`);
@@ -546,7 +555,7 @@ export function estimateEngine(
       const mode = monotone
         ? { kind: 'bits' as const, width: 1, ops: ['or' as const] }
         : { kind: 'bits' as const, width: 2 * slots, ops: Array.from({ length: 2 * slots }, (_, k) => (k < slots ? ('or' as const) : ('and' as const))), splitSlots: slots };
-      out = addResources(compare, foldPoolEstimate(folds, pe, pool!, shape.outLength, mode, inverted, target.family));
+      out = addResources(compare, foldPoolEstimate(folds, pe, pool!, shape.outLength, mode, inverted, target.family, false, link.out));
     } else {
       const bitsPerChannel = monotone ? 1 : 2 * splitSlots(layer.out.fns, shape.channelPreact);
       const posBits = shape.outChannels * bitsPerChannel;
@@ -807,9 +816,11 @@ const REGS_WINDOW_CONTROL_LUTS = 26;
  * 62/66/78/74/112 -> 55/54/50/46/105), 24/23/22/21/35 -> 21/28/27/26/29 FF (estimate
  * 22/29/28/27/27). Zero padding (the mask) adds the read-position
  * registers ru and ru_start (2 uw FFs, about 4 LUT4 per bit, not recalibrated) and the
- * registered padding test.
+ * registered padding test. Sub-block input (`subBlockIn`, a narrow link from a fold-serial
+ * pool, link.ts): no W:1 chunk mux, only the padding choice (a LUT4 per word bit with constant
+ * padding): 1-ms design conv6 (W = 8) 95 -> 56 LUT4 (estimate 105 -> 57).
  */
-export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target): { resources: Resources; wordsPerPosition: number } | null {
+export function ramWindowResources(model: QModel, shape: LayerShape, simd: number, target: Target, subBlockIn = false): { resources: Resources; wordsPerPosition: number } | null {
   const g = windowGeometry(model, shape, simd);
   if (ramWindowUnsupported(g) || target.resources.bram === 0) return null;
   const { slots, wordsPerPosition: W, words: N } = ramWindowGeometry(g);
@@ -830,7 +841,7 @@ export function ramWindowResources(model: QModel, shape: LayerShape, simd: numbe
   const waddrFromWu = ramWindowWaddrFromWu(target.family, slots, W, uw);
   const oneHot = W >= 8 && g.bits === 1;
   const ff = uw + ab + 3 * aw + wb + 1 + (masked ? 2 * uw + wb + 1 : 0) + (padSlots ? slots : 0) - (waddrFromWu ? aw : 0);
-  const writeData = padSlots ? slots + Math.ceil((3 * slots) / 8) : W > 1 ? muxLuts(W, gw) : gw;
+  const writeData = padSlots ? slots + Math.ceil((3 * slots) / 8) : W > 1 && subBlockIn ? (masked ? 0 : gw) : W > 1 ? muxLuts(W, gw) : gw;
   const ice40Luts = (waddrFromWu ? aw + 1 - (oneHot ? Math.log2(W) : 0) : 0) + (ice40 ? 3 : 0);
   const luts = 4 * uw + 6 * aw + writeData + (pow2 ? 0 : 15) - 4 + (masked ? 4 * uw + 2 : 0) - ice40Luts;
   return { resources: res(luts, ff, { bram: bramBlocks(N, gw, target.family) }), wordsPerPosition: W };
@@ -880,9 +891,17 @@ function scheduleLatency(model: QModel, shapes: LayerShape[], norm: NormalizerEs
 
 /** The analytical model of a design: a folding checked by validateFolding. */
 export function estimateDesign(model: QModel, folding: ResolvedFolding, target: Target, shapes: LayerShape[] = layerShapes(model)): DesignEstimate {
-  const engines = shapes.map((s, i) => {
+  const first = shapes.map((s, i) => {
     const f = folding.layers[i]!;
     return estimateEngine(model, s, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, f.window);
+  });
+  // iCE40 narrow links (link.ts) between the engines as their line buffers were chosen alone
+  // (the choice stays: a link only makes the chosen RAM window and its producer cheaper)
+  const links = narrowLinks(model, shapes, first.map((e) => ({ pe: e.pe, simd: e.simd, window: e.window })), target.family);
+  const engines = first.map((e, i) => {
+    if (links[i]!.out === undefined && !links[i]!.subBlockIn) return e;
+    const f = folding.layers[i]!;
+    return estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, e.window, undefined, links[i]);
   });
   const lanes = folding.inputLanes ?? 1;
   if (lanes > 1) engines[0] = withInputLanes(model, shapes[0]!, engines[0]!, lanes, target.family);
@@ -893,7 +912,7 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
   thresholdRomPlan(engines, target, target.resources.bram - usedBram).forEach((w, i) => {
     if (w === undefined) return;
     const f = folding.layers[i]!;
-    const e = estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, engines[i]!.window, w);
+    const e = estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, engines[i]!.window, w, links[i]);
     engines[i] = i === 0 && lanes > 1 ? withInputLanes(model, shapes[0]!, e, lanes, target.family) : e;
   });
   // iCE40: SB_MAC16 left over go to layer 1's add/subtract tree (dspDotPlan)
@@ -901,7 +920,7 @@ export function estimateDesign(model: QModel, folding: ResolvedFolding, target: 
   dspDotPlan(engines, shapes, model.normalizer.outBits, target, target.resources.dsp - usedDsp, lanes).forEach((take, i) => {
     if (!take) return;
     const f = folding.layers[i]!;
-    engines[i] = estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, engines[i]!.window, engines[i]!.thresholdParams?.romWidth, true);
+    engines[i] = estimateEngine(model, shapes[i]!, f.pe, f.simd, f.weights, target, f.pipeline ?? 0, engines[i]!.window, engines[i]!.thresholdParams?.romWidth, links[i], true);
   });
   let cyclesPerWindow = normalizer.cycles;
   let bottleneck = 'normalizer';

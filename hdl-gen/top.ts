@@ -20,6 +20,7 @@ import type { QModel } from '../src/model/qmodel.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 import type { ResolvedFolding, WeightStorage } from './folding.ts';
 import { buildEngine } from './engine.ts';
+import { narrowLinks } from './link.ts';
 import { buildNormalizer } from './blocks/normalizer.ts';
 import { logitMultipliersFor } from './blocks/logits.ts';
 import { counterBits } from './widths.ts';
@@ -137,8 +138,11 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
   // trace format has no partial beats)
   if (model.input.length % lanes === 0) tap(prev, 'normalizer', 'z', model.normalizer.outBits, lanes, model.input.length / lanes);
 
+  // iCE40: a fold-serial pool into a RAM line buffer sends it sub-blocks (link.ts)
+  const links = narrowLinks(model, o.shapes, o.folding.layers, o.target.family);
   o.shapes.forEach((shape, i) => {
-    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, family: o.target.family, logitMultipliers: logitMultipliersFor(o.target), trace: o.trace, prefix: o.name, ...(i === 0 && lanes > 1 ? { inputLanes: lanes } : {}) });
+    const link = links[i]!;
+    const engine = buildEngine({ model, shape, fold: o.folding.layers[i]!, weightStorage: o.weightStorage[i]!, family: o.target.family, logitMultipliers: logitMultipliersFor(o.target), trace: o.trace, prefix: o.name, ...(i === 0 && lanes > 1 ? { inputLanes: lanes } : {}), ...(link.out !== undefined ? { outChunk: link.out } : {}), ...(link.subBlockIn ? { subBlockIn: true } : {}) });
     const inst = top.instance(`l${i}_${identifier(shape.name)}`, engine.module);
     const sink = inst.stream('in');
     // layer 1's taps may be wider than z (an out-of-range padding value): sign-extend (each lane)
@@ -158,7 +162,8 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
         trace.push({ stream: shape.name, kind: 'logits', validPort: `trace_${id}_valid`, dataPort: `trace_${id}_data`, elementBits: engine.logitWidth!, elementsPerBeat: 1, beatsPerWindow: shape.outChannels });
       }
     } else {
-      tap(out, shape.name, 'bits', 1, shape.outChannels, shape.outLength);
+      // a narrow link's beats are chunks of a position: still position-major, channel order
+      tap(out, shape.name, 'bits', 1, engine.outWidth, (shape.outLength * shape.outChannels) / engine.outWidth);
     }
     prev = out;
   });

@@ -21,6 +21,8 @@
  * register; with the last fold the whole pooled word, XOR a constant `invert` mask, goes to
  * the output register. The input is refused only when the last fold of an ending window
  * finds that register still full.
+ * With `chunkBits` (iCE40, a RAM line buffer behind, hdl-gen/link.ts) the pooled word leaves
+ * in chunks of that many bits, each with its last fold (foldPoolChunkFolds).
  * With `serialOut` the pooled word leaves fold by fold instead (one output word of PE lanes
  * per fold of an ending window, in fold order; no assembly register, an output register of
  * PE lanes): for a consumer that works fold by fold as well (blocks/logits.ts's ring). Any
@@ -31,7 +33,7 @@
  * inverted bits and inverting back through `invert`); 'max' takes the signed maximum.
  */
 import { cat, constant, Module, type Expr, type Signal } from '../../src/hdl/index.ts';
-import { counterBits } from '../widths.ts';
+import { counterBits, isPowerOfTwo } from '../widths.ts';
 import { agedPartials, poolSlots, poolTrackerBits, poolTrackerLuts, poolWindowTracker, positionLfsr } from './pool.ts';
 import type { Family } from '../../src/design/targets.ts';
 import { bramBlocks } from '../estimate.ts';
@@ -64,6 +66,13 @@ export interface FoldPoolOptions {
   storage: FoldPoolStorage;
   /** emit each fold's pooled lanes as its own output word (see the file comment; no `invert`) */
   serialOut?: boolean;
+  /**
+   * iCE40: emit the pooled word in chunks of this many bits (a multiple of PE x output bits
+   * per lane, at least two folds' worth, dividing the word), lowest first, each as soon as its
+   * folds are pooled (foldPoolChunkFolds; link.ts's narrowLinks: a RAM line buffer behind
+   * takes them as its sub-blocks)
+   */
+  chunkBits?: number;
   /** the target family: 'ice40' counts positions with an LFSR (blocks/pool.ts's positionLfsr) */
   family?: Family;
   name?: string;
@@ -139,6 +148,24 @@ export function foldPoolWritesAlways(o: Pick<FoldPoolOptions, 'family' | 'storag
 }
 
 /**
+ * Folds per output chunk with `chunkBits` (chunkBits / (PE x output bits per lane)), or null
+ * for a whole-position (or serial) output. A chunk goes to the output register with its last
+ * fold, from an assembly register of the chunk's earlier folds (per - 1 folds' bits, not
+ * F - 1) into an output register of chunkBits (not the position's F x PE bits): aami5's 1 ms
+ * conv5 pool (32 folds x 2 bits, chunks of 8 for conv6's SIMD 8 RAM window) 126 -> 14 FF of
+ * assembly and output (see link.ts for the LUT4). Every inverted output bit is then inverted
+ * as its fold enters (foldPoolEntryInversion), since a chunk's bits change channels with the
+ * fold.
+ */
+export function foldPoolChunkFolds(o: Pick<FoldPoolOptions, 'chunkBits' | 'serialOut' | 'folds' | 'pe' | 'mode'>): number | null {
+  if (o.chunkBits === undefined || o.serialOut) return null;
+  const OB = o.pe * foldPoolOutBits(o);
+  const per = o.chunkBits / OB;
+  if (!Number.isInteger(per) || per < 2 || o.folds % per !== 0) throw new RangeError(`foldPoolUnit: chunks of ${o.chunkBits} bits do not split ${o.folds} folds of ${OB} bits into groups of two or more folds`);
+  return per === o.folds ? null : per;
+}
+
+/**
  * iCE40, whole-position output with an `invert` mask: the output bits whose assembly-register
  * copy would be inverted on the way to the output register (one inverter LUT4 each, a
  * flip-flop output having no free inversion) are instead inverted as the fold's pooled bit
@@ -152,7 +179,7 @@ export function foldPoolWritesAlways(o: Pick<FoldPoolOptions, 'family' | 'storag
  * entry (empty: the output XOR keeps it), and the modelled LUT4 of all inversions.
  * Not on ECP5 (byte-identical designs).
  */
-export function foldPoolEntryInversion(o: Pick<FoldPoolOptions, 'family' | 'serialOut' | 'invert' | 'folds' | 'pe' | 'mode' | 'size' | 'storage'>): { entry: number[][]; lut4: number } {
+export function foldPoolEntryInversion(o: Pick<FoldPoolOptions, 'family' | 'serialOut' | 'invert' | 'folds' | 'pe' | 'mode' | 'size' | 'storage' | 'chunkBits'>): { entry: number[][]; lut4: number } {
   const F = o.folds;
   const OB = o.pe * foldPoolOutBits(o);
   const entry: number[][] = Array.from({ length: OB }, () => []);
@@ -163,11 +190,13 @@ export function foldPoolEntryInversion(o: Pick<FoldPoolOptions, 'family' | 'seri
     for (let f = 0; f < F; f++) if ((inv >> BigInt(f * OB + i)) & 1n) folds.push(f);
     if (folds.length === 0) continue;
     let cost = folds.length;
-    if (o.family === 'ice40' && !o.serialOut) {
+    // chunked output: every inverted bit at the entry (foldPoolChunkFolds)
+    const chunked = foldPoolChunkFolds(o) !== null;
+    if ((o.family === 'ice40' && !o.serialOut) || chunked) {
       const johnson = foldJohnson(o);
       const bits = johnson ? new Set(folds.flatMap((f) => johnsonDecodeBits(f, F / 2))).size : counterBits(F);
       const entryCost = 1 + Math.max(0, Math.ceil((bits - 3) / 3));
-      if (entryCost < cost) {
+      if (entryCost < cost || chunked) {
         entry[i] = folds;
         cost = entryCost;
       }
@@ -202,10 +231,11 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   if (o.serialOut && o.invert) throw new RangeError('foldPoolUnit: serialOut takes no invert mask');
   const m = new Module(o.name ?? `foldpool_f${F}_pe${pe}_${o.mode.kind}${w}_s${o.size}_${o.stride}_n${o.outputs}${o.serialOut ? '_serial' : ''}`, {
     description: 'fold-serial max-pool: per-fold partial windows in a state memory, pooled word assembled fold by fold',
-    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}), ...(foldPoolWritesAlways(o, foldJohnson(o) ? F / 2 : counterBits(F), foldPoolStateWidth(o)) ? { stateWrite: 'always' } : {}) },
+    params: { folds: F, pe, size: o.size, stride: o.stride, outputs: o.outputs, mode: o.mode.kind, width: w, slots, storage: o.size > 1 ? o.storage : 'none', serialOut: !!o.serialOut, ...(positionLfsr(o) ? { position: 'lfsr' } : {}), ...(foldJohnson(o) ? { foldCounter: 'johnson' } : {}), ...(foldPoolWritesAlways(o, foldJohnson(o) ? F / 2 : counterBits(F), foldPoolStateWidth(o)) ? { stateWrite: 'always' } : {}), ...(foldPoolChunkFolds(o) ? { chunkBits: o.chunkBits! } : {}) },
   });
+  const per = foldPoolChunkFolds(o);
   const inp = m.streamIn('in', B);
-  const out = m.streamOut('out', o.serialOut ? OB : F * OB, { reg: true });
+  const out = m.streamOut('out', o.serialOut ? OB : per ? per * OB : F * OB, { reg: true });
   const mode = o.mode;
   const x = inp.payload;
 
@@ -258,7 +288,18 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
   // word at once is never waited for, and one that stalls costs at most the cycle in which it
   // takes the word. Serial output (into the logit unit) completes a word on every fold of an
   // ending window, so there the ready lets the next word replace the taken one at once.
-  const blocked = o.serialOut ? anyEnds.and(out.valid).and(out.ready.not()) : lastFold.and(anyEnds).and(out.valid);
+  // Chunked output: the chunk's last fold, fold = per - 1 (mod per): the counter's low bits
+  // (binary, per a power of two), else a ring register of per bits turning with each fold
+  let chunkEnd: Expr = lastFold;
+  if (per) {
+    if (!johnson && isPowerOfTwo(per)) chunkEnd = m.let('chunk_end', fold.slice(Math.log2(per) - 1, 0).reduceAnd());
+    else {
+      const ring = m.reg('chunk_ring', per, { reset: 1 });
+      m.If(fire, () => ring.set(cat(ring.slice(per - 2, 0), ring.bit(per - 1))));
+      chunkEnd = ring.bit(per - 1);
+    }
+  }
+  const blocked = o.serialOut ? anyEnds.and(out.valid).and(out.ready.not()) : chunkEnd.and(anyEnds).and(out.valid);
   const accept = m.let('accept', blocked.not());
   inp.ready.set(accept);
   fire.set(inp.valid.and(accept));
@@ -347,6 +388,15 @@ export function foldPoolUnit(o: FoldPoolOptions): Module {
     m.If(fire.and(anyEnds), () => {
       out.valid.set(1);
       out.payload.set(done);
+    });
+  } else if (per) {
+    // a chunk's folds but its last, shifted in from the top: its first fold ends at the bottom
+    if (outInvert) throw new Error('foldPoolUnit: a chunked output inverts at the entry');
+    const asm = m.reg('assembly', (per - 1) * OB, { reset: null });
+    m.If(fire.and(anyEnds).and(chunkEnd.not()), () => asm.set(per === 2 ? entered : cat(entered, asm.slice((per - 1) * OB - 1, OB))));
+    m.If(fire.and(anyEnds).and(chunkEnd), () => {
+      out.valid.set(1);
+      out.payload.set(cat(entered, asm));
     });
   } else {
     // folds 0..F-2 of the ending window, shifted in from the top: fold 0 ends at the bottom
@@ -556,7 +606,11 @@ export function foldPoolResources(o: Omit<FoldPoolOptions, 'name'>, family: Fami
   if (o.mode.kind === 'bits' && o.mode.splitSlots) lut4 += o.pe * o.mode.splitSlots;
   // the inversions (one LUT4 per inverted bit, fewer where iCE40 inverts at the entry)
   lut4 += foldPoolEntryInversion(o).lut4;
-  ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
+  // chunked output (foldPoolChunkFolds): the chunk's assembly and output registers, and a
+  // ring register for the chunk's last fold where the fold counter's low bits do not tell it
+  const per = foldPoolChunkFolds(o);
+  if (per) ff += (per - 1) * OB + per * OB + 1 + (johnson || !isPowerOfTwo(per) ? per : 0);
+  else ff += o.serialOut ? OB + 1 : (F - 1) * OB + F * OB + 1;
   ff += foldBits + poolTrackerBits(o);
   lut4 += Math.round(foldLuts + poolTrackerLuts(o));
   // the write-mask inverter that an always-written state memory does without

@@ -14,7 +14,10 @@
  * Writer: takes the input positions in order; a needed position is written in W cycles (one
  * sub-block per cycle, straight from the held input payload: the producer holds a word until
  * it fires), and only when its slot is free: u < p*stride + D, p the window being read (so a
- * pending window's positions are never overwritten). Positions no window reads (gaps when
+ * pending window's positions are never overwritten). With `subBlockInput` (iCE40 narrow link
+ * from a fold-serial pool, hdl-gen/link.ts) a position comes as W beats, one sub-block each,
+ * written as they come: no W:1 choice of the sub-block, only the padding choice (aami5 1-ms
+ * conv6, W = 8: 95 -> 56 LUT4, bitbeat synth). Positions no window reads (gaps when
  * stride > K, the tail) are consumed and dropped at once, so every image consumes exactly L
  * positions. With constant padding the writer also writes the padding positions a window
  * reads (u < padLeft at the image's start, u >= padLeft + L after its last input), with the
@@ -54,6 +57,12 @@ export interface RamWindowOptions extends LineBufferOptions {
   simd: number;
   /** the target's family: the iCE40 forms below (padSlots, waddr from wu) are measured there */
   family?: Family;
+  /**
+   * the input comes one sub-block (SIMD taps) per beat, W beats per position in sub-block order
+   * (link.ts's narrowLinks: the producer sends them so), instead of a whole position per beat
+   * held for W cycles: no W:1 write-data choice
+   */
+  subBlockInput?: boolean;
 }
 
 /**
@@ -117,11 +126,12 @@ export function ramWindow(o: RamWindowOptions): Module {
   const padBit = o.pad.kind === 'const' && o.pad.value === 1 ? 1 : 0;
   const padWord = B === 1 ? BigInt(padBit) * ((1n << BigInt(simd)) - 1n) : o.pad.kind === 'const' ? tapWord(o.pad.value, B, simd) : 0n;
   const lastNeeded = (P - 1) * S + K - 1; // last u some window reads
-  const m = new Module(o.name ?? `ramwin_l${L}_c${C}${B > 1 ? `_b${B}` : ''}_s${simd}_k${K}_s${S}_p${PL}_${o.padRight}_${masked ? 'z' : `c${B > 1 ? (o.pad.kind === 'const' ? o.pad.value : 0) : padBit}`}_n${P}`.replace(/-/g, 'm'), {
+  const narrow = !!o.subBlockInput && W > 1;
+  const m = new Module(o.name ?? `ramwin_l${L}_c${C}${B > 1 ? `_b${B}` : ''}_s${simd}_k${K}_s${S}_p${PL}_${o.padRight}_${masked ? 'z' : `c${B > 1 ? (o.pad.kind === 'const' ? o.pad.value : 0) : padBit}`}_n${P}${narrow ? '_sb' : ''}`.replace(/-/g, 'm'), {
     description: 'line buffer in a circular RAM, read one group of SIMD taps per step',
-    params: { length: L, channels: C, ...(B > 1 ? { bits: B } : {}), simd, kernel: K, stride: S, padLeft: PL, padRight: o.padRight, pad: masked ? 'zero' : `const ${B > 1 && o.pad.kind === 'const' ? o.pad.value : padBit}`, positions: P, slots: D },
+    params: { length: L, channels: C, ...(B > 1 ? { bits: B } : {}), simd, kernel: K, stride: S, padLeft: PL, padRight: o.padRight, pad: masked ? 'zero' : `const ${B > 1 && o.pad.kind === 'const' ? o.pad.value : padBit}`, positions: P, slots: D, ...(narrow ? { input: 'sub-block' } : {}) },
   });
-  const inp = m.streamIn('in', C * B);
+  const inp = m.streamIn('in', narrow ? gw : C * B);
   const ce = m.input('ce', 1);
   const step = m.input('step', 1);
   const restart = m.input('rewind', 1);
@@ -180,7 +190,9 @@ export function ramWindow(o: RamWindowOptions): Module {
   // W >= 8 sub-blocks with a padding word of equal bits (binary layers): the sub-block is
   // chosen by a one-hot register and an AND-OR (pad bit 0) or OR-AND (pad bit 1) per bit, in
   // which selecting no sub-block gives the pad bit, so the padding choice costs nothing:
-  // about 5 LUT4 per bit at W = 8 instead of 7 (binary 8:1 mux and the padding choice)
+  // about 5 LUT4 per bit at W = 8 instead of 7 (binary 8:1 mux and the padding choice).
+  // With sub-block input only the index is left, still one-hot: its last-chunk bit and free
+  // rotation beat a binary counter (aami5 1-ms conv6 alone: 56 LUT4, binary 57)
   const oneHot = W >= 8 && B === 1;
   const wj = W > 1 && !oneHot ? m.reg('wj', counterBits(W), { reset: 0 }) : null;
   const wsel = oneHot ? m.reg('wsel', W, { reset: 1 }) : null;
@@ -214,12 +226,18 @@ export function ramWindow(o: RamWindowOptions): Module {
   const active = m.let('writer_active', wdone.not().and(padW.or(inp.valid)));
   const write = m.let('write', active.and(isNeeded).and(room));
   const drop = m.let('drop', active.and(isNeeded.not()));
-  const finish = isNeeded.not().or(room.and(lastChunk)); // the position's last write or its drop
-  inp.ready.set(wdone.not().and(padW.not()).and(finish));
+  // sub-block input: a beat per sub-block, each written (or, for a position no window reads,
+  // dropped) on its own; a padding position has no beats and is dropped at once
+  const beatDone = narrow ? isNeeded.not().or(room) : null;
+  const finish = beatDone ? (padW.and(isNeeded.not())).or(beatDone.and(lastChunk)) : isNeeded.not().or(room.and(lastChunk)); // the position's last write or its drop
+  inp.ready.set(wdone.not().and(padW.not()).and(beatDone ?? finish));
   const take = m.let('take', active.and(finish)); // the writer moves to the next position
+  // the sub-block index moves on with each write and, with sub-block input, each dropped beat
+  const subStep: Expr = narrow ? m.let('sub_step', write.or(drop.and(padW.not()))) : write;
   let chunk: Expr;
   let padSlotFlags: Signal[] | null = null;
-  if (wsel) {
+  if (narrow) chunk = writePads ? padW.select(constant(padWord, gw), inp.payload) : inp.payload;
+  else if (wsel) {
     const ones = constant((1n << BigInt(gw)) - 1n, gw);
     const zeros = constant(0, gw);
     const en = Array.from({ length: W }, (_, k) => m.let(`wsel_en${k}`, writePads ? wsel.bit(k).and(padW.not()) : wsel.bit(k)));
@@ -284,7 +302,7 @@ export function ramWindow(o: RamWindowOptions): Module {
     if (ru) ru.set(0);
     if (rj) rj.set(0);
   }).Else(() => {
-    m.If(write, () => {
+    m.If(subStep, () => {
       if (wj) wj.set(lastChunk.select(constant(0, wj.width), wj.add(1).trunc(wj.width)));
       if (wsel) wsel.set(cat(wsel.slice(W - 2, 0), wsel.bit(W - 1)));
       if (waddrReg) waddrReg.set(wrapAdd(waddrReg, 1, N));

@@ -45,6 +45,17 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
     await runAccelerator(model, f, up5k, windows, makeRng(9), { name: 'small_ramwin_l1', pReady: 0.4 });
   });
 
+  it('small model, iCE40 narrow link: the fold-serial pool sends sub-blocks into the RAM line buffer, under back-pressure', async () => {
+    // conv0 at PE 1 (4 folds, pool 2/2, an AND channel inverted at the entry) into conv1's
+    // SIMD 2 RAM window (2 sub-blocks per position): chunks of 2 bits (link.ts)
+    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 3 }, { layer: 'conv1', pe: 3, simd: 2, window: 'ram' }, { layer: 'dense', pe: 1, simd: 16 }] });
+    const { top } = buildDesign(model, f, up5k, 'small_narrow', { trace: true, allowOverBudget: true });
+    const text = emitDesignFiles(top).map((x) => x.text).join('\n');
+    expect(text).toContain('input=sub-block');
+    expect(text).toContain('chunkBits=2');
+    await runAccelerator(model, f, up5k, windows, makeRng(10), { name: 'small_narrow', pReady: 0.4 });
+  });
+
   it('a RAM line buffer the layer cannot use is refused', () => {
     expect(() => validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 3, window: 'ram' }, { layer: 'conv1', pe: 1, simd: 1 }, { layer: 'dense', pe: 1, simd: 1 }] })).toThrow(/window 'ram' impossible: SIMD 3 does not divide the 1 input channels/);
     expect(() => validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 1 }, { layer: 'conv1', pe: 1, simd: 3, window: 'ram' }, { layer: 'dense', pe: 1, simd: 1 }] })).toThrow(/SIMD 3 does not divide the 4 input channels/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../src/data/rng.ts';
 import { Simulator } from '../../sim/index.ts';
-import { foldJohnson, foldPoolEntryInversion, foldPoolModel, foldPoolWritesAlways, foldPoolOutBits, foldPoolResources, foldPoolSlots, foldPoolSlotSerial, foldPoolUnit, foldPoolWordCycles, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
+import { foldJohnson, foldPoolChunkFolds, foldPoolEntryInversion, foldPoolModel, foldPoolWritesAlways, foldPoolOutBits, foldPoolResources, foldPoolSlots, foldPoolSlotSerial, foldPoolUnit, foldPoolWordCycles, type FoldPoolOptions } from '../../hdl-gen/blocks/fold-pool.ts';
 import { poolInputs } from '../../hdl-gen/blocks/pool.ts';
 import { driveStream, packLanes, unpackLanes } from './streams.ts';
 import { lintAndCheck } from './tools.ts';
@@ -111,6 +111,43 @@ describe('fold-serial pool unit', () => {
     });
   });
 
+  // iCE40 chunked output (link.ts's narrow link into a RAM line buffer): the pooled word in
+  // chunks of chunkBits, each sent with its last fold, inverted bits at the entry. aami5 1 ms
+  // conv5's geometry (32 folds x PE 2, split lanes, chunks of 8: the binary counter's low
+  // bits), Johnson counters (a ring register for the chunk's end: chunks of 2 and of 3 folds)
+  const CHUNKED: FoldPoolOptions[] = [
+    { folds: 32, pe: 2, size: 7, stride: 2, outputs: 3, mode: { kind: 'bits', width: 2, ops: ['or', 'and'], splitSlots: 1 }, invert: 0x0123456789abcdefn, storage: 'block', family: 'ice40', chunkBits: 8 },
+    { folds: 8, pe: 2, size: 7, stride: 2, outputs: 4, mode: { kind: 'bits', width: 1, ops: ['or'] }, invert: 0b1001011000110101n, storage: 'block', family: 'ice40', chunkBits: 4 },
+    { folds: 6, pe: 1, size: 3, stride: 1, outputs: 5, mode: { kind: 'bits', width: 1, ops: ['or'] }, invert: 0b100110n, storage: 'block', family: 'ice40', chunkBits: 3 },
+  ];
+  CHUNKED.forEach((o, i) => {
+    it(`chunked output, ${o.folds} folds x PE ${o.pe}, chunks of ${o.chunkBits} bits: matches the model with random stalls`, async () => {
+      const per = foldPoolChunkFolds(o)!;
+      expect(per).toBe(o.chunkBits! / o.pe);
+      const unstalled = await serialOutputMatches(o, 1500 + i * 10, [[0.8, 0.5], [1, 1], [1, 0.15], [0.3, 1]],
+        // per pooled output, its channels in chunks (lowest first)
+        (row) => Array.from({ length: row.length / o.chunkBits! }, (_, k) => row.slice(k * o.chunkBits!, (k + 1) * o.chunkBits!)),
+        (word) => unpackLanes(word, o.chunkBits!, 1, false));
+      // nothing to wait for: one fold word per cycle
+      expect(unstalled.every((c, k) => c === k)).toBe(true);
+    });
+  });
+
+  it('chunked output: only whole groups of two folds or more; fewer output flip-flops in the resource model', () => {
+    const o = CHUNKED[0]!;
+    expect(() => foldPoolChunkFolds({ ...o, chunkBits: 2 })).toThrow(/groups of two or more/);
+    expect(() => foldPoolChunkFolds({ ...o, chunkBits: 6 })).toThrow(/groups of two or more/);
+    expect(foldPoolChunkFolds({ ...o, chunkBits: 64 })).toBeNull(); // the whole word
+    expect(foldPoolChunkFolds({ ...o, serialOut: true })).toBeNull();
+    // every inverted lane bit at the entry
+    expect(foldPoolEntryInversion(o).entry.every((fs) => fs.length > 0)).toBe(true);
+    const whole = foldPoolResources({ ...o, chunkBits: undefined }, 'ice40');
+    const chunked = foldPoolResources(o, 'ice40');
+    // assembly 62 -> 6 bits, output register 64 -> 8 bits
+    expect(whole.ff - chunked.ff).toBe(112);
+    expect(chunked.lut4).toBe(whole.lut4);
+  });
+
   // iCE40 integer max into the logit unit: slot by slot (foldPoolSlotSerial). The 1 ms
   // folding's conv6 geometry (3 slots, moves at every other position), a Johnson fold counter
   // with 2 slots and stride 1 (a move at every position), and windows that end between moves
@@ -198,6 +235,9 @@ describe('fold-serial pool unit', () => {
     await lintAndCheck(foldPoolUnit({ ...CASES[2]!, storage: 'block' }));
     await lintAndCheck(foldPoolUnit(CASES[3]!));
     await lintAndCheck(foldPoolUnit(CASES[6]!));
+    // chunked output: the fold counter's low bits, and a ring register
+    await lintAndCheck(foldPoolUnit(CHUNKED[0]!));
+    await lintAndCheck(foldPoolUnit(CHUNKED[2]!));
     await lintAndCheck(foldPoolUnit({ ...CASES[7]!, serialOut: true }));
     await lintAndCheck(foldPoolUnit(CASES[9]!));
     expect(CASES.map((o) => foldJohnson(o))).toEqual([false, false, false, false, false, false, true, false, true, true]);

@@ -21,7 +21,7 @@ function opts(o: Omit<RamWindowOptions, 'positions' | 'bits'> & { positions?: nu
 function harness(o: RamWindowOptions, folds: number): Module {
   const m = new Module(`rw_harness_${o.name}`, { description: 'issue stage around the RAM line buffer' });
   const groups = o.kernel * (o.channels / o.simd);
-  const inp = m.streamIn('in', o.channels * o.bits);
+  const inp = m.streamIn('in', o.subBlockInput ? o.simd * o.bits : o.channels * o.bits);
   const ce = m.input('ce', 1);
   const rw = m.instance('ring', ramWindow(o));
   m.connect(inp, rw.stream('in'));
@@ -89,6 +89,14 @@ const CASES: { o: RamWindowOptions; folds: number }[] = [
   { o: { ...opts({ length: 8, channels: 8, simd: 1, kernel: 2, stride: 2, padLeft: 1, padRight: 2, pad: { kind: 'const', value: -1 }, name: 'j3' }), family: 'ice40' }, folds: 1 },
   { o: { ...opts({ length: 8, channels: 8, simd: 1, kernel: 3, stride: 1, padLeft: 1, padRight: 1, pad: { kind: 'zero' }, name: 'j4' }), family: 'ice40' }, folds: 1 },
   { o: { ...opts({ length: 14, channels: 4, simd: 2, kernel: 1, stride: 3, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 1 }, name: 'j5' }), family: 'ice40' }, folds: 1 },
+  // iCE40, sub-block input (one SIMD-tap beat per sub-block, link.ts's narrowLinks): aami5
+  // 1-ms conv6-like (W 8, pad +1), pad -1 (bit 0) with stride > kernel (gap beats dropped one
+  // by one), W 2 (binary wj), zero padding, and a non-power-of-two ring (waddr register)
+  { o: { ...opts({ length: 12, channels: 16, simd: 2, kernel: 7, stride: 1, padLeft: 5, padRight: 5, pad: { kind: 'const', value: 1 }, name: 'k1' }), family: 'ice40', subBlockInput: true }, folds: 2 },
+  { o: { ...opts({ length: 14, channels: 8, simd: 1, kernel: 2, stride: 3, padLeft: 1, padRight: 2, pad: { kind: 'const', value: -1 }, name: 'k2' }), family: 'ice40', subBlockInput: true }, folds: 1 },
+  { o: { ...opts({ length: 20, channels: 8, simd: 4, kernel: 7, stride: 1, padLeft: 5, padRight: 5, pad: { kind: 'const', value: 1 }, name: 'k3' }), family: 'ice40', subBlockInput: true }, folds: 2 },
+  { o: { ...opts({ length: 8, channels: 8, simd: 1, kernel: 3, stride: 1, padLeft: 1, padRight: 1, pad: { kind: 'zero' }, name: 'k4' }), family: 'ice40', subBlockInput: true }, folds: 1 },
+  { o: { ...opts({ length: 11, channels: 6, simd: 2, kernel: 3, stride: 2, padLeft: 1, padRight: 1, pad: { kind: 'const', value: 1 }, name: 'k5' }), family: 'ice40', subBlockInput: true }, folds: 3 },
 ];
 
 async function run(o: RamWindowOptions, folds: number, seed: number, pValid: number, pCe: number, images = 3) {
@@ -97,7 +105,10 @@ async function run(o: RamWindowOptions, folds: number, seed: number, pValid: num
   // binary taps, or signed integers over the whole B-bit range
   const value = () => (o.bits === 1 ? rng.int(2) : rng.int(2 ** o.bits) - 2 ** (o.bits - 1));
   const imgs = Array.from({ length: images }, () => Array.from({ length: o.length }, () => Array.from({ length: o.channels }, value)));
-  const words = imgs.flatMap((im) => im.map((pos) => packLanes(pos, o.bits)));
+  // sub-block input: each position as W beats of SIMD taps, sub-block 0 first
+  const W = o.channels / o.simd;
+  const beats = (pos: number[]) => (o.subBlockInput ? Array.from({ length: W }, (_, j) => packLanes(pos.slice(j * o.simd, (j + 1) * o.simd), o.bits)) : [packLanes(pos, o.bits)]);
+  const words = imgs.flatMap((im) => im.flatMap(beats));
   const want = imgs.flatMap((im) => ramWindowModel(o, im, folds));
   const got: { taps: number[]; real: number }[] = [];
   const session = await sim.open();
@@ -133,7 +144,7 @@ describe('RAM line buffer', () => {
       const clean = (xs: { taps: number[]; real: number }[]) => xs.map((x) => (x.real ? x : { taps: x.taps.map(() => 0), real: 0 }));
       expect(clean(r.got)).toEqual(clean(norm));
       // every image consumes exactly L positions: two whole images before the third's reads end
-      expect(r.inFires.length).toBeGreaterThanOrEqual(2 * o.length);
+      expect(r.inFires.length).toBeGreaterThanOrEqual(2 * o.length * (o.subBlockInput ? o.channels / o.simd : 1));
     });
   });
 
@@ -153,7 +164,7 @@ describe('RAM line buffer', () => {
   });
 
   it('is lint-clean and passes yosys check -assert', async () => {
-    for (const c of [CASES[0]!, CASES[2]!, CASES[7]!, CASES[13]!, CASES[17]!, CASES[18]!, CASES[19]!, CASES[20]!]) await lintAndCheck(ramWindow(c.o));
+    for (const c of [CASES[0]!, CASES[2]!, CASES[7]!, CASES[13]!, CASES[17]!, CASES[18]!, CASES[19]!, CASES[20]!, CASES[24]!, CASES[25]!, CASES[28]!]) await lintAndCheck(ramWindow(c.o));
   });
 
   it('on iCE40 keeps padding flags per slot and a pad half of the RAM; elsewhere writes the pad word', () => {

@@ -262,8 +262,12 @@ export function buildEngine(o: EngineOptions): Engine {
   let vF: Expr;
   let tapsF: Expr;
   let maskF: Expr | null;
-  let firstF: Expr;
+  let firstF: Expr | null;
   let lastGF: Expr;
+  // iCE40, one group per fold: the accumulator is a plain register (blocks/accumulator.ts's
+  // `single`), so no `first` flag travels down the pipeline. Gated on iCE40: ECP5 designs stay
+  // byte-identical (their place-and-route runs are cached).
+  const singleGroup = o.family === 'ice40' && groups === 1;
   if (pStage) {
     if (romStage) {
       const packed = packedWeightAddress(o.family, o.weightStorage, folds, groups, pe * simd);
@@ -297,13 +301,13 @@ export function buildEngine(o: EngineOptions): Engine {
     // the RAM's output register already holds the group read at the issue edge
     tapsF = groupTaps ? r('p_taps', groupTaps) : lb.out('taps');
     maskF = groupMask ? r('p_mask', groupMask) : null;
-    firstF = r('p_first', gcnt.eq(0));
+    firstF = singleGroup ? null : r('p_first', gcnt.eq(0));
     lastGF = r('p_last', gLast);
   } else {
     vF = winValid;
     tapsF = groupTaps!;
     maskF = groupMask;
-    firstF = gcnt.eq(0);
+    firstF = singleGroup ? null : gcnt.eq(0);
     lastGF = gLast;
   }
   const constWord = romStage ? null : words[0]!;
@@ -320,7 +324,7 @@ export function buildEngine(o: EngineOptions): Engine {
     return x;
   };
   const vD = delay('c_valid', vF, 0);
-  const firstD = delay('c_first', firstF, null);
+  const firstD = firstF ? delay('c_first', firstF, null) : null;
   const lastGD = delay('c_last', lastGF, null);
 
   // ---- lanes: partial sums of this group --------------------------------------------------
@@ -371,9 +375,9 @@ export function buildEngine(o: EngineOptions): Engine {
   // threshold + pool behind it are separate clock periods (on the UP5K they were one 61 ns
   // path). The fold's `done` and index follow in ce-enabled registers of their own (stage t).
   const sumW = countAcc ? countAcc.width : accW;
-  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: sumW, registered: true, ...(countAcc ? { unsigned: true } : {}), name: `${tag}_acc` }));
+  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: sumW, registered: true, ...(countAcc ? { unsigned: true } : {}), ...(firstD ? {} : { single: true }), name: `${tag}_acc` }));
   acc.bind('ce', ce.and(vD));
-  acc.bind('first', firstD);
+  if (firstD) acc.bind('first', firstD);
   contribs.forEach((c, l) => acc.bind(`in${l}`, c));
   const sums = Array.from({ length: pe }, (_, l) => acc.out(`total${l}`));
   const stage = (name: string, e: Expr, reset: number | null): Signal => {
@@ -478,18 +482,45 @@ export function buildEngine(o: EngineOptions): Engine {
     // The pool reads the skid when it is full, else stage t's word straight from the
     // threshold (which reads the accumulator register, so that path is short).
     const fpIn = fp.stream('in');
-    const skidFull = m.reg('f_skid_full', 1, { reset: 0 });
-    const skidWord = m.reg('f_skid_word', foldWord.width, { reset: null });
-    fpIn.valid.set(skidFull.or(foldDone));
-    fpIn.payload.set(skidFull.select(skidWord, foldWord));
-    ce.set(skidFull.not());
-    m.If(skidFull, () => {
-      m.If(fpIn.ready, () => skidFull.set(0));
-    }).Elif(foldDone.and(fpIn.ready.not()), () => {
-      skidFull.set(1);
-      skidWord.set(foldWord);
-    });
-    pooled = fp.stream('out');
+    if (o.family === 'ice40' && groups > 1) {
+      // iCE40 with several groups per fold: stage f is instead a plain register the pool
+      // reads (no 2:1 choice between the skid and stage t, a LUT4 per word bit across the
+      // module boundary). A fold word is loaded when it leaves stage t, one enabled cycle
+      // after it got there; since folds take two or more steps, the next word reaches stage
+      // t at least two cycles later, so the pool has a cycle to take the word before the
+      // pipeline must wait for it. ce is a flip-flop, `f_stall`: it stops the pipeline in
+      // the cycle where a word sits in stage t while stage f stays full (its next value from
+      // stage f's and t_done's next values, so the pool's ready ends at that flip-flop).
+      // One cycle more latency per result (the estimate's output stage f already counts it);
+      // the interval is unchanged (see the commit for the measured LUT4).
+      // Gated on iCE40: ECP5 designs stay byte-identical.
+      const fFull = m.reg('f_full', 1, { reset: 0 });
+      const fWord = m.reg('f_word', foldWord.width, { reset: null });
+      const stall = m.reg('f_stall', 1, { reset: 0 });
+      fpIn.valid.set(fFull);
+      fpIn.payload.set(fWord);
+      ce.set(stall.not());
+      const load = m.let('f_load', ce.and(foldDone));
+      const fullNext = m.let('f_full_next', load.or(fFull.and(fpIn.ready.not())));
+      fFull.set(fullNext);
+      m.If(load, () => fWord.set(foldWord));
+      // t_done's next value (a ce-enabled register: see stage t above)
+      stall.set(fullNext.and(ce.select(vD.and(lastGD), tDone)));
+      pooled = fp.stream('out');
+    } else {
+      const skidFull = m.reg('f_skid_full', 1, { reset: 0 });
+      const skidWord = m.reg('f_skid_word', foldWord.width, { reset: null });
+      fpIn.valid.set(skidFull.or(foldDone));
+      fpIn.payload.set(skidFull.select(skidWord, foldWord));
+      ce.set(skidFull.not());
+      m.If(skidFull, () => {
+        m.If(fpIn.ready, () => skidFull.set(0));
+      }).Elif(foldDone.and(fpIn.ready.not()), () => {
+        skidFull.set(1);
+        skidWord.set(foldWord);
+      });
+      pooled = fp.stream('out');
+    }
   } else {
     const posW = shape.outChannels * laneBits;
     const foldW = pe * laneBits;

@@ -479,11 +479,15 @@ export function estimateEngine(
   const sumW = countAcc ? countAcc.width : accW;
 
   // datapath per lane
+  // the accumulator's adder and first-group choice, a LUT4 per sum bit and one more; none on
+  // iCE40 with one group per fold (blocks/accumulator.ts's `single`: a plain register; the
+  // 1 ms UP5K design's conv1, 11 LUT4 -> 0)
+  const accLuts = (w: number): number => (target.family === 'ice40' && groups === 1 ? 0 : w + 1);
   let lane: Resources;
   if (shape.inputKind === 'binary') {
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
     // the accumulator: a LUT4 per sum bit and the carry chain (blocks/accumulator.ts)
-    lane = res(popcountLuts(simd, target.family) + (padZero ? sumW : 0) + sumW + 1, sumW + pipeline * Math.ceil(simd / 2));
+    lane = res(popcountLuts(simd, target.family) + (padZero ? sumW : 0) + accLuts(sumW), sumW + pipeline * Math.ceil(simd / 2));
   } else {
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide.
     // Weights from memory (blocks/intdot.ts): x or ~x per term (a LUT per bit), the pairing tree
@@ -494,7 +498,7 @@ export function estimateEngine(
     const dot = constWeights
       ? adderTreeLuts(simd - half, zb) + adderTreeLuts(half, zb) + (half > 0 ? 2 * intDotWidth(simd, zb) : 0)
       : simd * zb + adderTreeLuts(simd + 1, zb) + (simd > 1 ? simd : 0);
-    lane = res(dot + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
+    lane = res(dot + accLuts(accW), accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
   const maskPop = padZero && window === 'regs' ? res(popcountLuts(simd, target.family, false), 0) : ZERO;
@@ -588,8 +592,12 @@ export function estimateEngine(
   const foldCarry = target.family === 'ice40' && foldSerial;
   const carriedStages = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline;
   const tFoldFf = folds > 1 ? (foldCarry ? (layer.out.kind === 'binary' ? counterBits(folds) * carriedStages : 0) : counterBits(folds)) : 0;
-  const stageFf = 1 + tFoldFf + (foldSerial ? 1 + pe * laneOutBits : 0);
-  const stageLut = (folds > 1 && !foldCarry ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
+  // iCE40 with several groups per fold: stage f is a plain register (engine.ts), no 2:1 mux,
+  // and a stall flip-flop (yosys 0.23 synth_ice40, reference UP5K design: engines conv2..conv6
+  // own logic 22/27/25/29/42 -> 18/19/21/25/32 LUT4, the word widths 4/8/4/4/10)
+  const fRegister = target.family === 'ice40' && groups > 1;
+  const stageFf = 1 + tFoldFf + (foldSerial ? 1 + pe * laneOutBits + (fRegister ? 1 : 0) : 0);
+  const stageLut = (folds > 1 && !foldCarry ? counterBits(folds) + 1 : 0) + (foldSerial ? (fRegister ? 0 : pe * laneOutBits) + 2 : 0);
   const control = res(2 * ctrlBits + stageLut, ctrlBits + stageFf);
   const lanes = res(lane.lut4 * pe, lane.ff * pe);
   const resources = addResources(weights, line, lanes, maskPop, out, control);

@@ -36,7 +36,7 @@ import { contributingConvPositions, type LayerShape } from '../src/model/shapes.
 import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth, bramBlocks, countAccumulation, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
+import { accumulatorWidth, bramBlocks, countAccumulation, foldPoolStorage, thresholdParamStorage, thresholdRomReads } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -420,10 +420,25 @@ export function buildEngine(o: EngineOptions): Engine {
     const thOpts = { fns: thresholdFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) };
     // a registered case statement becomes a (partial) block-RAM ROM where the estimate spent
     // spare iCE40 block RAM on it (estimate.ts's thresholdRomPlan): same fold_next and ce
-    const baseParams = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
+    const columns = thresholdParamColumns(thOpts);
+    const baseParams = thresholdParamStorage(folds, columns, o.family);
     const romWidth = baseParams === 'reg' && o.fold.thresholdRomWidth !== undefined ? o.fold.thresholdRomWidth : undefined;
     const params = romWidth !== undefined ? 'rom' : baseParams;
-    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, ...(romWidth !== undefined ? { romWidth } : {}), ...(paramsWithAcc ? { enable: true } : {}), name: `${tag}_threshold` }));
+    // a plan ROM loading with the accumulator is read in parts over the fold's last groups
+    // where that takes fewer block RAMs (estimate.ts's thresholdRomReads: the 1 ms UP5K
+    // design's conv5, 36 bits in one block instead of 16 bits, see the commit)
+    const reads = romWidth !== undefined && paramsWithAcc ? thresholdRomReads(folds, groups, Math.min(romWidth, columns.width), o.family) : 1;
+    const th = m.instance(
+      'threshold',
+      thresholdUnit({
+        ...thOpts,
+        params,
+        ...(romWidth !== undefined ? { romWidth } : {}),
+        ...(paramsWithAcc ? { enable: true } : {}),
+        ...(reads > 1 ? { romReads: { reads, groups } } : {}),
+        name: `${tag}_threshold`,
+      }),
+    );
     if (paramsWithAcc && params !== 'case') {
       // the fold of the group in stage c: the next accumulator load is of that fold
       let f: Expr = fcnt;
@@ -434,6 +449,16 @@ export function buildEngine(o: EngineOptions): Engine {
       }
       th.bind('fold_next', delay('c_fold', f, null));
       th.bind('ce', ce.and(vD));
+      if (reads > 1) {
+        // the group entering the accumulator, carried down the same stages
+        let g: Expr = gcnt;
+        if (pStage) {
+          const r = m.reg('p_group', gcnt.width, { reset: null, enable: ce });
+          r.set(gcnt);
+          g = r;
+        }
+        th.bind('group_next', delay('c_group', g, null));
+      }
     } else if (paramsWithAcc) {
       // 'case' with several folds: no parameter depends on the fold (thresholdParamStorage)
       th.bind('fold', constant(0, counterBits(folds)));

@@ -36,7 +36,7 @@ import { contributingConvPositions, type LayerShape } from '../src/model/shapes.
 import { hexToBits, type BitFunction, type QModel } from '../src/model/qmodel.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold, WeightStorage } from './folding.ts';
-import { accumulatorWidth, bramBlocks, countAccumulation, foldPoolStorage, thresholdParamStorage } from './estimate.ts';
+import { accumulatorWidth, bramBlocks, countAccumulation, foldPoolStorage, thresholdParamStorage, thresholdRomReads } from './estimate.ts';
 import { counterBits, signedBits, unsignedBits } from './widths.ts';
 import { foldedAccumulator } from './blocks/accumulator.ts';
 import { argmaxUnit } from './blocks/argmax.ts';
@@ -266,8 +266,12 @@ export function buildEngine(o: EngineOptions): Engine {
   let vF: Expr;
   let tapsF: Expr;
   let maskF: Expr | null;
-  let firstF: Expr;
+  let firstF: Expr | null;
   let lastGF: Expr;
+  // iCE40, one group per fold: the accumulator is a plain register (blocks/accumulator.ts's
+  // `single`), so no `first` flag travels down the pipeline. Gated on iCE40: ECP5 designs stay
+  // byte-identical (their place-and-route runs are cached).
+  const singleGroup = o.family === 'ice40' && groups === 1;
   if (pStage) {
     if (romStage) {
       const packed = packedWeightAddress(o.family, o.weightStorage, folds, groups, pe * simd);
@@ -301,13 +305,13 @@ export function buildEngine(o: EngineOptions): Engine {
     // the RAM's output register already holds the group read at the issue edge
     tapsF = groupTaps ? r('p_taps', groupTaps) : lb.out('taps');
     maskF = groupMask ? r('p_mask', groupMask) : null;
-    firstF = r('p_first', gcnt.eq(0));
+    firstF = singleGroup ? null : r('p_first', gcnt.eq(0));
     lastGF = r('p_last', gLast);
   } else {
     vF = winValid;
     tapsF = groupTaps!;
     maskF = groupMask;
-    firstF = gcnt.eq(0);
+    firstF = singleGroup ? null : gcnt.eq(0);
     lastGF = gLast;
   }
   const constWord = romStage ? null : words[0]!;
@@ -326,7 +330,7 @@ export function buildEngine(o: EngineOptions): Engine {
     return x;
   };
   const vD = delay('c_valid', vF, 0);
-  const firstD = delay('c_first', firstF, null);
+  const firstD = firstF ? delay('c_first', firstF, null) : null;
   const lastGD = delay('c_last', lastGF, null);
 
   // ---- lanes: partial sums of this group --------------------------------------------------
@@ -377,9 +381,9 @@ export function buildEngine(o: EngineOptions): Engine {
   // threshold + pool behind it are separate clock periods (on the UP5K they were one 61 ns
   // path). The fold's `done` and index follow in ce-enabled registers of their own (stage t).
   const sumW = countAcc ? countAcc.width : accW;
-  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: sumW, registered: true, ...(countAcc ? { unsigned: true } : {}), name: `${tag}_acc` }));
+  const acc = m.instance('acc', foldedAccumulator({ pe, inWidth: contribW, accWidth: sumW, registered: true, ...(countAcc ? { unsigned: true } : {}), ...(firstD ? {} : { single: true }), name: `${tag}_acc` }));
   acc.bind('ce', ce.and(vD));
-  acc.bind('first', firstD);
+  if (firstD) acc.bind('first', firstD);
   contribs.forEach((c, l) => acc.bind(`in${l}`, c));
   const sums = Array.from({ length: pe }, (_, l) => acc.out(`total${l}`));
   const stage = (name: string, e: Expr, reset: number | null): Signal => {
@@ -422,10 +426,25 @@ export function buildEngine(o: EngineOptions): Engine {
     const thOpts = { fns: thresholdFns, pe, accWidth: sumW, reachable: shape.channelPreact, split, ...(countAcc ? { countOffset: countAcc.offset } : {}) };
     // a registered case statement becomes a (partial) block-RAM ROM where the estimate spent
     // spare iCE40 block RAM on it (estimate.ts's thresholdRomPlan): same fold_next and ce
-    const baseParams = thresholdParamStorage(folds, thresholdParamColumns(thOpts), o.family);
+    const columns = thresholdParamColumns(thOpts);
+    const baseParams = thresholdParamStorage(folds, columns, o.family);
     const romWidth = baseParams === 'reg' && o.fold.thresholdRomWidth !== undefined ? o.fold.thresholdRomWidth : undefined;
     const params = romWidth !== undefined ? 'rom' : baseParams;
-    const th = m.instance('threshold', thresholdUnit({ ...thOpts, params, ...(romWidth !== undefined ? { romWidth } : {}), ...(paramsWithAcc ? { enable: true } : {}), name: `${tag}_threshold` }));
+    // a plan ROM loading with the accumulator is read in parts over the fold's last groups
+    // where that takes fewer block RAMs (estimate.ts's thresholdRomReads: the 1 ms UP5K
+    // design's conv5, 36 bits in one block instead of 16 bits, see the commit)
+    const reads = romWidth !== undefined && paramsWithAcc ? thresholdRomReads(folds, groups, Math.min(romWidth, columns.width), o.family) : 1;
+    const th = m.instance(
+      'threshold',
+      thresholdUnit({
+        ...thOpts,
+        params,
+        ...(romWidth !== undefined ? { romWidth } : {}),
+        ...(paramsWithAcc ? { enable: true } : {}),
+        ...(reads > 1 ? { romReads: { reads, groups } } : {}),
+        name: `${tag}_threshold`,
+      }),
+    );
     if (paramsWithAcc && params !== 'case') {
       // the fold of the group in stage c: the next accumulator load is of that fold
       let f: Expr = fcnt;
@@ -436,6 +455,16 @@ export function buildEngine(o: EngineOptions): Engine {
       }
       th.bind('fold_next', delay('c_fold', f, null));
       th.bind('ce', ce.and(vD));
+      if (reads > 1) {
+        // the group entering the accumulator, carried down the same stages
+        let g: Expr = gcnt;
+        if (pStage) {
+          const r = m.reg('p_group', gcnt.width, { reset: null, enable: ce });
+          r.set(gcnt);
+          g = r;
+        }
+        th.bind('group_next', delay('c_group', g, null));
+      }
     } else if (paramsWithAcc) {
       // 'case' with several folds: no parameter depends on the fold (thresholdParamStorage)
       th.bind('fold', constant(0, counterBits(folds)));
@@ -485,18 +514,45 @@ export function buildEngine(o: EngineOptions): Engine {
     // The pool reads the skid when it is full, else stage t's word straight from the
     // threshold (which reads the accumulator register, so that path is short).
     const fpIn = fp.stream('in');
-    const skidFull = m.reg('f_skid_full', 1, { reset: 0 });
-    const skidWord = m.reg('f_skid_word', foldWord.width, { reset: null });
-    fpIn.valid.set(skidFull.or(foldDone));
-    fpIn.payload.set(skidFull.select(skidWord, foldWord));
-    ce.set(skidFull.not());
-    m.If(skidFull, () => {
-      m.If(fpIn.ready, () => skidFull.set(0));
-    }).Elif(foldDone.and(fpIn.ready.not()), () => {
-      skidFull.set(1);
-      skidWord.set(foldWord);
-    });
-    pooled = fp.stream('out');
+    if (o.family === 'ice40' && groups > 1) {
+      // iCE40 with several groups per fold: stage f is instead a plain register the pool
+      // reads (no 2:1 choice between the skid and stage t, a LUT4 per word bit across the
+      // module boundary). A fold word is loaded when it leaves stage t, one enabled cycle
+      // after it got there; since folds take two or more steps, the next word reaches stage
+      // t at least two cycles later, so the pool has a cycle to take the word before the
+      // pipeline must wait for it. ce is a flip-flop, `f_stall`: it stops the pipeline in
+      // the cycle where a word sits in stage t while stage f stays full (its next value from
+      // stage f's and t_done's next values, so the pool's ready ends at that flip-flop).
+      // One cycle more latency per result (the estimate's output stage f already counts it);
+      // the interval is unchanged (see the commit for the measured LUT4).
+      // Gated on iCE40: ECP5 designs stay byte-identical.
+      const fFull = m.reg('f_full', 1, { reset: 0 });
+      const fWord = m.reg('f_word', foldWord.width, { reset: null });
+      const stall = m.reg('f_stall', 1, { reset: 0 });
+      fpIn.valid.set(fFull);
+      fpIn.payload.set(fWord);
+      ce.set(stall.not());
+      const load = m.let('f_load', ce.and(foldDone));
+      const fullNext = m.let('f_full_next', load.or(fFull.and(fpIn.ready.not())));
+      fFull.set(fullNext);
+      m.If(load, () => fWord.set(foldWord));
+      // t_done's next value (a ce-enabled register: see stage t above)
+      stall.set(fullNext.and(ce.select(vD.and(lastGD), tDone)));
+      pooled = fp.stream('out');
+    } else {
+      const skidFull = m.reg('f_skid_full', 1, { reset: 0 });
+      const skidWord = m.reg('f_skid_word', foldWord.width, { reset: null });
+      fpIn.valid.set(skidFull.or(foldDone));
+      fpIn.payload.set(skidFull.select(skidWord, foldWord));
+      ce.set(skidFull.not());
+      m.If(skidFull, () => {
+        m.If(fpIn.ready, () => skidFull.set(0));
+      }).Elif(foldDone.and(fpIn.ready.not()), () => {
+        skidFull.set(1);
+        skidWord.set(foldWord);
+      });
+      pooled = fp.stream('out');
+    }
   } else {
     const posW = shape.outChannels * laneBits;
     const foldW = pe * laneBits;

@@ -180,6 +180,35 @@ export function thresholdParamStorage(folds: number, columns: { width: number; v
 export const THRESHOLD_ROM_MIN_LUTS = 16;
 
 /**
+ * Reads per fold of a threshold parameter ROM of `width` bits (blocks/threshold.ts's
+ * `romReads`): where the parameters load with the accumulator (iCE40, fold-serial pool:
+ * `readGroups` = the groups per fold, else 1), the word can be read in R <= groups parts over
+ * the fold's last R groups from a ROM of folds x 2^counterBits(groups) words of
+ * ceil(width / R) bits; the smallest R that takes the fewest blocks. Reference UP5K design:
+ * conv5's 32 folds x 36 bits, 3 blocks at one read, 1 at three (256 x 12 bits).
+ */
+export function thresholdRomReads(folds: number, readGroups: number, width: number, family: Family): number {
+  let best = 1;
+  let blocks = bramBlocks(folds, width, family);
+  if (readGroups < 2) return best;
+  const span = 2 ** counterBits(readGroups);
+  for (let r = 2; r <= Math.min(readGroups, width); r++) {
+    const b = bramBlocks(folds * span, Math.ceil(width / r), family);
+    if (b < blocks) {
+      best = r;
+      blocks = b;
+    }
+  }
+  return best;
+}
+
+/** Block RAMs of a threshold parameter ROM of `width` bits read thresholdRomReads times per fold. */
+export function thresholdRomBlocks(folds: number, readGroups: number, width: number, family: Family): number {
+  const r = thresholdRomReads(folds, readGroups, width, family);
+  return r === 1 ? bramBlocks(folds, width, family) : bramBlocks(folds * 2 ** counterBits(readGroups), Math.ceil(width / r), family);
+}
+
+/**
  * A fold-serial pool (blocks/fold-pool.ts's own structural model, its storage by
  * foldPoolStorage). An ECP5 LUT RAM cell (TRELLIS_DPR16X4) counts as the two LUT4s of the
  * slice it occupies; synthesis reports list them apart, as LUTRAM.
@@ -319,7 +348,7 @@ export interface EngineEstimate {
    * or 'rom'; with romWidth (iCE40's spare block RAM, thresholdRomPlan) the ROM word's width,
    * the rest of the parameters in the case statement
    */
-  thresholdParams?: { storage: 'case' | 'reg' | 'rom'; folds: number; width: number; varying: number; fields: boolean[][]; romWidth?: number };
+  thresholdParams?: { storage: 'case' | 'reg' | 'rom'; folds: number; width: number; varying: number; fields: boolean[][]; romWidth?: number; readGroups: number };
   /** layer 1's dot product in two SB_MAC16 per lane (dspDotPlan, blocks/intdot.ts) */
   dspDot?: boolean;
 }
@@ -493,11 +522,15 @@ export function estimateEngine(
   const sumW = countAcc ? countAcc.width : accW;
 
   // datapath per lane
+  // the accumulator's adder and first-group choice, a LUT4 per sum bit and one more; none on
+  // iCE40 with one group per fold (blocks/accumulator.ts's `single`: a plain register; the
+  // 1 ms UP5K design's conv1, 11 LUT4 -> 0)
+  const accLuts = (w: number): number => (target.family === 'ice40' && groups === 1 ? 0 : w + 1);
   let lane: Resources;
   if (shape.inputKind === 'binary') {
     // pipeline registers: about half the tree's leaves per stage (each stage cuts a level of partial sums)
     // the accumulator: a LUT4 per sum bit and the carry chain (blocks/accumulator.ts)
-    lane = res(popcountLuts(simd, target.family) + (padZero ? sumW : 0) + sumW + 1, sumW + pipeline * Math.ceil(simd / 2));
+    lane = res(popcountLuts(simd, target.family) + (padZero ? sumW : 0) + accLuts(sumW), sumW + pipeline * Math.ceil(simd / 2));
   } else {
     // pipeline registers: about half the terms' partial sums per stage, each ~zb+2 bits wide.
     // Weights from memory (blocks/intdot.ts): x or ~x per term (a LUT per bit), the pairing tree
@@ -511,8 +544,8 @@ export function estimateEngine(
       ? adderTreeLuts(simd - half, zb) + adderTreeLuts(half, zb) + (half > 0 ? 2 * intDotWidth(simd, zb) : 0)
       : simd * zb + adderTreeLuts(simd + 1, zb) + (simd > 1 ? simd : 0);
     lane = dspDot
-      ? res(dot + accW + 1, accW + intDotDspFfs(simd, zb), { dsp: INT_DOT_DSP_CELLS })
-      : res(dot + accW + 1, accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
+      ? res(dot + accLuts(accW), accW + intDotDspFfs(simd, zb), { dsp: INT_DOT_DSP_CELLS })
+      : res(dot + accLuts(accW), accW + pipeline * Math.ceil(simd / 2) * (zb + 2));
   }
   // the RAM window's groups are all real or all padding: no mask popcount, a gated sum instead
   const maskPop = padZero && window === 'regs' ? res(popcountLuts(simd, target.family, false), 0) : ZERO;
@@ -536,12 +569,20 @@ export function estimateEngine(
     // thresholdRomPlan's choice: a ROM of at most romWidth bits in place of the case statement
     const romWidth = baseStorage === 'reg' && thresholdRomWidth !== undefined ? Math.min(thresholdRomWidth, columns.width) : undefined;
     const paramStorage = romWidth !== undefined ? 'rom' : baseStorage;
-    thresholdParams = { storage: paramStorage, folds, width: columns.width, varying: columns.varying, fields: columns.fields, ...(romWidth !== undefined ? { romWidth } : {}) };
+    // a plan ROM (romWidth) loading with the accumulator may be read in parts, one a group
+    // (thresholdRomReads; engine.ts's paramsWithAcc: iCE40 before a fold-serial pool)
+    const readGroups = target.family === 'ice40' && foldSerial ? groups : 1;
+    thresholdParams = { storage: paramStorage, folds, width: columns.width, varying: columns.varying, fields: columns.fields, ...(romWidth !== undefined ? { romWidth } : {}), readGroups };
     // a partial ROM's remaining varying bits stay in the registered case statement
     const caseVarying = romWidth !== undefined ? columns.varying - romVaryingBits(columns.fields, romWidth) : columns.varying;
+    // the parts' chain of registers, and the group index carried down to the accumulator
+    const reads = romWidth !== undefined ? thresholdRomReads(folds, readGroups, romWidth, target.family) : 1;
+    const readFf = reads > 1 ? (reads - 1) * Math.ceil(romWidth! / reads) + counterBits(groups) * ((weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline) : 0;
     const params =
       paramStorage === 'rom'
-        ? res(caseParamLuts(folds, romWidth !== undefined ? caseVarying : 0), romWidth !== undefined ? caseVarying : 0, { bram: bramBlocks(folds, romWidth ?? columns.width, target.family) })
+        ? res(caseParamLuts(folds, romWidth !== undefined ? caseVarying : 0), (romWidth !== undefined ? caseVarying : 0) + readFf, {
+            bram: romWidth !== undefined ? thresholdRomBlocks(folds, readGroups, romWidth, target.family) : bramBlocks(folds, columns.width, target.family),
+          })
         : res(caseParamLuts(folds, columns.varying), paramStorage === 'reg' ? columns.varying : 0);
     // comparisons: against a fold-dependent bound the sign of one addition (blocks/threshold.ts:
     // the carry chain takes both operands as they are, a LUT4 for the sign bit), against a
@@ -606,8 +647,12 @@ export function estimateEngine(
   const foldCarry = target.family === 'ice40' && foldSerial;
   const carriedStages = (weightWords > 1 || window === 'ram' ? 1 : 0) + pipeline;
   const tFoldFf = folds > 1 ? (foldCarry ? (layer.out.kind === 'binary' ? counterBits(folds) * carriedStages : 0) : counterBits(folds)) : 0;
-  const stageFf = 1 + tFoldFf + (foldSerial ? 1 + pe * laneOutBits : 0);
-  const stageLut = (folds > 1 && !foldCarry ? counterBits(folds) + 1 : 0) + (foldSerial ? pe * laneOutBits + 2 : 0);
+  // iCE40 with several groups per fold: stage f is a plain register (engine.ts), no 2:1 mux,
+  // and a stall flip-flop (yosys 0.23 synth_ice40, reference UP5K design: engines conv2..conv6
+  // own logic 22/27/25/29/42 -> 18/19/21/25/32 LUT4, the word widths 4/8/4/4/10)
+  const fRegister = target.family === 'ice40' && groups > 1;
+  const stageFf = 1 + tFoldFf + (foldSerial ? 1 + pe * laneOutBits + (fRegister ? 1 : 0) : 0);
+  const stageLut = (folds > 1 && !foldCarry ? counterBits(folds) + 1 : 0) + (foldSerial ? (fRegister ? 0 : pe * laneOutBits) + 2 : 0);
   const control = res(2 * ctrlBits + stageLut, ctrlBits + stageFf);
   const lanes = res(lane.lut4 * pe, lane.ff * pe, { dsp: lane.dsp * pe });
   const resources = addResources(weights, line, lanes, maskPop, out, control);
@@ -710,6 +755,9 @@ export function dspDotPlan(engines: EngineEstimate[], shapes: LayerShape[], zb: 
  * blocks whole; the one spare block holds 16 of its bits: yosys 0.23 synth_ice40, its
  * threshold unit 66 -> 38 LUT4, 28 -> 16 FF (the estimate's caseParamLuts says 19 fewer;
  * it underrates conv5's case statement, 66 LUT4 against 46 estimated, left as fitted at PE 1).
+ * Blocks count as thresholdRomBlocks (a ROM read in parts over a fold's groups where the
+ * parameters load with the accumulator): there the one spare block takes all 36 bits (256 x 12,
+ * three reads a fold): the unit 40 -> 4 LUT4, the design 2,118 -> 2,082 (yosys 0.23 synth_ice40).
  */
 export function thresholdRomPlan(engines: EngineEstimate[], target: Target, spare: number): (number | undefined)[] {
   const plan: (number | undefined)[] = engines.map(() => undefined);
@@ -721,11 +769,11 @@ export function thresholdRomPlan(engines: EngineEstimate[], target: Target, spar
   let left = spare;
   for (const { i, t } of order) {
     if (left <= 0) break;
-    const { folds, width, varying, fields } = t!;
+    const { folds, width, varying, fields, readGroups } = t!;
     // the most blocks (up to the whole ROM) whose widest word saves the minimum per block
-    for (let b = Math.min(bramBlocks(folds, width, target.family), left); b > 0; b--) {
+    for (let b = Math.min(thresholdRomBlocks(folds, readGroups, width, target.family), left); b > 0; b--) {
       let romWidth = 0;
-      while (romWidth < width && bramBlocks(folds, romWidth + 1, target.family) <= b) romWidth++;
+      while (romWidth < width && thresholdRomBlocks(folds, readGroups, romWidth + 1, target.family) <= b) romWidth++;
       const saved = caseParamLuts(folds, varying) - caseParamLuts(folds, varying - romVaryingBits(fields, romWidth));
       if (saved < THRESHOLD_ROM_MIN_LUTS * b) continue;
       plan[i] = romWidth;

@@ -23,17 +23,26 @@ export interface AccumulatorOptions {
   registered?: boolean;
   /** unsigned inputs and sums (the engine's raw popcounts, see estimate.ts's countAccumulation) */
   unsigned?: boolean;
+  /**
+   * one group per fold (`registered` only): every input is a fold's first, so the register
+   * just loads it and there is no `first` input (see below)
+   */
+  single?: boolean;
   name?: string;
 }
 
 export function foldedAccumulator(o: AccumulatorOptions): Module {
   const sg = !o.unsigned;
   const m = new Module(o.name ?? `accumulator_pe${o.pe}_i${o.inWidth}_a${o.accWidth}${o.registered ? '_r' : ''}${sg ? '' : '_u'}`, {
-    description: o.registered ? 'folded accumulator: per lane acc <= (first ? 0 : acc) + in, total = acc' : 'folded accumulator: per lane sum = (first ? 0 : acc) + in',
-    params: { pe: o.pe, inWidth: o.inWidth, accWidth: o.accWidth, registered: !!o.registered, ...(sg ? {} : { unsigned: true }) },
+    description: o.single ? 'accumulator of one group per fold: per lane acc <= in, total = acc' : o.registered ? 'folded accumulator: per lane acc <= (first ? 0 : acc) + in, total = acc' : 'folded accumulator: per lane sum = (first ? 0 : acc) + in',
+    params: { pe: o.pe, inWidth: o.inWidth, accWidth: o.accWidth, registered: !!o.registered, ...(sg ? {} : { unsigned: true }), ...(o.single ? { single: true } : {}) },
   });
+  if (o.single && !o.registered) throw new Error('foldedAccumulator: single needs registered');
   const ce = m.input('ce', 1);
-  const first = m.input('first', 1);
+  // One group per fold (the engine passes it on iCE40): `first` is always 1, but across the
+  // module boundary (synth -noflatten) Yosys kept the adder and the choice, a LUT4 per sum bit
+  // (the 1 ms UP5K design's conv1, SIMD 7 = its whole kernel: 11 LUT4 -> 0)
+  const first = o.single ? null : m.input('first', 1);
   for (let l = 0; l < o.pe; l++) {
     const x = m.input(`in${l}`, o.inWidth, { signed: sg });
     const acc = m.reg(`acc${l}`, o.accWidth, { signed: sg, reset: null, enable: ce });
@@ -43,6 +52,11 @@ export function foldedAccumulator(o: AccumulatorOptions): Module {
     // more (yosys 0.23 synth_ice40, aami5 smallest folding: conv1/conv2/conv6 21/13/19 -> 11/7/10
     // LUT4, one per sum bit)
     const xs = sg ? x.sext(o.accWidth) : x.zext(o.accWidth);
+    if (!first) {
+      acc.set(xs);
+      m.output(`total${l}`, o.accWidth, { signed: sg }).set(acc);
+      continue;
+    }
     const sum = m.let(`sum${l}_full`, first.select(xs, acc.add(xs).trunc(o.accWidth)));
     if (o.registered) {
       acc.set(sum.trunc(o.accWidth));

@@ -107,6 +107,16 @@ export interface ThresholdOptions {
    * halves of a parameter load on the same edge. Default: no limit.
    */
   romWidth?: number;
+  /**
+   * 'rom' with `enable` only: the ROM word is read in `reads` parts of ceil(width / reads)
+   * bits, one per accumulator load over the fold's last `reads` groups (of `groups`), at
+   * address {fold_next, group_next} (input `group_next`: the group entering the accumulator,
+   * aligned with fold_next); the parts read before the last shift down a chain of registers
+   * on the same enable, so when the fold's total is in the accumulator the chain and the ROM's
+   * read register together hold the whole word. A narrower, deeper ROM: fewer block RAMs for
+   * the same parameters (estimate.ts's thresholdRomReads). Default: one read of the whole word.
+   */
+  romReads?: { reads: number; groups: number };
   name?: string;
 }
 
@@ -232,12 +242,15 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
   const folds = fns.length / pe;
   const m = new Module(opts.name ?? `threshold_${fns.length}ch_pe${pe}_w${W}${opts.split ? '_split' : ''}`, {
     description: 'threshold unit: per-channel bit functions as intervals with inversion',
-    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: folds > 1 ? (opts.params ?? 'case') : 'case', ...(opts.countOffset !== undefined ? { countOffset: opts.countOffset } : {}), ...(opts.romWidth !== undefined && opts.params === 'rom' && folds > 1 ? { romWidth: opts.romWidth } : {}) },
+    params: { channels: fns.length, pe, folds, accWidth: W, split: !!opts.split, params: folds > 1 ? (opts.params ?? 'case') : 'case', ...(opts.countOffset !== undefined ? { countOffset: opts.countOffset } : {}), ...(opts.romWidth !== undefined && opts.params === 'rom' && folds > 1 ? { romWidth: opts.romWidth } : {}), ...(opts.romReads && opts.romReads.reads > 1 && opts.params === 'rom' && folds > 1 ? { romReads: opts.romReads.reads } : {}) },
   });
   const useRom = opts.params === 'rom' && folds > 1;
   const useReg = opts.params === 'reg' && folds > 1;
   const foldIn = folds > 1 ? m.input(useRom || useReg ? 'fold_next' : 'fold', counterBits(folds)) : null;
   const ceIn = opts.enable && (useRom || useReg) ? m.input('ce', 1) : null;
+  const reads = useRom && opts.romReads && opts.romReads.reads > 1 ? opts.romReads : null;
+  if (reads && (!ceIn || reads.reads > reads.groups)) throw new RangeError('thresholdUnit: romReads needs enable and at most one read per group');
+  const groupIn = reads ? m.input('group_next', counterBits(reads.groups)) : null;
   // rom: the fold-dependent parameters, in creation order, become fields of one ROM word
   const romFields: { wire: Signal; values: number[]; width: number }[] = [];
   let romLeft = opts.romWidth ?? Infinity;
@@ -348,8 +361,31 @@ export function thresholdUnit(opts: ThresholdOptions): Module {
       }
       return word;
     });
-    const rom = m.rom('params', { width: romWidth, data: words, style: 'block' });
-    const data = ceIn ? rom.read(foldIn!, { enable: ceIn }) : rom.read(foldIn!);
+    let data: Expr;
+    if (reads) {
+      // part j of fold f's word at {f, groups - reads + j}; the other groups' words are unused
+      const R = reads.reads;
+      const partW = Math.ceil(romWidth / R);
+      const span = 2 ** counterBits(reads.groups);
+      const mask = (1n << BigInt(partW)) - 1n;
+      const parts: bigint[] = [];
+      for (let f = 0; f < folds; f++) {
+        for (let g = 0; g < span; g++) {
+          const j = g - (reads.groups - R);
+          parts.push(j >= 0 && j < R ? (words[f]! >> BigInt(j * partW)) & mask : 0n);
+        }
+      }
+      const rom = m.rom('params', { width: partW, data: parts, style: 'block' });
+      const addr = cat(foldIn!, groupIn!);
+      const last = rom.read(addr.width === rom.addrWidth ? addr : addr.zext(rom.addrWidth), { enable: ceIn! });
+      // parts 0..R-2 in a chain loaded on the same enable (the oldest, part 0, at the bottom)
+      const chain: Signal[] = Array.from({ length: R - 1 }, (_, j) => m.reg(`params_part${j}`, partW, { reset: null, enable: ceIn! }));
+      chain.forEach((r, j) => r.set(j === R - 2 ? last : chain[j + 1]!));
+      data = cat(last, ...chain.slice().reverse());
+    } else {
+      const rom = m.rom('params', { width: romWidth, data: words, style: 'block' });
+      data = ceIn ? rom.read(foldIn!, { enable: ceIn }) : rom.read(foldIn!);
+    }
     let at = 0;
     for (const fld of romFields) {
       const v = data.slice(at + fld.width - 1, at);

@@ -159,6 +159,54 @@ describe('threshold unit', () => {
     });
   }
 
+  for (const [pe, split, reads, romWidth] of [
+    [2, false, 3, undefined],
+    [4, true, 2, undefined],
+    [2, false, 2, 10],
+  ] as const) {
+    it(`ROM read in ${reads} parts over a fold's last groups (PE ${pe}${split ? ' split' : ''}${romWidth !== undefined ? `, at most ${romWidth} bits` : ''}): once a fold's last group has loaded, its whole word is in force until the next enabled edge`, async () => {
+      const groups = 5;
+      const caseSim = await Simulator.build(thresholdUnit({ fns: FNS, pe, accWidth: 6, split }));
+      const unit = thresholdUnit({ fns: FNS, pe, accWidth: 6, split, params: 'rom', enable: true, romReads: { reads, groups }, ...(romWidth !== undefined ? { romWidth } : {}) });
+      expect(unit.generationParams.romReads).toBe(reads);
+      const sim = await Simulator.build(unit);
+      const folds = FNS.length / pe;
+      const rng = makeRng(700 + pe + reads);
+      const n = 600;
+      // the accumulator's loads: every fold's groups in order, folds in random order
+      const steps: [number, number][] = [];
+      while (steps.length < n) {
+        const f = rng.int(folds);
+        for (let g = 0; g < groups; g++) steps.push([f, g]);
+      }
+      const ces = Array.from({ length: n }, () => (rng() < 0.6 ? 1 : 0));
+      const lanes = Array.from({ length: n }, () => Array.from({ length: pe }, () => -32 + rng.int(64)));
+      const inputs: Record<string, number>[] = [];
+      const inForce: (number | null)[] = [];
+      let at = 0;
+      let cur: number | null = null;
+      for (let t = 0; t < n; t++) {
+        const [f, g] = steps[at]!;
+        inputs.push({ fold_next: f, group_next: g, ce: ces[t]!, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) });
+        inForce.push(cur);
+        if (ces[t]) {
+          cur = g === groups - 1 ? f : null;
+          at++;
+        }
+      }
+      const port = split ? 'cmp' : 'bits';
+      const got = sim.run(inputs).map((o) => o[port]);
+      const want = caseSim.run(inputs.map((x, t) => ({ fold: inForce[t] ?? 0, ...Object.fromEntries(lanes[t]!.map((a, l) => [`a${l}`, a])) }))).map((o) => o[port]);
+      let checked = 0;
+      for (let t = 0; t < n; t++) {
+        if (inForce[t] === null) continue;
+        expect(got[t], `cycle ${t} fold ${inForce[t]}`).toBe(want[t]);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(30);
+    });
+  }
+
   it('count intervals: u is in the transformed intervals exactly when a = 2u - K is in the originals (exhaustive on small ranges)', () => {
     const inAny = (iv: { parts: [number, number][]; inv: 0 | 1 }, x: number) => (iv.parts.some(([lo, hi]) => x >= lo && x <= hi) ? 1 : 0) ^ iv.inv;
     const bounds = [-Infinity, -7, -6, -5, -1, 0, 1, 2, 5, 6, Infinity];
@@ -237,5 +285,7 @@ describe('threshold unit', () => {
     await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, split: true, params: 'reg' }));
     const rom = await lintAndCheck(thresholdUnit({ fns: FNS.slice(0, 4), pe: 1, accWidth: 6, params: 'rom' }));
     expect(rom).toMatch(/SB_RAM40_4K\s+1\n/);
+    await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, params: 'rom', enable: true, romReads: { reads: 3, groups: 5 } }));
+    await lintAndCheck(thresholdUnit({ fns: FNS, pe: 2, accWidth: 6, params: 'rom', enable: true, romWidth: 10, romReads: { reads: 2, groups: 5 } }));
   });
 });

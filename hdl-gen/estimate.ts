@@ -435,6 +435,7 @@ function estimateNormalizer(model: QModel, target: Target, buffers: 1 | 2, layer
     statsSquareDsp: target.family === 'ice40',
     scaleSignedDsp: target.family === 'ice40',
     bufferCounters: target.family === 'ice40',
+    accumulateDsp: target.family === 'ice40',
     family: target.family,
     ...(lanes > 1 ? { lanes } : {}),
   };

@@ -121,6 +121,8 @@ export function buildTop(o: TopOptions): { module: Module; trace: TracePort[] } 
       scaleSignedDsp: o.target.family === 'ice40',
       // one address counter per window buffer: measured on iCE40; ECP5 designs stay unchanged
       bufferCounters: o.target.family === 'ice40',
+      // U2 accumulated in the square's DSP (one buffer only): measured on the UP5K; ECP5 unchanged
+      accumulateDsp: o.target.family === 'ice40',
       ...(lanes > 1 ? { lanes } : {}),
       name: `${o.name}_normalizer`,
     }),

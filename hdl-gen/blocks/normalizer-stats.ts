@@ -194,8 +194,9 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     //   U1^2 = P3 2^(2k) + P2[k-2:0] 2^(k+1) + P1[k:0]
     // (2ab's factor 2 is P2's weight 2^(k+1), so no operand is shifted, which kept Yosys 0.23
     // from packing the addition into the DSP). Each addition sits in its DSP's adder and each
-    // product in its output register, so U1^2 costs no LUT4; it settles 3 cycles after
-    // u1_hold loads, long before the MUL phase's last step reads it. The Horner steps then add
+    // product in its output register, so U1^2 costs no LUT4; it settles 5 cycles after
+    // u1_hold loads (with the high-bit registers below), long before the MUL phase's last
+    // step reads it. The Horner steps then add
     // only N_i*U2 (U2 or 0, the 0 as the addend's reset), and the last step (N's bit 0, which
     // is 0 for an even N) adds ~U1^2 + 1: a 2:1 choice per addend bit instead of the 4:1 one
     // with PREP's U2 + ~U1 adder and NEG's cycle.
@@ -205,9 +206,19 @@ export function buildStatsUnit(nz: ZScoreNormalizer, n: number, sampleBits: numb
     const p1 = m.reg('sq_p1', 2 * k, { reset: null });
     const p2 = m.reg('sq_p2', 2 * k + 1, { reset: null });
     const p3 = m.reg('sq_p3', 2 * k + 1, { reset: null });
+    // Each DSP adds the previous one's high bits from a register of their own (which becomes
+    // the next DSP's C/D input register): added straight from sq_p1 / sq_p2, Yosys 0.23
+    // ice40_dsp packed that one flip-flop twice, as the previous DSP's product register and as
+    // the next DSP's D input register, and left the next DSP's D input undriven (x in the
+    // netlist: U1^2 wrong on the chip while the RTL was right). Two more cycles until U1^2
+    // settles (5 after u1_hold loads), no LUT4.
+    const p1Hi = m.reg('sq_p1_hi', k - 1, { reset: null });
+    const p2Hi = m.reg('sq_p2_hi', k + 2, { reset: null });
     p1.set(b.mul(b));
-    p2.set(a.mul(b).zext(2 * k + 1).add(p1.slice(2 * k - 1, k + 1).zext(2 * k + 1)).trunc(2 * k + 1));
-    p3.set(a.mul(a).zext(2 * k + 1).add(p2.slice(2 * k, k - 1).zext(2 * k + 1)).trunc(2 * k + 1));
+    p1Hi.set(p1.slice(2 * k - 1, k + 1));
+    p2.set(a.mul(b).zext(2 * k + 1).add(p1Hi.zext(2 * k + 1)).trunc(2 * k + 1));
+    p2Hi.set(p2.slice(2 * k, k - 1));
+    p3.set(a.mul(a).zext(2 * k + 1).add(p2Hi.zext(2 * k + 1)).trunc(2 * k + 1));
     const sq = cat(p3.slice(2 * k - 1, 0), p2.slice(k - 2, 0), p1.slice(k, 0)).asUnsigned();
     // the next step is the last one (N's bit 0): MUL at cnt = 1
     const nextLast = inMul.and(cnt.eq(1));

@@ -57,6 +57,19 @@ export function normalizerStatsSquareDsp(opts: NormalizerOptions): boolean {
   return opts.statsSquareDsp === true && opts.multipliers === 'dsp' && opts.normalizer.kind === 'zscore' && statsSquareDspPays(opts.n, opts.sampleBits);
 }
 
+/**
+ * Whether U2 accumulates in the square's DSP (NormalizerOptions.accumulateDsp): the square must
+ * be a DSP product, and there must be one buffer. The DSP's output register takes no other
+ * input than its sum, so the accumulator clears by loading 0 (OLOAD) in a cycle that adds
+ * nothing: the cycle after a window's last addition, when the statistics unit takes the sums.
+ * With one buffer the next window's first sample reaches the accumulator only after pass 2
+ * (N cycles later); with two it can come the very next cycle. Samples of at most 15 bits: each
+ * square is then below 2^31, so the 32-bit accumulator's wraps show in its top bit.
+ */
+export function normalizerAccumulateDsp(opts: NormalizerOptions): boolean {
+  return opts.accumulateDsp === true && (opts.buffers ?? 2) === 1 && normalizerDspProducts(opts).square && opts.sampleBits <= 15;
+}
+
 export function normalizerDspProducts(opts: NormalizerOptions): { square: boolean; scale: boolean } {
   const nz = opts.normalizer;
   if (opts.multipliers !== 'dsp' || nz.kind !== 'zscore') return { square: false, scale: false };
@@ -114,6 +127,16 @@ export interface NormalizerOptions {
    * buildZScore); ECP5 keeps the shared counters (its designs stay unchanged).
    */
   bufferCounters?: boolean;
+  /**
+   * z-score, one buffer, DSP square: U2's low 32 bits accumulate in the square's own SB_MAC16
+   * (its adder and 32-bit output register, Yosys 0.23 ice40_dsp) instead of a LUT adder, and
+   * only the bits above them stay in logic, as a counter of the accumulator's wraps (see
+   * normalizerAccumulateDsp and buildZScore). The statistics unit then takes the sums one
+   * cycle later, from the accumulators' registers (one more cycle of latency). Set by the
+   * generator on iCE40 targets, where it was measured; ECP5 keeps the LUT accumulators (its
+   * designs stay unchanged).
+   */
+  accumulateDsp?: boolean;
   /** add outputs stats_valid (one cycle per window, when pass 2 takes the statistics), stats_mean, stats_sdn, stats_recip */
   exposeStats?: boolean;
   name?: string;
@@ -147,7 +170,7 @@ export function normalizerName(opts: NormalizerOptions): string {
   if (opts.name) return opts.name;
   const nz = opts.normalizer;
   if (nz.kind === 'offset') return `normalizer_offset_b${opts.sampleBits}_o${nz.offset < 0 ? 'm' : ''}${Math.abs(nz.offset)}_s${nz.shift}_z${nz.outBits}`;
-  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${normalizerStatsSquareDsp(opts) ? '_sqd' : ''}${opts.scaleSignedDsp && normalizerDspProducts(opts).scale ? '_ssd' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.bufferCounters && (opts.lanes ?? 1) === 1 ? '_bc' : ''}${opts.exposeStats ? '_dbg' : ''}`;
+  return `normalizer_zscore_n${opts.n}_b${opts.sampleBits}_r${nz.recipBits}w${nz.recipWidth}f${nz.fracBits}_z${nz.outBits}_x${opts.buffers ?? 2}${opts.bufferStorage === 'spram' ? '_spram' : ''}${opts.multipliers === 'dsp' ? '_dsp' : ''}${normalizerStatsSquareDsp(opts) ? '_sqd' : ''}${opts.scaleSignedDsp && normalizerDspProducts(opts).scale ? '_ssd' : ''}${(opts.lanes ?? 1) > 1 ? `_l${opts.lanes}` : ''}${opts.bufferCounters && (opts.lanes ?? 1) === 1 ? '_bc' : ''}${normalizerAccumulateDsp(opts) ? '_acd' : ''}${opts.exposeStats ? '_dbg' : ''}`;
 }
 
 export function buildNormalizer(opts: NormalizerOptions): Module {
@@ -245,38 +268,111 @@ function buildZScore(opts: NormalizerOptions, nz: ZScoreNormalizer): Module {
   const p1U = m.reg('p1_u', B, { reset: null });
   p1Valid.set(inFire);
   p1Last.set(inFire.and(wLast));
-  m.If(inFire, () => p1U.set(bias(inp.payload)));
-  // the accumulators clear on reset and after a window's last sample through one condition:
-  // Yosys 0.23 maps a single clear to the flip-flops' synchronous reset, while a reset value
-  // plus a second clear left a 2:1 mux per bit (60 LUT4 at N = 3600)
-  const acc1 = m.reg('acc1', sw.u1, { reset: null });
-  const acc2 = m.reg('acc2', sw.u2, { reset: null });
-  // u^2 gets its own register stage: squarer and accumulator in one cycle were the block's
-  // critical path on the UP5K (about 24 MHz)
-  const p2sValid = m.reg('p1_sq_valid', 1, { reset: 0 });
-  const p2sLast = m.reg('p1_sq_last', 1, { reset: 0 });
-  const p2sU = m.reg('p1_sq_u', B, { reset: null });
-  const p2sSq = m.reg('p1_sq_reg', 2 * B, { reset: null });
-  p2sValid.set(p1Valid);
-  p2sLast.set(p1Valid.and(p1Last));
-  m.If(p1Valid, () => {
+  const macDsp = normalizerAccumulateDsp(opts);
+  if (macDsp) {
+    // u = 0 when no sample comes: both accumulators then add every cycle, with no enable, and
+    // the square's DSP takes its product register and accumulator with no hold (below)
+    m.If(inFire, () => p1U.set(bias(inp.payload))).Else(() => p1U.set(constant(0, B)));
+    passOneDsp();
+  } else {
+    m.If(inFire, () => p1U.set(bias(inp.payload)));
+    passOneLogic();
+  }
+  function passOneDsp(): void {
+    // u^2 is the SB_MAC16's product register, and acc2_lo = U2 modulo 2^32 its accumulator
+    // (adder and 32-bit output register). Yosys 0.23 ice40_dsp packs the addition only when
+    // the accumulator is no wider than the product it sees, and wreduce cuts u * u to 2B bits,
+    // so the operands are u with 16 - B copies of p1_sq_pad on top: p1_sq_last & p1_valid, a
+    // window's last sample in the square stage with another right behind it, which one
+    // buffer never has (the buffer is busy after its last write), so the pad is always 0 and
+    // the product u^2, as a full 32-bit product to Yosys. (Even if it were 1, its product
+    // would be added in the clear cycle below, which adds nothing.)
+    // Each addend is below 2^(2B) <= 2^31, so acc2_lo wraps at most once per addition, exactly
+    // when its bit 31 goes from 1 to 0 (a wrap leaves less than the addend); acc2_top holds
+    // bit 31 from before the addition, and acc2_hi counts the wraps (U2's bits above 32).
+    // The statistics unit takes U1 = acc1 and U2 = {acc2_hi + wrap, acc2_lo} the cycle after
+    // the window's last addition (p1_acc_last), and the accumulators clear in that same cycle,
+    // which adds nothing (one buffer, see normalizerAccumulateDsp): in the DSP the output
+    // register's load of 0 (OLOAD), in the fabric the flip-flops' synchronous reset.
+    // Yosys 0.23 synth_ice40 -dsp, UP5K 1 ms design (N = 3600, B = 12): normalizer 355 -> 324
+    // LUT4 (LUT accumulators -> this); without the pad, a 24-bit DSP accumulator (the product's
+    // 2B bits) with a 12-bit wrap counter and a u >= 2897 test for the square's top bit: 336.
+    const accW = Math.min(32, sw.u2);
+    const hiW = sw.u2 - accW;
+    const acc1 = m.reg('acc1', sw.u1, { reset: null });
+    const p2sValid = m.reg('p1_sq_valid', 1, { reset: 0 });
+    const p2sLast = m.reg('p1_sq_last', 1, { reset: 0 });
+    const p2sU = m.reg('p1_sq_u', B, { reset: null });
+    const p2sSq = m.reg('p1_sq_reg', 32, { reset: null });
+    const accLast = m.reg('p1_acc_last', 1, { reset: 0 });
+    const acc2Lo = m.reg('acc2_lo', accW, { reset: null });
+    p2sValid.set(p1Valid);
+    p2sLast.set(p1Valid.and(p1Last));
+    accLast.set(p2sValid.and(p2sLast));
     p2sU.set(p1U);
-    p2sSq.set(dsp.square ? p1U.mul(p1U) : multiplyShiftAdd(m, 'p1_sq', p1U, p1U, 2 * B));
-  });
-  const sum1 = m.let('sum1', acc1.add(p2sU.zext(sw.u1)).trunc(sw.u1));
-  const sum2 = m.let('sum2', acc2.add(p2sSq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
-  m.If(m.let('acc_clear', m.rst.or(p2sValid.and(p2sLast))), () => {
-    acc1.set(constant(0, sw.u1));
-    acc2.set(constant(0, sw.u2));
-  }).Else(() => {
-    m.If(p2sValid, () => {
-      acc1.set(sum1);
-      acc2.set(sum2);
+    const pad = m.let('p1_sq_pad', p2sLast.and(p1Valid));
+    const op = cat(pad.replicate(16 - B), p1U).asUnsigned(); // B <= 15 (normalizerAccumulateDsp)
+    p2sSq.set(op.mul(op).trunc(32));
+    const clear = m.let('acc_clear', m.rst.or(accLast));
+    let u2: Expr = acc2Lo;
+    if (hiW > 0) {
+      const acc2Hi = m.reg('acc2_hi', hiW, { reset: null });
+      const oldTop = m.reg('acc2_top', 1, { reset: null });
+      const wrap = oldTop.and(acc2Lo.bit(accW - 1).not());
+      const hiNext = m.let('acc2_hi_next', acc2Hi.add(wrap.zext(hiW)).trunc(hiW));
+      m.If(clear, () => {
+        acc2Hi.set(constant(0, hiW));
+        oldTop.set(0);
+      }).Else(() => {
+        acc2Hi.set(hiNext);
+        oldTop.set(acc2Lo.bit(accW - 1));
+      });
+      u2 = cat(hiNext, acc2Lo);
+    }
+    m.If(clear, () => {
+      acc1.set(constant(0, sw.u1));
+      acc2Lo.set(constant(0, accW));
+    }).Else(() => {
+      acc1.set(acc1.add(p2sU.zext(sw.u1)).trunc(sw.u1));
+      acc2Lo.set(acc2Lo.add(p2sSq.trunc(accW)).trunc(accW));
     });
-  });
-  stats.bind('start', p2sValid.and(p2sLast));
-  stats.bind('u1', sum1);
-  stats.bind('u2', sum2);
+    stats.bind('start', accLast);
+    stats.bind('u1', acc1);
+    stats.bind('u2', u2.asUnsigned());
+  }
+  function passOneLogic(): void {
+    // the accumulators clear on reset and after a window's last sample through one condition:
+    // Yosys 0.23 maps a single clear to the flip-flops' synchronous reset, while a reset value
+    // plus a second clear left a 2:1 mux per bit (60 LUT4 at N = 3600)
+    const acc1 = m.reg('acc1', sw.u1, { reset: null });
+    const acc2 = m.reg('acc2', sw.u2, { reset: null });
+    // u^2 gets its own register stage: squarer and accumulator in one cycle were the block's
+    // critical path on the UP5K (about 24 MHz)
+    const p2sValid = m.reg('p1_sq_valid', 1, { reset: 0 });
+    const p2sLast = m.reg('p1_sq_last', 1, { reset: 0 });
+    const p2sU = m.reg('p1_sq_u', B, { reset: null });
+    const p2sSq = m.reg('p1_sq_reg', 2 * B, { reset: null });
+    p2sValid.set(p1Valid);
+    p2sLast.set(p1Valid.and(p1Last));
+    m.If(p1Valid, () => {
+      p2sU.set(p1U);
+      p2sSq.set(dsp.square ? p1U.mul(p1U) : multiplyShiftAdd(m, 'p1_sq', p1U, p1U, 2 * B));
+    });
+    const sum1 = m.let('sum1', acc1.add(p2sU.zext(sw.u1)).trunc(sw.u1));
+    const sum2 = m.let('sum2', acc2.add(p2sSq.zext(Math.max(sw.u2, 2 * B)).trunc(sw.u2)).trunc(sw.u2));
+    m.If(m.let('acc_clear', m.rst.or(p2sValid.and(p2sLast))), () => {
+      acc1.set(constant(0, sw.u1));
+      acc2.set(constant(0, sw.u2));
+    }).Else(() => {
+      m.If(p2sValid, () => {
+        acc1.set(sum1);
+        acc2.set(sum2);
+      });
+    });
+    stats.bind('start', p2sValid.and(p2sLast));
+    stats.bind('u1', sum1);
+    stats.bind('u2', sum2);
+  }
   m.If(inFire, () => {
     m.If(wLast, () => {
       if (wcnt) wcnt.set(constant(0, aw));
@@ -450,7 +546,8 @@ export interface NormalizerTiming {
  * tests/gen/normalizer.test.ts). z-score: the last sample is accepted at cycle t; the sums
  * reach the statistics unit at t+2 (sample and square registers); its results are ready at
  * t+3+S (S = statsSteps); pass 2 takes them in that cycle when idle, issues reads from t+4+S,
- * and the first z leaves its output register at t+8+S (read, diff, product, clamp). Pass 2
+ * and the first z leaves its output register at t+8+S (read, diff, product, clamp); with
+ * accumulateDsp the unit starts a cycle later, from the accumulators (t+9+S). Pass 2
  * then issues one read per cycle (N cycles; with lanes, ceil(N / lanes) = R beats) and needs
  * its pipeline empty (4 more cycles) before taking the next window's statistics; the last
  * sample of the next window waits until the unit is free.
@@ -467,7 +564,9 @@ export function normalizerTiming(opts: NormalizerOptions): NormalizerTiming {
   const S = statsWidths(nz, opts.n, opts.sampleBits, STATS_SQRT_MOVE, normalizerStatsSquareDsp(opts)).steps;
   const n = opts.n;
   const beats = normalizerBeats(opts);
-  const toDone = PASS1_STAGES + 1 + S; // last sample accepted -> statistics ready
+  // last sample accepted -> statistics ready; accumulateDsp: the unit takes the sums one cycle
+  // later, from the accumulators' registers
+  const toDone = PASS1_STAGES + 1 + S + (normalizerAccumulateDsp(opts) ? 1 : 0);
   // one lane: beats = N, and the two-buffer bound is N + (S+3)/2 as in the comment above
   const cyclesPerWindow = (opts.buffers ?? 2) === 1 ? n + beats + toDone : Math.max((n + beats + toDone) / 2, n, beats + PASS2_STAGES, toDone + 1);
   return { cyclesPerWindow, latencyAfterLastSample: toDone + 1 + PASS2_STAGES, statsSteps: S };
@@ -538,14 +637,21 @@ export function estimateNormalizerResources(opts: NormalizerOptions & { family?:
   const dsp = normalizerDspProducts(opts);
   // a DSP square absorbs its output register (SB_MAC16's own); pass 2's DSP product needs
   // ~mean_u (B, from the statistics unit's inverted quotient) instead of mean_u, 3r and -r
-  const p1Ff = B + B + (dsp.square ? 0 : 2 * B) + s.u1 + s.u2;
+  // accumulateDsp: U2's low 32 bits are the square's DSP accumulator; the fabric keeps its
+  // wrap counter, the top bit before the addition and the take-the-sums flag
+  const macDsp = normalizerAccumulateDsp(opts);
+  const hiW = s.u2 - Math.min(32, s.u2);
+  const p1Ff = B + B + (dsp.square ? 0 : 2 * B) + s.u1 + (macDsp ? hiW + (hiW > 0 ? 1 : 0) + 1 : s.u2);
   const laneFf = (B + 1) + Math.max(0, B + 1 + W - sh) + nz.outBits;
   const p2Ff = W + (dsp.scale ? B : B + (W + 2) + (W + 1)) + nb * B + lanes * laneFf + 1;
   // pass 1: u^2 and the two accumulators; pass 2: 3r and -r (logic) or the -r * 2^B
   // correction (dsp), buffer mux, diff, product, clamp
   // A DSP product takes no LUTs (SB_MAC16 holds the square's register and b_off); pass 2's
   // dsp product needs u + ~mean_u + 1 (one addition) and the r * 2^B correction.
-  const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + s.u2;
+  // accumulateDsp: U2's adder is the DSP's, the wrap counter an incrementer and the wrap test
+  // a LUT4 (yosys 0.23 synth_ice40 -dsp, the UP5K 1 ms design's normalizer, one buffer:
+  // 355 -> 324 LUT4, this count 31 fewer)
+  const p1Lut = (dsp.square ? 0 : multiplyShiftAddLuts(B, B, 2 * B)) + s.u1 + (macDsp ? hiW + (hiW > 0 ? 1 : 0) : s.u2);
   // shared per window: 3r and -r (logic; none with dsp); per lane: the rest
   const scaleShared = dsp.scale ? 0 : (W + 2) + (W + 1);
   // dsp: the offset (B+1) and, unless scaleSignedDsp, the correction (W+1 bits)

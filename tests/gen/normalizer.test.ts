@@ -5,7 +5,7 @@
  * with random valid/ready back-pressure on both sides and back-to-back windows (ping-pong and
  * single buffer), its cycle timing against normalizerTiming, the offset kind, lint and Yosys.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { Simulator, type SimOutputs } from '../../sim/index.ts';
 import {
   buildNormalizer,
   estimateNormalizerResources,
+  normalizerAccumulateDsp,
   normalizerDspProducts,
   normalizerStatsSquareDsp,
   normalizerTiming,
@@ -170,12 +171,13 @@ function expectWindowsMatch(run: StreamRun, windows: number[][], nz: Normalizer,
 }
 
 /**
- * 'dsp+sq': DSP products, the statistics unit's U1^2 from DSPs, the signed pass-2 product and
- * one address counter per buffer (the UP5K's form); 'logic+bc': logic products with one
+ * 'dsp+sq': DSP products, the statistics unit's U1^2 from DSPs, the signed pass-2 product, one
+ * address counter per buffer and, with one buffer, U2 accumulated in the square's DSP (the
+ * UP5K's form); 'logic+bc': logic products with one
  * address counter per buffer (the HX8K's form)
  */
-function multiplierOpts(m: 'logic' | 'dsp' | 'dsp+sq' | 'logic+bc'): Pick<NormalizerOptions, 'multipliers' | 'statsSquareDsp' | 'scaleSignedDsp' | 'bufferCounters'> {
-  if (m === 'dsp+sq') return { multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true, bufferCounters: true };
+function multiplierOpts(m: 'logic' | 'dsp' | 'dsp+sq' | 'logic+bc'): Pick<NormalizerOptions, 'multipliers' | 'statsSquareDsp' | 'scaleSignedDsp' | 'bufferCounters' | 'accumulateDsp'> {
+  if (m === 'dsp+sq') return { multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true, bufferCounters: true, accumulateDsp: true };
   if (m === 'logic+bc') return { multipliers: 'logic', bufferCounters: true };
   return { multipliers: m };
 }
@@ -279,12 +281,14 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     [37, 2, 45, 'dsp'],
     [16, 1, 36, 'dsp'],
     [128, 2, 45, 'dsp+sq'],
+    [16, 1, 36, 'dsp+sq'],
     [37, 2, 45, 'logic+bc'],
     [16, 1, 36, 'logic+bc'],
   ] as const) {
     it(`N=${n}, ${buffers} buffer${buffers > 1 ? 's' : ''}, ${multipliers} multipliers: ${count} back-to-back random windows, random back-pressure on both sides`, async () => {
       const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers, exposeStats: true, ...multiplierOpts(multipliers) };
-      if (multipliers === 'dsp+sq') expect(normalizerStatsSquareDsp(opts)).toBe(true);
+      if (multipliers === 'dsp+sq' && n >= 128) expect(normalizerStatsSquareDsp(opts)).toBe(true);
+      if (multipliers === 'dsp+sq') expect(normalizerAccumulateDsp(opts)).toBe(buffers === 1);
       const sim = await simOf(opts);
       const windows = randomWindows(count, n, 100 + n);
       // three regimes: slow producer, slow consumer, both fast
@@ -378,6 +382,24 @@ describe('z-score normalizer block vs normalizeWindow', () => {
     const run = await stream(sim, windows.flat(), 0.9, 0.7, 11);
     expectWindowsMatch(run, windows, DEFAULT_ZSCORE, n);
   });
+
+  // one buffer, the UP5K's form: U2's low 32 bits in the square's DSP, its wraps counted (full
+  // scale: 3600 * 4095^2 wraps 14 times; the smaller-N tests above never wrap)
+  it('N=3600, one buffer, dsp+sq multipliers (U2 in the square\'s DSP): full-scale, extreme and ECG windows under back-pressure, exact statistics', async () => {
+    const n = 3600;
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n, sampleBits: B, buffers: 1, bufferStorage: 'spram', exposeStats: true, ...multiplierOpts('dsp+sq') };
+    expect(normalizerAccumulateDsp(opts)).toBe(true);
+    const sim = await simOf(opts);
+    const rng = makeRng(3601);
+    const windows = [new Array(n).fill(XMAX), makeWindow('extremes', n, rng), Array.from({ length: n }, (_, i) => (i % 2 === 0 ? XMIN : XMAX)), makeWindow('ecg', n, rng)];
+    const run = await stream(sim, windows.flat(), 0.9, 0.6, 12);
+    expectWindowsMatch(run, windows, DEFAULT_ZSCORE, n);
+    expect(run.stats.length).toBe(windows.length);
+    run.stats.forEach((st, k) => {
+      const want = zscoreStats(windows[k]!, DEFAULT_ZSCORE);
+      expect({ mean: st.mean, sdn: st.sdn, recip: st.recip }, `window ${k}`).toEqual({ mean: want.mean, sdn: want.sdN, recip: want.recip });
+    });
+  });
 });
 
 // ---- several samples per beat (pass 2 lanes) ----------------------------------------------
@@ -467,7 +489,7 @@ describe('offset normalizer block', () => {
 
 // ---- lint and synthesis ------------------------------------------------------------------
 
-async function lintAndSynth(m: Module, synthCommand: string): Promise<string> {
+async function lintAndSynth(m: Module, synthCommand: string, netlist?: (verilog: string) => void): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bitbeat-nz-'));
   try {
     const files = emitDesign(m, dir).filter((f) => f.endsWith('.v')).map((f) => basename(f));
@@ -476,13 +498,32 @@ async function lintAndSynth(m: Module, synthCommand: string): Promise<string> {
     expect(lint.stderr + lint.stdout).toBe('');
     expect(lint.code).toBe(0);
     const yosys = await resolveTool('yosys', 'synthesizing the normalizer');
-    const script = [`read_verilog ${files.join(' ')}`, `${synthCommand} -top ${m.name}`, 'check -assert', 'stat'].join('; ');
+    const script = [`read_verilog ${files.join(' ')}`, `${synthCommand} -top ${m.name}`, 'check -assert', 'stat', ...(netlist ? ['write_verilog -noattr netlist.v'] : [])].join('; ');
     const r = await runTool(yosys, ['-p', script], { cwd: dir, check: false });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Found and reported 0 problems/);
+    if (netlist) netlist(readFileSync(join(dir, 'netlist.v'), 'utf8'));
     return r.stdout.slice(r.stdout.lastIndexOf('Printing statistics'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Every SB_MAC16 input port of a Yosys netlist driven: no x bits. Yosys 0.23 ice40_dsp once
+ * packed one flip-flop into two DSPs (the statistics unit's sq_p1 as P1's product register and
+ * as P2's D input register) and left P2's D input x: wrong U1^2 on the chip, right in the RTL.
+ */
+function expectDspInputsDriven(verilog: string): void {
+  const cells = verilog.split(/\bSB_MAC16 #\(/).slice(1);
+  expect(cells.length).toBeGreaterThan(0);
+  for (const c of cells) {
+    const body = c.slice(0, c.indexOf(');\n'));
+    const name = /\)\s*(\S+)\s*\(/.exec(body)?.[1];
+    for (const port of ['A', 'B', 'C', 'D']) {
+      const conn = new RegExp(`\\.${port}\\(([^)]*)\\)`).exec(body)?.[1] ?? '';
+      expect(conn, `${name} .${port}`).not.toMatch(/'[bh][0-9a-f]*x|\bx\b/i);
+    }
   }
 }
 
@@ -557,7 +598,7 @@ describe('normalizer lint and synthesis', () => {
   it('N=3600 on the UP5K with the statistics unit\'s U1^2 in DSPs and the signed pass-2 product: three more SB_MAC16, no LUT4 for the products, estimate close to Yosys', async () => {
     const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 2, bufferStorage: 'spram', multipliers: 'dsp', statsSquareDsp: true, scaleSignedDsp: true, bufferCounters: true };
     expect(normalizerStatsSquareDsp(opts)).toBe(true);
-    const stat = await lintAndSynth(buildNormalizer(opts), 'synth_ice40 -dsp');
+    const stat = await lintAndSynth(buildNormalizer(opts), 'synth_ice40 -dsp', expectDspInputsDriven);
     expect(cellCount(stat, 'SB_MAC16')).toBe(5);
     // one address counter per buffer: still two single-port SPRAMs, no address choice
     expect(cellCount(stat, 'SB_SPRAM256KA')).toBe(2);
@@ -576,6 +617,31 @@ describe('normalizer lint and synthesis', () => {
     expect(normalizerStatsSquareDsp({ ...opts, n: 3599 })).toBe(false);
     expect(normalizerStatsSquareDsp({ ...opts, n: 16 })).toBe(false);
     expect(normalizerStatsSquareDsp({ ...opts, multipliers: 'logic' })).toBe(false);
+  });
+
+  it('N=3600 on the UP5K, one buffer: U2 accumulates in the square\'s SB_MAC16, 20+ LUT4 fewer, all DSP inputs driven, estimate close to Yosys', async () => {
+    const opts: NormalizerOptions = { normalizer: DEFAULT_ZSCORE, n: 3600, sampleBits: B, buffers: 1, bufferStorage: 'spram', ...multiplierOpts('dsp+sq') };
+    expect(normalizerAccumulateDsp(opts)).toBe(true);
+    const stat = await lintAndSynth(buildNormalizer(opts), 'synth_ice40 -dsp', (v) => {
+      expectDspInputsDriven(v);
+      // the accumulator is the DSP's output register, cleared by its load input
+      expect(v).toMatch(/\.O\(acc2_lo\)/);
+      expect(v).toMatch(/\.OLOADTOP\(acc_clear\)/);
+    });
+    expect(cellCount(stat, 'SB_MAC16')).toBe(5);
+    const luts = cellCount(stat, 'SB_LUT4');
+    const ffs = FF_CELLS.reduce((a, c) => a + cellCount(stat, c), 0);
+    const lut = await lintAndSynth(buildNormalizer({ ...opts, accumulateDsp: false }), 'synth_ice40 -dsp');
+    // measured 355 -> 324 inside the UP5K 1 ms design (the whole block; the unit unchanged)
+    expect(cellCount(lut, 'SB_LUT4') - luts, `LUT accumulators ${cellCount(lut, 'SB_LUT4')} LUT4, DSP ${luts}`).toBeGreaterThan(20);
+    const est = estimateNormalizerResources(opts);
+    expect(est.dsp).toBe(5);
+    expect(Math.abs(est.lut4 - luts) / luts, `estimated ${est.lut4} LUT4, Yosys ${luts}`).toBeLessThan(0.15);
+    expect(Math.abs(est.ff - ffs) / ffs, `estimated ${est.ff} FF, Yosys ${ffs}`).toBeLessThan(0.15);
+    // two buffers, 16-bit samples or logic products keep the LUT accumulators
+    expect(normalizerAccumulateDsp({ ...opts, buffers: 2 })).toBe(false);
+    expect(normalizerAccumulateDsp({ ...opts, sampleBits: 16 })).toBe(false);
+    expect(normalizerAccumulateDsp({ ...opts, multipliers: 'logic' })).toBe(false);
   });
 
   it('elsewhere the same buffers become block RAM', async () => {

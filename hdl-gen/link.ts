@@ -9,13 +9,21 @@
  * Measured (bitbeat synth, yosys 0.23, seed 1; aami5 1-ms UP5K design, conv5 (PE 2, 32 folds)
  * into conv6's SIMD 8 RAM window, W = 8): see the commit and docs/ARCHITECTURE.md.
  * Conditions: the chunk (SIMD bits) holds at least two folds' bits (a chunk every fold would
- * need the consumer's ready in the pool's refusal, a long path) and a whole number of them.
- * Only on iCE40 (ECP5 designs stay byte-identical).
+ * need the consumer's ready in the pool's refusal, a long path), a whole number of them,
+ * and at least MIN_CHUNK_BITS bits. Only on iCE40 (ECP5 designs stay byte-identical).
  */
 import type { QModel } from '../src/model/qmodel.ts';
 import type { LayerShape } from '../src/model/shapes.ts';
 import type { Family } from '../src/design/targets.ts';
 import type { LayerFold } from './folding.ts';
+
+/**
+ * Narrower chunks slow the producer: btpn-aami5's UP5K default design, whose conv2 and conv3
+ * pools (PE 1) would send 4-bit chunks, measured 102,579 cycles per window in cosim (synthetic
+ * windows) against 100,217 with those two links whole; with 8 bits and more (the aami5 1 ms
+ * design's conv5 into conv6) the cycles are unchanged.
+ */
+const MIN_CHUNK_BITS = 8;
 
 /** Bits per beat of the stream from layer `i` into layer `i + 1` when it is narrow, else null. */
 export function narrowLinkBits(model: QModel, shapes: LayerShape[], folds: Pick<LayerFold, 'pe' | 'simd' | 'window'>[], i: number, family: Family): number | null {
@@ -33,7 +41,7 @@ export function narrowLinkBits(model: QModel, shapes: LayerShape[], folds: Pick<
   if (cf.window !== 'ram' || consumer.inputKind !== 'binary' || consumer.inChannels % cf.simd !== 0) return null;
   if (consumer.inChannels / cf.simd < 2) return null;
   // a chunk is a whole number of folds' bits (one pooled bit per lane), at least two folds
-  if (cf.simd % pf.pe !== 0 || cf.simd / pf.pe < 2) return null;
+  if (cf.simd % pf.pe !== 0 || cf.simd / pf.pe < 2 || cf.simd < MIN_CHUNK_BITS) return null;
   return cf.simd;
 }
 

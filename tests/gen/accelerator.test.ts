@@ -3,7 +3,8 @@ import { makeRng } from '../../src/data/rng.ts';
 import { getTarget } from '../../src/design/targets.ts';
 import { randomModel, randomWindows } from '../../src/model/random.ts';
 import { fullyFolded, fullyParallel, validateFolding } from '../../hdl-gen/folding.ts';
-import { smallModel } from './fixtures.ts';
+import { btpnShapedModel, smallModel } from './fixtures.ts';
+import { autoFolding } from '../../hdl-gen/auto.ts';
 import { runAccelerator } from './accelerator-sim.ts';
 import { buildDesign } from '../../hdl-gen/generate.ts';
 import { emitDesignFiles } from '../../src/hdl/index.ts';
@@ -45,15 +46,16 @@ describe('generated accelerator vs the integer reference (Verilator)', () => {
     await runAccelerator(model, f, up5k, windows, makeRng(9), { name: 'small_ramwin_l1', pReady: 0.4 });
   });
 
-  it('small model, iCE40 narrow link: the fold-serial pool sends sub-blocks into the RAM line buffer, under back-pressure', async () => {
-    // conv0 at PE 1 (4 folds, pool 2/2, an AND channel inverted at the entry) into conv1's
-    // SIMD 2 RAM window (2 sub-blocks per position): chunks of 2 bits (link.ts)
-    const f = validateFolding(model, { layers: [{ layer: 'conv0', pe: 1, simd: 3 }, { layer: 'conv1', pe: 3, simd: 2, window: 'ram' }, { layer: 'dense', pe: 1, simd: 16 }] });
-    const { top } = buildDesign(model, f, up5k, 'small_narrow', { trace: true, allowOverBudget: true });
+  it('BTPN-shaped model (1,800 samples), iCE40 narrow links: fold-serial pools send 8-bit sub-blocks into RAM line buffers, under back-pressure', async () => {
+    // link.ts takes chunks of 8 bits or more only (4-bit chunks slowed btpn-aami5's producers),
+    // which the small model's 4 channels cannot give; this shape's auto folding has three
+    const big = btpnShapedModel(5, 1800);
+    const f = autoFolding(big, up5k, { kind: 'cycles', targetCycles: 100000 }).folding;
+    const { top } = buildDesign(big, f, up5k, 'btpn_narrow', { trace: true, allowOverBudget: true });
     const text = emitDesignFiles(top).map((x) => x.text).join('\n');
     expect(text).toContain('input=sub-block');
-    expect(text).toContain('chunkBits=2');
-    await runAccelerator(model, f, up5k, windows, makeRng(10), { name: 'small_narrow', pReady: 0.4 });
+    expect(text.match(/chunkBits=8\b/g)?.length).toBe(3);
+    await runAccelerator(big, f, up5k, randomWindows(makeRng(11), big, 2), makeRng(10), { name: 'btpn_narrow', pReady: 0.4 });
   });
 
   it('a RAM line buffer the layer cannot use is refused', () => {

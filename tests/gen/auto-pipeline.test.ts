@@ -56,7 +56,9 @@ describe('auto pipeline stages', () => {
     expect(r.folding.normalizerBuffers).toBe(1);
     const two = estimateDesign(model, { ...r.folding, normalizerBuffers: 2 }, up5k, shapes);
     expect(r.estimate.total.lut4).toBeLessThan(two.total.lut4);
-    expect(r.estimate.latencyCycles).toBe(two.latencyCycles);
+    // one cycle more: with one buffer the UP5K accumulates U2 in the square's SB_MAC16, whose
+    // clear is a cycle of its own (blocks/normalizer.ts, accumulateDsp)
+    expect(r.estimate.latencyCycles).toBe(two.latencyCycles + 1);
     expect(oneBufferWorstCycles(r.estimate)).toBeLessThanOrEqual(100000);
     // the worst case: pass 2 at the slowest layer's pace, then the next window's pass 1
     const slowest = Math.max(...r.estimate.engines.map((e) => e.cycles));

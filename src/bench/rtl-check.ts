@@ -23,7 +23,10 @@ export type CheckScript = 'light' | 'synth';
 
 export function yosysCheckScript(manifest: Pick<DesignManifest, 'top' | 'files'>, script: CheckScript, target: Target): string {
   const read = `read_verilog ${manifest.files.verilog.join(' ')}`;
-  if (script === 'light') return [read, `hierarchy -check -top ${manifest.top}`, 'proc', 'flatten', 'check -assert', ''].join('\n');
+  // iCE40 designs may instantiate vendor cells in their SYNTHESIS branches (SB_MAC16, see
+  // hdl-gen/blocks/ice40-addsub.ts): read as black boxes, as synth_ice40 does
+  const cells = target.family === 'ice40' ? ['read_verilog -lib +/ice40/cells_sim.v'] : [];
+  if (script === 'light') return [...cells, read, `hierarchy -check -top ${manifest.top}`, 'proc', 'flatten', 'check -assert', ''].join('\n');
   return [read, `${target.family === 'ice40' ? 'synth_ice40' : 'synth_ecp5'} -top ${manifest.top}`, 'check -assert', ''].join('\n');
 }
 

@@ -38,6 +38,9 @@ describe('the light Yosys check script', () => {
   it('elaborates, lowers processes, flattens and checks, without technology mapping', () => {
     const script = yosysCheckScript({ top: 't', files: { verilog: ['a.v', 't.v'], memories: [] } }, 'light', getTarget('ecp5-25f'));
     expect(script.trim().split('\n')).toEqual(['read_verilog a.v t.v', 'hierarchy -check -top t', 'proc', 'flatten', 'check -assert']);
+    // iCE40: the vendor cells a SYNTHESIS branch may instantiate (SB_MAC16) as black boxes
+    const ice40 = yosysCheckScript({ top: 't', files: { verilog: ['a.v', 't.v'], memories: [] } }, 'light', getTarget('ice40-up5k'));
+    expect(ice40.trim().split('\n')).toEqual(['read_verilog -lib +/ice40/cells_sim.v', 'read_verilog a.v t.v', 'hierarchy -check -top t', 'proc', 'flatten', 'check -assert']);
   });
 });
 

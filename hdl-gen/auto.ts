@@ -60,6 +60,12 @@ interface Choice {
  * like ~350 LUT4, so auto avoided the RAM line buffers and threshold ROMs and found no UP5K
  * design for ecgbnn-s-aami5 while 19 of 30 EBR sat in use and logic cells were the limit.
  */
+function costOf(r: Resources, budget: Target): number {
+  const b = budget.resources;
+  const logic = budget.family === 'ice40' ? logicCells(r, budget) / b.lut4 : r.lut4 / b.lut4 + r.ff / b.ff;
+  return logic + (r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp)) / 3;
+}
+
 /**
  * What a design or choice is charged for: its resources without the SB_MAC16 of layer-1 dot
  * products in DSP form, which only take DSPs the design would leave unused (dotDspBudget,
@@ -72,12 +78,6 @@ function charged(r: Resources, dotDsps: number): Resources {
 /** A design's cost (costOf) without its layer-1 dot products' SB_MAC16 (see charged). */
 function designCost(e: DesignEstimate, budget: Target): number {
   return costOf(charged(e.total, e.engines.reduce((t, x) => t + (x.dspDot ? INT_DOT_DSP_CELLS * x.pe : 0), 0)), budget);
-}
-
-function costOf(r: Resources, budget: Target): number {
-  const b = budget.resources;
-  const logic = budget.family === 'ice40' ? logicCells(r, budget) / b.lut4 : r.lut4 / b.lut4 + r.ff / b.ff;
-  return logic + (r.bram / Math.max(1, b.bram) + r.dsp / Math.max(1, b.dsp)) / 3;
 }
 
 /**

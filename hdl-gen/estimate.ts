@@ -189,11 +189,9 @@ export const THRESHOLD_ROM_MIN_LUTS = 16;
  */
 export function thresholdRomReads(folds: number, readGroups: number, width: number, family: Family): number {
   let best = 1;
-  let blocks = bramBlocks(folds, width, family);
-  if (readGroups < 2) return best;
-  const span = 2 ** counterBits(readGroups);
+  let blocks = romPartsBlocks(folds, readGroups, width, 1, family);
   for (let r = 2; r <= Math.min(readGroups, width); r++) {
-    const b = bramBlocks(folds * span, Math.ceil(width / r), family);
+    const b = romPartsBlocks(folds, readGroups, width, r, family);
     if (b < blocks) {
       best = r;
       blocks = b;
@@ -204,8 +202,12 @@ export function thresholdRomReads(folds: number, readGroups: number, width: numb
 
 /** Block RAMs of a threshold parameter ROM of `width` bits read thresholdRomReads times per fold. */
 export function thresholdRomBlocks(folds: number, readGroups: number, width: number, family: Family): number {
-  const r = thresholdRomReads(folds, readGroups, width, family);
-  return r === 1 ? bramBlocks(folds, width, family) : bramBlocks(folds * 2 ** counterBits(readGroups), Math.ceil(width / r), family);
+  return romPartsBlocks(folds, readGroups, width, thresholdRomReads(folds, readGroups, width, family), family);
+}
+
+/** Block RAMs of that ROM read in `reads` parts: folds x 1 words whole, else folds x 2^counterBits(groups) words of ceil(width / reads) bits. */
+function romPartsBlocks(folds: number, readGroups: number, width: number, reads: number, family: Family): number {
+  return reads === 1 ? bramBlocks(folds, width, family) : bramBlocks(folds * 2 ** counterBits(readGroups), Math.ceil(width / reads), family);
 }
 
 /**
